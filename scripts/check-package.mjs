@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// Checks the packed tarball the way a user receives it:
+//  1. publint (package.json / exports map against the files),
+//  2. @arethetypeswrong/cli on the tarball (types resolve for node10/node16 CJS+ESM/bundler),
+//  3. the unpacked tarball loads with both `require` and `import`, and exposes the public names.
+// Dependencies resolve from this repo's node_modules (the tarball is unpacked below .tmp/).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const work = join(root, '.tmp', 'pack-check');
+const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+
+rmSync(work, { recursive: true, force: true });
+mkdirSync(work, { recursive: true });
+
+run('npx', ['--no-install', 'publint', '--strict']);
+
+const packed = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], {
+  cwd: root,
+  encoding: 'utf8',
+})
+  .trim()
+  .split('\n')
+  .pop();
+const tarball = join(work, packed);
+run('npx', ['--no-install', 'attw', tarball, '--profile', 'node16']);
+
+const target = join(work, 'node_modules', 'ai-response-cache');
+mkdirSync(target, { recursive: true });
+run('tar', ['-xzf', tarball, '-C', target, '--strip-components=1']);
+console.log(`unpacked ${packed}: ${readdirSync(join(target, 'dist')).length} files in dist/`);
+
+const expected = [
+  'createCache',
+  'Cache',
+  'MemoryBackend',
+  'RedisBackend',
+  'parseTtl',
+  'CacheError',
+  'ValidationError',
+];
+const check = `const names = ${JSON.stringify(expected)}; const missing = names.filter((n) => !(n in m));
+if (missing.length) { console.error('missing exports: ' + missing.join(', ')); process.exit(1); }
+if (typeof t.backendConformance !== 'function') { console.error('testing subpath broken'); process.exit(1); }`;
+run(
+  'node',
+  [
+    '-e',
+    `const m = require('ai-response-cache'); const t = require('ai-response-cache/testing'); ${check} console.log('require ok')`,
+  ],
+  { cwd: work },
+);
+run(
+  'node',
+  [
+    '--input-type=module',
+    '-e',
+    `const m = await import('ai-response-cache'); const t = await import('ai-response-cache/testing'); ${check} console.log('import ok')`,
+  ],
+  { cwd: work },
+);
+rmSync(work, { recursive: true, force: true });
+console.log('package check passed');

@@ -1,0 +1,783 @@
+/**
+ * The generic two-tier cache: an in-process L1 of decoded values in front of a byte backend (L2).
+ *
+ * Reads go L1 then L2 and promote L2 hits into L1; writes and deletes go to both. A backend
+ * failure never reaches the caller: reads become misses, writes are dropped, and an `error`
+ * event says why. Namespaces share one L1, one backend, one set of listeners and one stats
+ * object; they differ only in their key prefix.
+ *
+ * @module
+ */
+import type { CacheBackend } from '../backends/types.js';
+import { createEntryCodec } from '../compression/codec.js';
+import type { CompressionCodec, EntryCodec, Serializer } from '../compression/types.js';
+import { toError, ValidationError } from '../errors.js';
+import { getHasher, type HashAlgorithm, type Hasher } from '../keys/hash.js';
+import { type CacheKey, KeyBuilder } from '../keys/key-builder.js';
+import { SingleFlight } from '../locks/single-flight.js';
+import {
+  type CacheCallbacks,
+  CacheEmitter,
+  type CacheEvent,
+  type CacheEventName,
+  type CacheListener,
+  type CacheOp,
+  type CacheTier,
+} from './events.js';
+import { type L1Entry, type L1Options, L1Tier } from './l1.js';
+import { parseTtl, type Ttl } from './ttl.js';
+
+/** Options of {@link createCache}. */
+export interface CacheOptions {
+  /** First segment of every key. @default 'cache' */
+  prefix?: string;
+  /** Namespace of the returned cache (`prefix:namespace:key`). @default none */
+  namespace?: string;
+  /** Default time to live of entries. @default '1h' */
+  ttl?: Ttl;
+  /** The in-process tier, or `false` for none (every read goes to the backend). @default {} (enabled with its defaults) */
+  l1?: L1Options | false;
+  /** The L2 tier (Redis, disk, memory bytes). Without one the cache is L1-only. @default none */
+  backend?: CacheBackend;
+  /** Compression of stored entries. @default { codec: 'lz4', threshold: 1024 } */
+  compression?: { codec?: CompressionCodec; threshold?: number; level?: number };
+  /** Serializer of values. @default JSON */
+  serializer?: Serializer;
+  /** Hash used for keys too long to store verbatim. @default 'xxh64' */
+  hashAlgorithm?: HashAlgorithm;
+  /** Longest key stored verbatim; longer user keys are replaced by their hash. @default 250 */
+  maxKeyLength?: number;
+  /** Clock in epoch milliseconds, injectable for tests. @default Date.now */
+  now?: () => number;
+}
+
+/** Options of {@link Cache.set}. */
+export interface SetOptions {
+  /** Time to live of this entry. @default the cache's `ttl` */
+  ttl?: Ttl;
+  /** Whether the entry may enter L1 (`false` keeps it in the backend only, e.g. for large values). @default true */
+  l1?: boolean;
+}
+
+/** Options of {@link Cache.lookup} and {@link Cache.get}. */
+export interface LookupOptions {
+  /** Whether an L2 hit may be promoted into L1. @default true */
+  promote?: boolean;
+}
+
+/** What {@link Cache.set} stored. */
+export interface SetResult {
+  /** The full key written. */
+  key: string;
+  /** Size of the stored entry (envelope) in bytes. */
+  bytes: number;
+  /** Size of the serialized value before compression. */
+  serializedBytes: number;
+  /** Whether the payload was compressed. */
+  compressed: boolean;
+}
+
+/** Options of {@link Cache.getOrSet}. */
+export interface GetOrSetOptions extends SetOptions, LookupOptions {}
+
+/** Where a {@link Cache.lookup} was answered from. */
+export type LookupSource = 'l1' | 'l2';
+
+/** Result of {@link Cache.lookup}: a value with where it came from. */
+export interface LookupResult<T> {
+  value: T;
+  tier: LookupSource;
+  /** Encoded size of the entry in bytes. */
+  bytes: number;
+}
+
+/** Counters of one tier. */
+export interface TierStats {
+  hits: number;
+  misses: number;
+}
+
+/** Snapshot returned by {@link Cache.stats}. */
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  /** hits / (hits + misses), 0 when nothing was read. */
+  hitRatio: number;
+  sets: number;
+  deletes: number;
+  errors: number;
+  l1: TierStats & { entries: number; bytes: number; enabled: boolean };
+  l2: TierStats & { backend: string | undefined };
+  /** Whether the backend is currently failing (reads are misses, writes are dropped). */
+  degraded: boolean;
+}
+
+interface Counters {
+  hits: number;
+  misses: number;
+  sets: number;
+  deletes: number;
+  errors: number;
+  l1Hits: number;
+  l1Misses: number;
+  l2Hits: number;
+  l2Misses: number;
+}
+
+/** State shared by a cache and all of its namespaces. */
+interface Core {
+  readonly l1: L1Tier | undefined;
+  readonly backend: CacheBackend | undefined;
+  readonly codec: EntryCodec;
+  readonly emitter: CacheEmitter;
+  readonly callbacks: CacheCallbacks[];
+  readonly flights: SingleFlight<unknown>;
+  readonly counters: Counters;
+  readonly now: () => number;
+  readonly defaultTtlMs: number;
+  readonly hashAlgorithm: HashAlgorithm;
+  readonly maxKeyLength: number;
+  readonly prefix: string;
+  hasher: Hasher | undefined;
+  ready: Promise<Hasher> | undefined;
+  degraded: boolean;
+  closed: boolean;
+}
+
+const ONE_MIB = 1024 * 1024;
+
+function resolveL1(options: L1Options | false | undefined): L1Tier | undefined {
+  if (options === false) return undefined;
+  const o = options ?? {};
+  const issues = [];
+  for (const field of ['maxEntries', 'maxBytes', 'maxEntryBytes'] as const) {
+    const v = o[field];
+    if (v !== undefined && (!Number.isInteger(v) || v <= 0)) {
+      issues.push({ path: `l1.${field}`, message: `must be a positive integer (got ${String(v)})` });
+    }
+  }
+  if (o.protection !== undefined && !['freeze', 'copy', 'none'].includes(o.protection)) {
+    issues.push({
+      path: 'l1.protection',
+      message: `must be 'freeze', 'copy' or 'none' (got ${String(o.protection)})`,
+    });
+  }
+  if (issues.length) throw new ValidationError('Invalid L1 options', issues);
+  return new L1Tier({
+    maxEntries: o.maxEntries ?? 1000,
+    maxBytes: o.maxBytes ?? 64 * ONE_MIB,
+    maxEntryBytes: o.maxEntryBytes ?? ONE_MIB,
+    protection: o.protection ?? 'freeze',
+    ttlMs: o.ttl === undefined ? Number.POSITIVE_INFINITY : parseTtl(o.ttl, 'l1.ttl'),
+  });
+}
+
+/**
+ * Creates a {@link Cache}.
+ *
+ * @example
+ * const cache = createCache({ backend: new RedisBackend({ url }), ttl: '10m' });
+ * const user = await cache.getOrSet(['user', id], () => db.users.find(id));
+ */
+export function createCache(options: CacheOptions = {}): Cache {
+  const prefix = options.prefix ?? 'cache';
+  const maxKeyLength = options.maxKeyLength ?? 250;
+  const issues = [];
+  if (options.maxKeyLength !== undefined && (!Number.isInteger(maxKeyLength) || maxKeyLength < 32)) {
+    issues.push({ path: 'maxKeyLength', message: `must be an integer >= 32 (got ${String(maxKeyLength)})` });
+  }
+  if (issues.length) throw new ValidationError('Invalid cache options', issues);
+  const core: Core = {
+    l1: resolveL1(options.l1),
+    backend: options.backend,
+    codec: createEntryCodec({
+      // Without a backend nothing is stored as bytes, so compression would be wasted work.
+      codec: options.backend ? (options.compression?.codec ?? 'lz4') : 'none',
+      ...(options.compression?.threshold === undefined ? {} : { threshold: options.compression.threshold }),
+      ...(options.compression?.level === undefined ? {} : { level: options.compression.level }),
+      ...(options.serializer ? { serializer: options.serializer } : {}),
+    }),
+    emitter: new CacheEmitter(),
+    callbacks: [],
+    flights: new SingleFlight(),
+    counters: {
+      hits: 0,
+      misses: 0,
+      sets: 0,
+      deletes: 0,
+      errors: 0,
+      l1Hits: 0,
+      l1Misses: 0,
+      l2Hits: 0,
+      l2Misses: 0,
+    },
+    now: options.now ?? Date.now,
+    defaultTtlMs: parseTtl(options.ttl ?? '1h'),
+    hashAlgorithm: options.hashAlgorithm ?? 'xxh64',
+    maxKeyLength,
+    prefix,
+    hasher: undefined,
+    ready: undefined,
+    degraded: false,
+    closed: false,
+  };
+  // Validate prefix and namespace eagerly (KeyBuilder validates its parts).
+  KeyBuilder.validatePart(prefix, 'prefix');
+  const namespaces = options.namespace === undefined ? [] : [options.namespace];
+  for (const ns of namespaces) KeyBuilder.validatePart(ns, 'namespace');
+  return new Cache(core, namespaces);
+}
+
+const now = (): number => performance.now();
+
+/**
+ * A two-tier cache. Create one with {@link createCache}; derive namespaces with
+ * {@link Cache.namespace}.
+ */
+export class Cache {
+  readonly #core: Core;
+  readonly #namespaces: readonly string[];
+  #keys: KeyBuilder | undefined;
+
+  /** @internal use {@link createCache}. */
+  constructor(core: Core, namespaces: readonly string[]) {
+    this.#core = core;
+    this.#namespaces = namespaces;
+    if (core.hasher) this.#keys = this.#makeKeyBuilder(core.hasher);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Public API
+  // ---------------------------------------------------------------------------------------------
+
+  /** Resolves when the cache is ready (hash function loaded). Calling it is optional. */
+  async ready(): Promise<void> {
+    await this.#keyBuilder();
+  }
+
+  /** The full key (prefix, namespaces, escaped key) under which `key` is stored. */
+  async fullKey(key: CacheKey): Promise<string> {
+    return (this.#keys ?? (await this.#keyBuilder())).key(key);
+  }
+
+  /** The value stored under `key`, or `undefined` on a miss. Never throws because of the backend. */
+  async get<T = unknown>(key: CacheKey, options?: LookupOptions): Promise<T | undefined> {
+    const result = await this.lookup<T>(key, options);
+    return result?.value;
+  }
+
+  /** Like {@link Cache.get}, but tells which tier answered and how large the entry is. */
+  async lookup<T = unknown>(key: CacheKey, options?: LookupOptions): Promise<LookupResult<T> | undefined> {
+    const full = (this.#keys ?? (await this.#keyBuilder())).key(key);
+    return this.#lookupFull<T>(full, options?.promote !== false);
+  }
+
+  /** Values of several keys at once (batched against the backend when it supports it). */
+  async getMany<T = unknown>(keys: readonly CacheKey[]): Promise<(T | undefined)[]> {
+    const kb = this.#keys ?? (await this.#keyBuilder());
+    const core = this.#core;
+    const fulls = keys.map((k) => kb.key(k));
+    const results: (T | undefined)[] = new Array(fulls.length).fill(undefined);
+    const pending: number[] = [];
+    for (let i = 0; i < fulls.length; i++) {
+      const hit = this.#fromL1(fulls[i] as string, now());
+      if (hit) results[i] = hit.value as T;
+      else pending.push(i);
+    }
+    if (pending.length === 0) return results;
+    const backend = core.backend;
+    if (!backend?.getMany) {
+      await Promise.all(
+        pending.map(async (i) => (results[i] = (await this.#lookupFull<T>(fulls[i] as string))?.value)),
+      );
+      return results;
+    }
+    const pendingKeys = pending.map((i) => fulls[i] as string);
+    let values: (Uint8Array | undefined)[];
+    try {
+      values = await backend.getMany(pendingKeys);
+      this.#backendOk();
+    } catch (error) {
+      this.#backendFailed('get', pendingKeys[0] ?? '', error);
+      for (const k of pendingKeys) this.#miss(k, 0);
+      return results;
+    }
+    for (let j = 0; j < pending.length; j++) {
+      const i = pending[j] as number;
+      const full = fulls[i] as string;
+      const hit = this.#acceptL2(full, values[j], now());
+      if (hit) results[i] = (await this.#afterHit(full, hit, 0)).value as T;
+      else this.#miss(full, 0);
+    }
+    return results;
+  }
+
+  /** Whether a fresh entry exists for `key`. */
+  async has(key: CacheKey): Promise<boolean> {
+    const full = (this.#keys ?? (await this.#keyBuilder())).key(key);
+    const core = this.#core;
+    const t = core.now();
+    const entry = core.l1?.peek(full);
+    if (entry && t < entry.freshUntil) return true;
+    if (!core.backend) return false;
+    try {
+      const bytes = await core.backend.get(full);
+      this.#backendOk();
+      const meta = bytes ? core.codec.readMeta(bytes) : undefined;
+      return meta !== undefined && core.now() < meta.freshUntil;
+    } catch (error) {
+      this.#backendFailed('has', full, error);
+      return false;
+    }
+  }
+
+  /**
+   * Stores `value` under `key` in both tiers.
+   *
+   * @throws {ValidationError} when `value` is `undefined` or cannot be serialized, or `ttl` is
+   *   invalid. Nothing is written then. Backend failures do not throw (they are `error` events).
+   */
+  async set(key: CacheKey, value: unknown, options: SetOptions = {}): Promise<SetResult> {
+    const full = (this.#keys ?? (await this.#keyBuilder())).key(key);
+    return (await this.#setFull(full, value, options)).result;
+  }
+
+  /** Removes `key` from both tiers. Resolves `true` when something was removed. */
+  async delete(key: CacheKey): Promise<boolean> {
+    const full = (this.#keys ?? (await this.#keyBuilder())).key(key);
+    return this.#deleteFull(full);
+  }
+
+  /**
+   * The value under `key`; on a miss, calls `producer` once (concurrent callers in this process
+   * share that one call), stores its result and returns it. A producer error reaches every
+   * waiting caller and nothing is cached.
+   */
+  async getOrSet<T>(
+    key: CacheKey,
+    producer: () => T | Promise<T>,
+    options: GetOrSetOptions = {},
+  ): Promise<T> {
+    const full = (this.#keys ?? (await this.#keyBuilder())).key(key);
+    const hit = await this.#lookupFull<T>(full, options.promote !== false);
+    if (hit) return hit.value;
+    const setOptions: SetOptions = { ttl: this.#ttlMs(options.ttl) };
+    if (options.l1 !== undefined) setOptions.l1 = options.l1;
+    const flight = this.#core.flights.run(full, async () => {
+      const value = await producer();
+      return (await this.#setFull(full, value, setOptions, 'getOrSet')).stored;
+    });
+    const stored = await flight.promise;
+    return (this.#core.l1 ? this.#core.l1.read(stored) : stored) as T;
+  }
+
+  /** Removes every entry of this cache's namespace (the whole prefix for the root cache), in both tiers. */
+  async clear(): Promise<void> {
+    const kb = this.#keys ?? (await this.#keyBuilder());
+    const core = this.#core;
+    const prefix = kb.prefixFor();
+    const start = now();
+    core.l1?.clear(prefix);
+    if (core.backend) {
+      try {
+        await core.backend.clear(prefix);
+        this.#backendOk();
+      } catch (error) {
+        this.#backendFailed('clear', prefix, error);
+      }
+    }
+    if (core.emitter.listening('clear')) {
+      core.emitter.emit({ type: 'clear', op: 'clear', key: prefix, tier: 'none', durationMs: now() - start });
+    }
+  }
+
+  /** A cache whose keys live under `name` inside this cache's namespace. Namespaces nest. */
+  namespace(name: string): Cache {
+    KeyBuilder.validatePart(name, 'namespace');
+    return new Cache(this.#core, [...this.#namespaces, name]);
+  }
+
+  /** Subscribes to an event; returns a function that unsubscribes. */
+  on(event: CacheEventName, listener: CacheListener): () => void {
+    return this.#core.emitter.on(event, listener);
+  }
+
+  /** Subscribes to one occurrence of an event. */
+  once(event: CacheEventName, listener: CacheListener): () => void {
+    return this.#core.emitter.once(event, listener);
+  }
+
+  /** Unsubscribes a listener. */
+  off(event: CacheEventName, listener: CacheListener): void {
+    this.#core.emitter.off(event, listener);
+  }
+
+  /** Registers composable callbacks; returns a function that removes them. */
+  use(callbacks: CacheCallbacks): () => void {
+    this.#core.callbacks.push(callbacks);
+    return () => {
+      const i = this.#core.callbacks.indexOf(callbacks);
+      if (i >= 0) this.#core.callbacks.splice(i, 1);
+    };
+  }
+
+  /** Counters since creation (shared by all namespaces of one cache). */
+  stats(): CacheStats {
+    const c = this.#core.counters;
+    const reads = c.hits + c.misses;
+    return {
+      hits: c.hits,
+      misses: c.misses,
+      hitRatio: reads === 0 ? 0 : c.hits / reads,
+      sets: c.sets,
+      deletes: c.deletes,
+      errors: c.errors,
+      l1: {
+        hits: c.l1Hits,
+        misses: c.l1Misses,
+        entries: this.#core.l1?.size ?? 0,
+        bytes: this.#core.l1?.bytes ?? 0,
+        enabled: this.#core.l1 !== undefined,
+      },
+      l2: { hits: c.l2Hits, misses: c.l2Misses, backend: this.#core.backend?.name },
+      degraded: this.#core.degraded,
+    };
+  }
+
+  /** The backend (L2), if any. */
+  get backend(): CacheBackend | undefined {
+    return this.#core.backend;
+  }
+
+  /** The namespaces of this cache, outermost first. */
+  get namespaces(): readonly string[] {
+    return this.#namespaces;
+  }
+
+  /** Closes the backend. Further calls are not supported. */
+  async close(): Promise<void> {
+    if (this.#core.closed) return;
+    this.#core.closed = true;
+    await this.#core.backend?.close();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Internals (full keys)
+  // ---------------------------------------------------------------------------------------------
+
+  #makeKeyBuilder(hasher: Hasher): KeyBuilder {
+    return new KeyBuilder({
+      prefix: this.#core.prefix,
+      namespace: [...this.#namespaces],
+      maxKeyLength: this.#core.maxKeyLength,
+      hasher,
+    });
+  }
+
+  async #keyBuilder(): Promise<KeyBuilder> {
+    if (this.#keys) return this.#keys;
+    const core = this.#core;
+    if (!core.hasher) {
+      core.ready ??= getHasher(core.hashAlgorithm);
+      core.hasher = await core.ready;
+    }
+    this.#keys ??= this.#makeKeyBuilder(core.hasher);
+    return this.#keys;
+  }
+
+  #ttlMs(ttl: Ttl | undefined): number {
+    return ttl === undefined ? this.#core.defaultTtlMs : parseTtl(ttl);
+  }
+
+  /** A fresh L1 entry, or undefined (expired entries are dropped). */
+  #fromL1(full: string, startedAt: number): LookupResult<unknown> | undefined {
+    const l1 = this.#core.l1;
+    if (!l1) return undefined;
+    const entry = l1.peek(full);
+    if (entry !== undefined) {
+      const t = this.#core.now();
+      if (t < entry.freshUntil) {
+        this.#core.counters.l1Hits++;
+        this.#core.counters.hits++;
+        if (this.#core.emitter.listening('hit')) {
+          this.#emit('hit', 'get', full, 'l1', { bytes: entry.size, durationMs: now() - startedAt });
+        }
+        return { value: l1.read(entry.value), tier: 'l1', bytes: entry.size };
+      }
+      if (t >= entry.staleUntil) l1.delete(full);
+    }
+    this.#core.counters.l1Misses++;
+    return undefined;
+  }
+
+  async #lookupFull<T>(full: string, promote = true): Promise<LookupResult<T> | undefined> {
+    const core = this.#core;
+    const startedAt =
+      core.callbacks.length > 0 || core.emitter.listening('hit') || core.emitter.listening('miss')
+        ? now()
+        : 0;
+    const l1Hit = this.#fromL1(full, startedAt);
+    if (l1Hit)
+      return (
+        core.callbacks.length ? await this.#afterHit(full, l1Hit, startedAt) : l1Hit
+      ) as LookupResult<T>;
+    if (!core.backend) {
+      this.#miss(full, startedAt);
+      return undefined;
+    }
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = await core.backend.get(full);
+      this.#backendOk();
+    } catch (error) {
+      this.#backendFailed('get', full, error);
+      this.#miss(full, startedAt);
+      return undefined;
+    }
+    const hit = this.#acceptL2(full, bytes, core.now(), promote);
+    if (!hit) {
+      this.#miss(full, startedAt);
+      return undefined;
+    }
+    return (await this.#afterHit(full, hit, startedAt)) as LookupResult<T>;
+  }
+
+  /** Decodes bytes from L2; promotes fresh entries into L1. Corrupt entries are deleted and reported. */
+  #acceptL2(
+    full: string,
+    bytes: Uint8Array | undefined,
+    t: number,
+    promote = true,
+  ): LookupResult<unknown> | undefined {
+    const core = this.#core;
+    if (bytes === undefined) {
+      core.counters.l2Misses++;
+      return undefined;
+    }
+    let decoded: ReturnType<EntryCodec['decode']>;
+    try {
+      decoded = core.codec.decode(bytes);
+    } catch (error) {
+      core.counters.l2Misses++;
+      this.#reportError('decode', full, error, { reason: 'corrupt-entry' });
+      core.backend?.delete(full).catch(() => {});
+      return undefined;
+    }
+    if (t >= decoded.freshUntil) {
+      core.counters.l2Misses++;
+      return undefined;
+    }
+    core.counters.l2Hits++;
+    core.counters.hits++;
+    let value = decoded.value;
+    if (core.l1 && promote) {
+      value = core.l1.prepare(value);
+      const entry: L1Entry = {
+        value,
+        freshUntil: decoded.freshUntil,
+        staleUntil: decoded.staleUntil,
+        size: decoded.bytes,
+      };
+      if (core.l1.set(full, entry, t)) {
+        // The caller must not receive the object L1 holds unless protection allows it.
+        value = core.l1.read(value);
+      }
+    }
+    return { value, tier: 'l2', bytes: decoded.bytes };
+  }
+
+  async #afterHit(
+    full: string,
+    hit: LookupResult<unknown>,
+    startedAt: number,
+  ): Promise<LookupResult<unknown>> {
+    const core = this.#core;
+    if (hit.tier === 'l2' && core.emitter.listening('hit')) {
+      this.#emit('hit', 'get', full, 'l2', { bytes: hit.bytes, durationMs: now() - startedAt });
+    }
+    if (core.callbacks.length === 0) return hit;
+    let value = hit.value;
+    const durationMs = now() - startedAt;
+    for (const callbacks of [...core.callbacks]) {
+      if (!callbacks.onGet) continue;
+      try {
+        const replaced = await callbacks.onGet({ key: full, tier: hit.tier, value, durationMs });
+        if (replaced !== undefined) value = replaced;
+      } catch (error) {
+        this.#reportError('callback', full, error, { callback: 'onGet' });
+      }
+    }
+    return { ...hit, value };
+  }
+
+  #miss(full: string, startedAt: number): void {
+    const core = this.#core;
+    core.counters.misses++;
+    if (core.emitter.listening('miss'))
+      this.#emit('miss', 'get', full, 'none', { durationMs: now() - startedAt });
+    if (core.callbacks.length) this.#invoke('onMiss', full, { key: full, durationMs: now() - startedAt });
+  }
+
+  /** Encodes and writes; returns what was stored and the value as held in L1 (decoded copy). */
+  async #setFull(
+    full: string,
+    value: unknown,
+    options: SetOptions,
+    op: CacheOp = 'set',
+  ): Promise<{ stored: unknown; result: SetResult }> {
+    const core = this.#core;
+    const startedAt = now();
+    if (value === undefined) {
+      throw new ValidationError('Cannot cache undefined', [
+        { path: 'value', message: 'undefined is not a cacheable value (use null to cache "nothing")' },
+      ]);
+    }
+    const ttlMs = this.#ttlMs(options.ttl);
+    const t = core.now();
+    const meta = { createdAt: t, freshUntil: t + ttlMs, staleUntil: t + ttlMs };
+    let encoded: ReturnType<EntryCodec['encode']>;
+    try {
+      encoded = core.codec.encode(value, meta);
+    } catch (error) {
+      throw new ValidationError(
+        'Value cannot be serialized',
+        [{ path: 'value', message: toError(error).message }],
+        { cause: error, context: { key: full } },
+      );
+    }
+    const size = encoded.bytes.byteLength;
+    let stored: unknown;
+    if (core.l1 && options.l1 !== false) {
+      stored = core.l1.prepare(core.codec.deserialize(encoded.serialized));
+      core.l1.set(full, { value: stored, freshUntil: meta.freshUntil, staleUntil: meta.staleUntil, size }, t);
+    } else {
+      core.l1?.delete(full);
+      stored = core.codec.deserialize(encoded.serialized);
+    }
+    if (core.backend) {
+      try {
+        await core.backend.set(full, encoded.bytes, meta.staleUntil - t);
+        this.#backendOk();
+      } catch (error) {
+        this.#backendFailed('set', full, error);
+      }
+    }
+    core.counters.sets++;
+    if (core.emitter.listening('set')) {
+      this.#emit('set', op, full, core.backend ? 'l2' : 'l1', { bytes: size, durationMs: now() - startedAt });
+    }
+    if (core.callbacks.length) {
+      this.#invoke('onSet', full, {
+        key: full,
+        value: stored,
+        ttlMs,
+        bytes: size,
+        tags: [],
+        durationMs: now() - startedAt,
+      });
+    }
+    return {
+      stored,
+      result: {
+        key: full,
+        bytes: size,
+        serializedBytes: encoded.serialized.byteLength,
+        compressed: encoded.compressed,
+      },
+    };
+  }
+
+  async #deleteFull(full: string): Promise<boolean> {
+    const core = this.#core;
+    const startedAt = now();
+    let existed = core.l1?.delete(full) ?? false;
+    if (core.backend) {
+      try {
+        existed = (await core.backend.delete(full)) || existed;
+        this.#backendOk();
+      } catch (error) {
+        this.#backendFailed('delete', full, error);
+      }
+    }
+    core.counters.deletes++;
+    if (core.emitter.listening('delete')) {
+      this.#emit('delete', 'delete', full, core.backend ? 'l2' : 'l1', { durationMs: now() - startedAt });
+    }
+    if (core.callbacks.length)
+      this.#invoke('onDelete', full, { key: full, existed, durationMs: now() - startedAt });
+    return existed;
+  }
+
+  #emit(
+    type: CacheEventName,
+    op: CacheOp,
+    key: string,
+    tier: CacheTier,
+    extra: Partial<CacheEvent> = {},
+  ): void {
+    const event: CacheEvent = { type, op, key, tier, ...extra };
+    if (this.#core.backend) event.backend = this.#core.backend.name;
+    this.#core.emitter.emit(event);
+  }
+
+  #invoke<K extends 'onMiss' | 'onSet' | 'onDelete'>(
+    name: K,
+    full: string,
+    context: Parameters<NonNullable<CacheCallbacks[K]>>[0],
+  ): void {
+    for (const callbacks of [...this.#core.callbacks]) {
+      const fn = callbacks[name] as ((ctx: typeof context) => void | Promise<void>) | undefined;
+      if (!fn) continue;
+      try {
+        const result = fn.call(callbacks, context);
+        if (result && typeof (result as Promise<void>).then === 'function') {
+          (result as Promise<void>).catch((error: unknown) =>
+            this.#reportError('callback', full, error, { callback: name }),
+          );
+        }
+      } catch (error) {
+        this.#reportError('callback', full, error, { callback: name });
+      }
+    }
+  }
+
+  #reportError(op: CacheOp, key: string, error: unknown, detail?: Record<string, unknown>): void {
+    const core = this.#core;
+    core.counters.errors++;
+    const err = toError(error);
+    if (core.emitter.listening('error')) {
+      this.#emit('error', op, key, op === 'callback' ? 'none' : 'l2', {
+        error: err,
+        ...(detail ? { detail } : {}),
+      });
+    }
+    for (const callbacks of [...core.callbacks]) {
+      if (!callbacks.onError) continue;
+      try {
+        const result = callbacks.onError({ key, op, error: err });
+        if (result && typeof (result as Promise<void>).then === 'function')
+          (result as Promise<void>).catch(() => {});
+      } catch {
+        // An onError callback that throws is ignored: reporting it would loop.
+      }
+    }
+  }
+
+  #backendFailed(op: CacheOp, key: string, error: unknown): void {
+    const core = this.#core;
+    this.#reportError(op, key, error);
+    if (!core.degraded) {
+      core.degraded = true;
+      if (core.emitter.listening('degraded')) {
+        this.#emit('degraded', op, key, 'l2', { error: toError(error), detail: { reason: 'backend-error' } });
+      }
+    }
+  }
+
+  #backendOk(): void {
+    const core = this.#core;
+    if (!core.degraded) return;
+    core.degraded = false;
+    if (core.emitter.listening('recovered')) this.#emit('recovered', 'get', '', 'l2');
+  }
+}

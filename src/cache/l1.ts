@@ -1,0 +1,143 @@
+/**
+ * The L1 tier: decoded values in process, bounded by entries and by bytes.
+ *
+ * Sizes are measured on the encoded entry (what the value weighs in L2), so the byte cap means
+ * the same thing in both tiers and costs nothing to compute on a hit. Freshness is checked
+ * against the cache's injectable clock, not lru-cache's own timers.
+ *
+ * @module
+ */
+import { LRUCache } from 'lru-cache';
+
+/**
+ * How values held in L1 are protected from mutation by callers.
+ * - `'freeze'`: the stored copy is deep-frozen once when it enters L1; hits return it as is
+ *   (fastest; mutating a returned value throws in strict mode).
+ * - `'copy'`: every hit returns a `structuredClone` of the stored copy (callers may mutate freely).
+ * - `'none'`: hits return the stored copy itself (fastest, but a caller that mutates it changes
+ *   what the next caller sees).
+ *
+ * In every mode L1 holds its own copy, decoded from the serialized bytes, never the object that
+ * was passed to `set`, so an L1 hit returns exactly what an L2 hit would.
+ */
+export type L1Protection = 'freeze' | 'copy' | 'none';
+
+/** Options of the L1 tier. */
+export interface L1Options {
+  /** Maximum number of entries. @default 1000 */
+  maxEntries?: number;
+  /** Maximum total size in bytes, measured on encoded entries. @default 67108864 (64 MiB) */
+  maxBytes?: number;
+  /** Entries larger than this (encoded) stay out of L1. @default 1048576 (1 MiB) */
+  maxEntryBytes?: number;
+  /** Upper bound for how long an entry stays in L1 (never longer than in L2). @default unbounded */
+  ttl?: number | string;
+  /** How values are protected from caller mutation. @default 'freeze' */
+  protection?: L1Protection;
+}
+
+/** One L1 entry. */
+export interface L1Entry {
+  /** The decoded (and, with `'freeze'`, frozen) value. */
+  value: unknown;
+  /** Epoch ms until which the entry is fresh. */
+  freshUntil: number;
+  /** Epoch ms until which the entry may be served stale. */
+  staleUntil: number;
+  /** Encoded size in bytes. */
+  size: number;
+}
+
+/** Deep-freezes a JSON-like value in place and returns it. */
+export function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  if (Array.isArray(value)) {
+    for (const item of value) deepFreeze(item);
+  } else {
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  }
+  return value;
+}
+
+/** The in-process tier of a {@link Cache}. */
+export class L1Tier {
+  readonly #lru: LRUCache<string, L1Entry>;
+  readonly #maxEntryBytes: number;
+  readonly #ttlCap: number;
+  readonly #protection: L1Protection;
+
+  constructor(options: Required<Omit<L1Options, 'ttl'>> & { ttlMs: number }) {
+    this.#maxEntryBytes = options.maxEntryBytes;
+    this.#ttlCap = options.ttlMs;
+    this.#protection = options.protection;
+    this.#lru = new LRUCache<string, L1Entry>({
+      max: options.maxEntries,
+      maxSize: options.maxBytes,
+      maxEntrySize: Math.min(options.maxEntryBytes, options.maxBytes),
+      sizeCalculation: (entry) => Math.max(1, entry.size),
+    });
+  }
+
+  /** The raw entry (no freshness check, no protection). */
+  peek(key: string): L1Entry | undefined {
+    return this.#lru.get(key);
+  }
+
+  /** What a caller receives for a stored value, according to the protection mode. */
+  read(value: unknown): unknown {
+    if (this.#protection === 'copy' && value !== null && typeof value === 'object')
+      return structuredClone(value);
+    return value;
+  }
+
+  /** Prepares a freshly decoded value for storage (freezes it in `'freeze'` mode). */
+  prepare(value: unknown): unknown {
+    return this.#protection === 'freeze' ? deepFreeze(value) : value;
+  }
+
+  /**
+   * Stores an entry unless it is too large (a too-large entry also removes any older copy).
+   * `now` is used to apply the L1 TTL cap. Returns whether the entry was admitted.
+   */
+  set(key: string, entry: L1Entry, now: number): boolean {
+    if (entry.size > this.#maxEntryBytes) {
+      this.#lru.delete(key);
+      return false;
+    }
+    if (this.#ttlCap !== Number.POSITIVE_INFINITY) {
+      const cap = now + this.#ttlCap;
+      if (entry.staleUntil > cap) entry.staleUntil = cap;
+      if (entry.freshUntil > cap) entry.freshUntil = cap;
+    }
+    this.#lru.set(key, entry);
+    return true;
+  }
+
+  /** Removes one key. */
+  delete(key: string): boolean {
+    return this.#lru.delete(key);
+  }
+
+  /** Removes every key starting with `prefix`. */
+  clear(prefix: string): void {
+    for (const key of [...this.#lru.keys()]) {
+      if (key.startsWith(prefix)) this.#lru.delete(key);
+    }
+  }
+
+  /** Number of entries held. */
+  get size(): number {
+    return this.#lru.size;
+  }
+
+  /** Total encoded bytes held. */
+  get bytes(): number {
+    return this.#lru.calculatedSize;
+  }
+
+  /** The protection mode. */
+  get protection(): L1Protection {
+    return this.#protection;
+  }
+}

@@ -1,0 +1,385 @@
+/**
+ * The entry codec: value -> serializer -> [compress] -> envelope, and back.
+ *
+ * ## Stored format (envelope version 1)
+ *
+ * Every entry a backend stores is one envelope: a fixed 40-byte header followed by the payload.
+ * All multi-byte numbers are little-endian.
+ *
+ * ```text
+ * offset size  field
+ *      0    2  magic 0xA7 0xC1
+ *      2    1  format version (1)
+ *      3    1  codec id: 0 none, 1 lz4, 2 deflate (raw deflate)
+ *      4    1  flags: bit0 compressed, bit1 encrypted (reserved, never set yet), bit2 stream;
+ *              bits 3-7 must be 0
+ *      5    3  reserved, must be 0
+ *      8    8  createdAt   float64 (epoch ms)
+ *     16    8  freshUntil  float64 (epoch ms; end of the logical TTL)
+ *     24    8  staleUntil  float64 (epoch ms; end of the grace period, the physical expiry)
+ *     32    4  payload length uint32 (bytes after the header; the envelope is exactly 40 + this)
+ *     36    4  raw length uint32 (serialized, uncompressed length of the payload)
+ *     40    n  payload: the serialized value, compressed when the compressed flag is set
+ * ```
+ *
+ * Payloads whose serialized length is at least `threshold` are compressed with the configured
+ * codec, but stay compressed only when that actually saves bytes; otherwise they are stored raw
+ * with codec id 0 and the compressed flag cleared. So `compressed` flag set <=> codec id != 0.
+ * An lz4 payload is lz4-napi's block format (4-byte LE size prefix, then an LZ4 block); a
+ * deflate payload is a raw deflate stream.
+ *
+ * Decoding never throws anything but a {@link SerializationError}; its `context.reason` is one of
+ * {@link DecodeFailureReason}.
+ *
+ * @module
+ */
+
+import { SerializationError, ValidationError, type ValidationIssue } from '../errors.js';
+import {
+  CodecIds,
+  type Compressor,
+  compressorFor,
+  compressorForId,
+  DEFAULT_DEFLATE_LEVEL,
+  MAX_RAW_LENGTH,
+} from './compressors.js';
+import { jsonSerializer, toJsonText, utf8Encoder } from './serializer.js';
+import type {
+  CodecOptions,
+  CompressionCodec,
+  DecodedEntry,
+  EncodedEntry,
+  EntryCodec,
+  EntryMeta,
+  Serializer,
+} from './types.js';
+
+/** Size of the envelope header in bytes. */
+export const ENVELOPE_HEADER_BYTES = 40;
+
+/** Envelope format version written by this codec. */
+export const ENVELOPE_FORMAT_VERSION = 1;
+
+/** Default compression threshold in serialized bytes. */
+export const DEFAULT_COMPRESSION_THRESHOLD = 1024;
+
+/**
+ * Why {@link EntryCodec.decode} rejected bytes (`SerializationError.context.reason`):
+ * - `foreign`: not an envelope (wrong magic);
+ * - `version`: an envelope from an unknown format version, or using a codec or flag this
+ *   version does not support (e.g. encrypted);
+ * - `truncated`: shorter than the header or than the declared payload;
+ * - `corrupt`: inconsistent header (reserved bytes set, trailing bytes, flags contradicting the
+ *   codec, raw length differing from an uncompressed payload's length, NaN timestamps);
+ * - `decompress`: the payload cannot be decompressed to its declared length (or declares more
+ *   than 512 MiB);
+ * - `deserialize`: the serializer rejected the payload.
+ */
+export type DecodeFailureReason =
+  | 'foreign'
+  | 'version'
+  | 'truncated'
+  | 'corrupt'
+  | 'decompress'
+  | 'deserialize';
+
+const MAGIC_0 = 0xa7;
+const MAGIC_1 = 0xc1;
+const FLAG_COMPRESSED = 0b001;
+const FLAG_ENCRYPTED = 0b010;
+const FLAG_STREAM = 0b100;
+const KNOWN_FLAGS = FLAG_COMPRESSED | FLAG_ENCRYPTED | FLAG_STREAM;
+const MAX_UINT32 = 0xffffffff;
+const CODECS: readonly CompressionCodec[] = ['lz4', 'deflate', 'none'];
+
+function fail(reason: DecodeFailureReason, message: string, cause?: unknown): SerializationError {
+  return new SerializationError(`Cannot decode cache entry: ${message}`, {
+    context: { reason },
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+/** Header fields after validation. */
+interface Header {
+  codecId: number;
+  flags: number;
+  createdAt: number;
+  freshUntil: number;
+  staleUntil: number;
+  payloadLength: number;
+  rawLength: number;
+}
+
+/**
+ * Validates the header of `bytes` (and that the envelope length matches it).
+ * Returns the header, or the failure (never throws: readMeta relies on it).
+ */
+function parseHeader(bytes: Uint8Array): Header | SerializationError {
+  const length = bytes.length;
+  if (length < 2) {
+    return length === 1 && bytes[0] === MAGIC_0
+      ? fail('truncated', `envelope is ${length} bytes long`)
+      : fail('foreign', 'not an ai-response-cache envelope');
+  }
+  if (bytes[0] !== MAGIC_0 || bytes[1] !== MAGIC_1)
+    return fail('foreign', 'not an ai-response-cache envelope');
+  if (length < ENVELOPE_HEADER_BYTES) {
+    return fail('truncated', `envelope is ${length} bytes long, shorter than its header`);
+  }
+  const version = bytes[2]!;
+  if (version !== ENVELOPE_FORMAT_VERSION)
+    return fail('version', `unknown envelope format version ${version}`);
+  const codecId = bytes[3]!;
+  if (compressorForId(codecId) === undefined) return fail('version', `unknown codec id ${codecId}`);
+  const flags = bytes[4]!;
+  if ((flags & ~KNOWN_FLAGS) !== 0) return fail('version', `unknown flags 0x${flags.toString(16)}`);
+  if ((flags & FLAG_ENCRYPTED) !== 0) return fail('version', 'encrypted entries are not supported');
+  if (((flags & FLAG_COMPRESSED) !== 0) !== (codecId !== CodecIds.none)) {
+    return fail('corrupt', `compressed flag contradicts codec id ${codecId}`);
+  }
+  if (bytes[5] !== 0 || bytes[6] !== 0 || bytes[7] !== 0)
+    return fail('corrupt', 'reserved header bytes are set');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, ENVELOPE_HEADER_BYTES);
+  const createdAt = view.getFloat64(8, true);
+  const freshUntil = view.getFloat64(16, true);
+  const staleUntil = view.getFloat64(24, true);
+  if (Number.isNaN(createdAt) || Number.isNaN(freshUntil) || Number.isNaN(staleUntil)) {
+    return fail('corrupt', 'timestamps are not numbers');
+  }
+  const payloadLength = view.getUint32(32, true);
+  const rawLength = view.getUint32(36, true);
+  const expected = ENVELOPE_HEADER_BYTES + payloadLength;
+  if (length < expected)
+    return fail('truncated', `envelope is ${length} bytes long, header declares ${expected}`);
+  if (length > expected)
+    return fail('corrupt', `envelope is ${length} bytes long, header declares ${expected}`);
+  if (codecId === CodecIds.none && rawLength !== payloadLength) {
+    return fail('corrupt', 'raw length differs from the length of an uncompressed payload');
+  }
+  return { codecId, flags, createdAt, freshUntil, staleUntil, payloadLength, rawLength };
+}
+
+function validateOptions(options: unknown): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  if (options === undefined) return issues;
+  if (options === null || typeof options !== 'object') {
+    issues.push({ path: '', message: 'codec options must be an object' });
+    return issues;
+  }
+  const { serializer, codec, threshold, level } = options as Record<string, unknown>;
+  if (codec !== undefined && !CODECS.includes(codec as CompressionCodec)) {
+    issues.push({ path: 'codec', message: `must be one of ${CODECS.map((c) => `'${c}'`).join(', ')}` });
+  }
+  if (
+    threshold !== undefined &&
+    !(typeof threshold === 'number' && Number.isInteger(threshold) && threshold >= 0)
+  ) {
+    issues.push({ path: 'threshold', message: 'must be a non-negative integer (bytes)' });
+  }
+  if (
+    level !== undefined &&
+    !(typeof level === 'number' && Number.isInteger(level) && level >= 1 && level <= 9)
+  ) {
+    issues.push({ path: 'level', message: 'must be an integer from 1 to 9' });
+  }
+  if (serializer !== undefined) {
+    const s = serializer as Partial<Serializer> | null;
+    if (
+      s === null ||
+      typeof s !== 'object' ||
+      typeof s.serialize !== 'function' ||
+      typeof s.deserialize !== 'function'
+    ) {
+      issues.push({
+        path: 'serializer',
+        message: 'must be an object with serialize() and deserialize() methods',
+      });
+    }
+  }
+  return issues;
+}
+
+function writeHeader(
+  out: Uint8Array,
+  codecId: number,
+  meta: EntryMeta,
+  compressed: boolean,
+  payloadLength: number,
+  rawLength: number,
+): void {
+  out[0] = MAGIC_0;
+  out[1] = MAGIC_1;
+  out[2] = ENVELOPE_FORMAT_VERSION;
+  out[3] = codecId;
+  out[4] = (compressed ? FLAG_COMPRESSED : 0) | (meta.stream === true ? FLAG_STREAM : 0);
+  // bytes 5-7 are already 0 (fresh buffer)
+  const view = new DataView(out.buffer, out.byteOffset, ENVELOPE_HEADER_BYTES);
+  view.setFloat64(8, meta.createdAt, true);
+  view.setFloat64(16, meta.freshUntil, true);
+  view.setFloat64(24, meta.staleUntil, true);
+  view.setUint32(32, payloadLength, true);
+  view.setUint32(36, rawLength, true);
+}
+
+function isTimestamp(value: unknown): boolean {
+  return typeof value === 'number' && !Number.isNaN(value);
+}
+
+/** Allocation-free on the happy path (encode is hot). */
+function checkMeta(meta: EntryMeta): void {
+  if (isTimestamp(meta?.createdAt) && isTimestamp(meta?.freshUntil) && isTimestamp(meta?.staleUntil)) return;
+  const issues: ValidationIssue[] = [];
+  for (const field of ['createdAt', 'freshUntil', 'staleUntil'] as const) {
+    if (!isTimestamp(meta?.[field]))
+      issues.push({ path: field, message: 'must be a number (epoch ms), not NaN' });
+  }
+  throw new ValidationError('Invalid entry metadata', issues);
+}
+
+/** Builds an envelope around an already serialized payload. */
+function envelope(
+  serialized: Uint8Array,
+  meta: EntryMeta,
+  compressor: Compressor,
+  threshold: number,
+): EncodedEntry {
+  const rawLength = serialized.length;
+  if (rawLength > MAX_UINT32) {
+    throw new SerializationError(`Serialized value is too large (${rawLength} bytes)`, {
+      context: { reason: 'too-large', length: rawLength },
+    });
+  }
+  // Payloads above MAX_RAW_LENGTH are stored raw: decode rejects larger declared raw lengths
+  // of compressed payloads as decompression bombs.
+  if (compressor.id !== CodecIds.none && rawLength >= threshold && rawLength <= MAX_RAW_LENGTH) {
+    let compressed: Uint8Array;
+    try {
+      compressed = compressor.compress(serialized);
+    } catch (error) {
+      throw new SerializationError(`Compression with ${compressor.name} failed`, {
+        context: { reason: 'compress', codec: compressor.name },
+        cause: error,
+      });
+    }
+    if (compressed.length < rawLength) {
+      const out = new Uint8Array(ENVELOPE_HEADER_BYTES + compressed.length);
+      writeHeader(out, compressor.id, meta, true, compressed.length, rawLength);
+      out.set(compressed, ENVELOPE_HEADER_BYTES);
+      return { bytes: out, serialized, compressed: true };
+    }
+  }
+  const out = new Uint8Array(ENVELOPE_HEADER_BYTES + rawLength);
+  writeHeader(out, CodecIds.none, meta, false, rawLength, rawLength);
+  out.set(serialized, ENVELOPE_HEADER_BYTES);
+  return { bytes: out, serialized, compressed: false };
+}
+
+/**
+ * Creates an {@link EntryCodec}.
+ *
+ * Defaults: JSON serializer, lz4, threshold 1024 bytes, deflate level 6.
+ *
+ * @example
+ * ```ts
+ * const codec = createEntryCodec({ codec: 'lz4', threshold: 1024 });
+ * const { bytes } = codec.encode({ answer: 42 }, { createdAt: now, freshUntil: now + 60_000, staleUntil: now + 120_000 });
+ * const entry = codec.decode<{ answer: number }>(bytes); // entry.value.answer === 42
+ * ```
+ *
+ * Besides the {@link SerializationError}s documented on {@link EntryCodec}, `encode` throws a
+ * {@link ValidationError} when `meta` holds a timestamp that is not a number (or NaN): that
+ * is a programming error, and such an envelope could never be decoded.
+ *
+ * @throws {ValidationError} listing every invalid option.
+ */
+export function createEntryCodec(options?: CodecOptions): EntryCodec {
+  const issues = validateOptions(options);
+  if (issues.length > 0) throw new ValidationError('Invalid codec options', issues);
+  const serializer = options?.serializer ?? jsonSerializer;
+  const threshold = options?.threshold ?? DEFAULT_COMPRESSION_THRESHOLD;
+  const compressor = compressorFor(options?.codec ?? 'lz4', options?.level ?? DEFAULT_DEFLATE_LEVEL);
+  const fastJson = serializer === jsonSerializer;
+  const neverCompress = compressor.id === CodecIds.none;
+
+  function serialize(value: unknown): Uint8Array {
+    try {
+      return serializer.serialize(value);
+    } catch (error) {
+      if (error instanceof SerializationError) throw error;
+      throw new SerializationError(`Serializer '${serializer.name}' failed`, {
+        context: { reason: 'serialize', serializer: serializer.name },
+        cause: error,
+      });
+    }
+  }
+
+  function deserialize(serialized: Uint8Array): unknown {
+    try {
+      return serializer.deserialize(serialized);
+    } catch (error) {
+      if (error instanceof SerializationError && error.context.reason === 'deserialize') throw error;
+      throw fail('deserialize', `serializer '${serializer.name}' rejected the payload`, error);
+    }
+  }
+
+  return {
+    encode(value: unknown, meta: EntryMeta): EncodedEntry {
+      checkMeta(meta);
+      if (!fastJson) return envelope(serialize(value), meta, compressor, threshold);
+      const text = toJsonText(value);
+      // Zero-copy path: JSON text that is entirely ASCII has as many UTF-8 bytes as UTF-16
+      // units, so it can be encoded straight into the envelope. Only taken when the payload
+      // will be stored raw (below the threshold, or no compression configured).
+      if (neverCompress || text.length < threshold) {
+        const out = new Uint8Array(ENVELOPE_HEADER_BYTES + text.length);
+        const payload = out.subarray(ENVELOPE_HEADER_BYTES);
+        if (utf8Encoder.encodeInto(text, payload).read === text.length) {
+          writeHeader(out, CodecIds.none, meta, false, text.length, text.length);
+          return { bytes: out, serialized: payload, compressed: false };
+        }
+      }
+      return envelope(utf8Encoder.encode(text), meta, compressor, threshold);
+    },
+
+    decode<T = unknown>(bytes: Uint8Array): DecodedEntry<T> {
+      if (!(bytes instanceof Uint8Array)) throw fail('foreign', 'input is not a Uint8Array');
+      const header = parseHeader(bytes);
+      if (header instanceof SerializationError) throw header;
+      const compressed = header.codecId !== CodecIds.none;
+      let serialized = bytes.subarray(ENVELOPE_HEADER_BYTES);
+      if (compressed) {
+        // compressorForId cannot be undefined here: parseHeader checked the id.
+        const decompressor = compressorForId(header.codecId)!;
+        try {
+          serialized = decompressor.decompress(serialized, header.rawLength);
+        } catch (error) {
+          if (error instanceof SerializationError) throw error;
+          throw fail('decompress', `${decompressor.name} payload cannot be decompressed`, error);
+        }
+      }
+      return {
+        value: deserialize(serialized) as T,
+        createdAt: header.createdAt,
+        freshUntil: header.freshUntil,
+        staleUntil: header.staleUntil,
+        stream: (header.flags & FLAG_STREAM) !== 0,
+        compressed,
+        bytes: bytes.length,
+      };
+    },
+
+    readMeta(bytes: Uint8Array): EntryMeta | undefined {
+      if (!(bytes instanceof Uint8Array)) return undefined;
+      const header = parseHeader(bytes);
+      if (header instanceof SerializationError) return undefined;
+      return {
+        createdAt: header.createdAt,
+        freshUntil: header.freshUntil,
+        staleUntil: header.staleUntil,
+        stream: (header.flags & FLAG_STREAM) !== 0,
+      };
+    },
+
+    deserialize,
+  };
+}

@@ -1,0 +1,23 @@
+/**
+ * The entry codec: serialize -> compress (threshold) -> envelope.
+ *
+ * @module
+ */
+
+export {
+  createEntryCodec,
+  DEFAULT_COMPRESSION_THRESHOLD,
+  type DecodeFailureReason,
+  ENVELOPE_FORMAT_VERSION,
+  ENVELOPE_HEADER_BYTES,
+} from './codec.js';
+export { jsonSerializer } from './serializer.js';
+export type {
+  CodecOptions,
+  CompressionCodec,
+  DecodedEntry,
+  EncodedEntry,
+  EntryCodec,
+  EntryMeta,
+  Serializer,
+} from './types.js';

@@ -1,0 +1,73 @@
+/**
+ * Types of the entry codec: value -> serializer -> [compress] -> envelope.
+ *
+ * @module
+ */
+
+/** Turns values into bytes and back. The default is JSON (UTF-8). */
+export interface Serializer {
+  /** Short identifier, for diagnostics. */
+  readonly name: string;
+  /** @throws when the value cannot be serialized. */
+  serialize(value: unknown): Uint8Array;
+  /** @throws when the bytes are not a valid serialization. */
+  deserialize(bytes: Uint8Array): unknown;
+}
+
+/** Compression algorithms. `'none'` stores payloads raw. */
+export type CompressionCodec = 'lz4' | 'deflate' | 'none';
+
+/** Options of the entry codec. */
+export interface CodecOptions {
+  /** Serializer. @default JSON */
+  serializer?: Serializer;
+  /** Compression algorithm for payloads at or above `threshold`. @default 'lz4' */
+  codec?: CompressionCodec;
+  /** Payloads of at least this many serialized bytes are compressed. @default 1024 */
+  threshold?: number;
+  /** Deflate level 1-9 (only for `codec: 'deflate'`). @default 6 */
+  level?: number;
+}
+
+/** Freshness metadata stored in every envelope header (epoch milliseconds). */
+export interface EntryMeta {
+  /** When the entry was written. */
+  createdAt: number;
+  /** Until when the entry is fresh (logical TTL). */
+  freshUntil: number;
+  /** Until when the entry may still be served stale (grace); the physical expiry. */
+  staleUntil: number;
+  /** The payload is a recorded stream (e.g. SSE chunks). */
+  stream?: boolean;
+}
+
+/** Result of {@link EntryCodec.encode}. */
+export interface EncodedEntry {
+  /** The complete envelope, ready for a backend. */
+  bytes: Uint8Array;
+  /** The serialized (uncompressed) payload. */
+  serialized: Uint8Array;
+  /** Whether the payload was compressed. */
+  compressed: boolean;
+}
+
+/** Result of {@link EntryCodec.decode}. */
+export interface DecodedEntry<T = unknown> extends EntryMeta {
+  value: T;
+  /** Whether the payload had been compressed. */
+  compressed: boolean;
+  /** Size of the envelope in bytes. */
+  bytes: number;
+}
+
+/** Encodes values into self-describing envelopes and back. */
+export interface EntryCodec {
+  /** @throws {SerializationError} when the value cannot be serialized. */
+  encode(value: unknown, meta: EntryMeta): EncodedEntry;
+  /** @throws {SerializationError} for truncated, foreign or corrupted bytes (never anything else). */
+  decode<T = unknown>(bytes: Uint8Array): DecodedEntry<T>;
+  /** Reads only the header; `undefined` when the bytes are not a valid envelope. */
+  readMeta(bytes: Uint8Array): EntryMeta | undefined;
+  /** Deserializes a serialized payload (used for the L1 copy of a written value). */
+  deserialize(serialized: Uint8Array): unknown;
+}

@@ -1,0 +1,84 @@
+/**
+ * ai-response-cache: the public API of the core package.
+ *
+ * Integrations that need optional peers live behind subpath exports (`ai-response-cache/testing`, ...).
+ *
+ * @module
+ */
+
+export type { MemoryBackendOptions } from './backends/memory.js';
+// Backends
+export { MemoryBackend } from './backends/memory.js';
+export type { RedisBackendOptions, RedisBackendStatus } from './backends/redis.js';
+export { RedisBackend } from './backends/redis.js';
+export type { BackendEntry, CacheBackend } from './backends/types.js';
+export type {
+  CacheOptions,
+  CacheStats,
+  GetOrSetOptions,
+  LookupOptions,
+  LookupResult,
+  LookupSource,
+  SetOptions,
+  SetResult,
+  TierStats,
+} from './cache/cache.js';
+// Generic cache
+export { Cache, createCache } from './cache/cache.js';
+export type {
+  CacheCallbacks,
+  CacheEvent,
+  CacheEventName,
+  CacheListener,
+  CacheOp,
+  CacheTier,
+  GetContext,
+  SetContext,
+} from './cache/events.js';
+export { CacheEmitter } from './cache/events.js';
+export type { L1Options, L1Protection } from './cache/l1.js';
+export { deepFreeze } from './cache/l1.js';
+export type { Ttl } from './cache/ttl.js';
+export { parseTtl, tryParseTtl } from './cache/ttl.js';
+export type {
+  CodecOptions,
+  CompressionCodec,
+  DecodedEntry,
+  EncodedEntry,
+  EntryCodec,
+  EntryMeta,
+  Serializer,
+} from './compression/index.js';
+// Entry codec
+export {
+  createEntryCodec,
+  ENVELOPE_FORMAT_VERSION,
+  ENVELOPE_HEADER_BYTES,
+  jsonSerializer,
+} from './compression/index.js';
+export type { CacheErrorOptions, ErrorCode, ValidationIssue } from './errors.js';
+// Errors
+export {
+  CacheError,
+  ConfigurationError,
+  ErrorCodes,
+  httpStatusFor,
+  InfrastructureError,
+  LockTimeoutError,
+  SerializationError,
+  TimeoutError,
+  ValidationError,
+} from './errors.js';
+export type { CacheKey, HashAlgorithm, Hasher, KeyBuilderOptions } from './keys/index.js';
+// Keys
+export {
+  compileKeyTemplate,
+  escapeKeyPart,
+  getHasher,
+  KeyBuilder,
+  stableStringify,
+  templateParams,
+} from './keys/index.js';
+export type { Flight } from './locks/single-flight.js';
+// Locks
+export { SingleFlight } from './locks/single-flight.js';

@@ -1,0 +1,100 @@
+/**
+ * Hashing for cache keys: xxhash-wasm h64 (default, fast) or sha256 (node:crypto).
+ *
+ * xxhash-wasm needs an asynchronous WebAssembly initialisation; it happens once per process
+ * ({@link getHasher} memoizes it) and hashing is synchronous afterwards.
+ *
+ * @module
+ */
+
+import { createHash } from 'node:crypto';
+import xxhash from 'xxhash-wasm';
+import { ConfigurationError, ValidationError } from '../errors.js';
+
+/** Hash algorithms for keys. */
+export type HashAlgorithm = 'xxh64' | 'sha256';
+
+/** A synchronous string hasher. */
+export interface Hasher {
+  /** The algorithm. */
+  readonly algorithm: HashAlgorithm;
+  /**
+   * Hashes the UTF-8 bytes of `input`.
+   *
+   * @returns lowercase hex: 16 characters for xxh64, 64 for sha256.
+   */
+  hash(input: string): string;
+}
+
+/** Length of the hex digest of each algorithm. */
+export const HASH_HEX_LENGTH: Readonly<Record<HashAlgorithm, number>> = Object.freeze({
+  xxh64: 16,
+  sha256: 64,
+});
+
+const sha256Hasher: Hasher = Object.freeze({
+  algorithm: 'sha256',
+  hash: (input: string): string => createHash('sha256').update(input, 'utf8').digest('hex'),
+});
+
+const sha256Promise: Promise<Hasher> = Promise.resolve(sha256Hasher);
+
+let xxh64Hasher: Hasher | undefined;
+let xxh64Promise: Promise<Hasher> | undefined;
+
+function initXxh64(): Promise<Hasher> {
+  xxh64Promise = xxhash().then(
+    (api) => {
+      const h64ToString = api.h64ToString;
+      xxh64Hasher = Object.freeze({
+        algorithm: 'xxh64',
+        // h64ToString zero-pads to 16 hex characters.
+        hash: (input: string): string => h64ToString(input),
+      });
+      return xxh64Hasher;
+    },
+    (error: unknown) => {
+      // Let a later call retry instead of memoizing the failure.
+      xxh64Promise = undefined;
+      throw new ConfigurationError("xxhash-wasm could not be initialised; configure hashAlgorithm 'sha256'", {
+        context: { algorithm: 'xxh64' },
+        cause: error,
+      });
+    },
+  );
+  return xxh64Promise;
+}
+
+function unknownAlgorithm(algorithm: unknown): ValidationError {
+  return new ValidationError('Unknown hash algorithm', [
+    {
+      path: 'algorithm',
+      message: `must be 'xxh64' or 'sha256', got ${JSON.stringify(algorithm) ?? String(algorithm)}`,
+    },
+  ]);
+}
+
+/**
+ * Returns the hasher for `algorithm` (default `'xxh64'`). The xxhash WebAssembly module is
+ * initialised once per process; every call shares it.
+ *
+ * @throws {ConfigurationError} (rejection) when xxhash-wasm cannot be initialised.
+ * @throws {ValidationError} (rejection) for an unknown algorithm.
+ */
+export function getHasher(algorithm: HashAlgorithm = 'xxh64'): Promise<Hasher> {
+  if (algorithm === 'sha256') return sha256Promise;
+  if (algorithm !== 'xxh64') return Promise.reject(unknownAlgorithm(algorithm));
+  return xxh64Promise ?? initXxh64();
+}
+
+/**
+ * Returns the hasher for `algorithm` synchronously, or `undefined` for `'xxh64'` while the
+ * xxhash WebAssembly module is not initialised yet (await {@link getHasher} once first).
+ *
+ * @throws {ValidationError} for an unknown algorithm.
+ */
+export function getHasherSync(algorithm: HashAlgorithm = 'xxh64'): Hasher | undefined {
+  if (algorithm === 'sha256') return sha256Hasher;
+  if (algorithm !== 'xxh64') throw unknownAlgorithm(algorithm);
+  return xxh64Hasher;
+}

@@ -1,0 +1,447 @@
+import { Buffer } from 'node:buffer';
+import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  type CompressionCodec,
+  createEntryCodec,
+  ENVELOPE_HEADER_BYTES,
+  type EntryMeta,
+  jsonSerializer,
+  type Serializer,
+} from '../../src/compression/index.js';
+import { SerializationError, ValidationError } from '../../src/errors.js';
+
+const CODECS: readonly CompressionCodec[] = ['lz4', 'deflate', 'none'];
+const THRESHOLDS = [0, 1024, Number.MAX_SAFE_INTEGER] as const;
+const REASONS = ['foreign', 'version', 'truncated', 'corrupt', 'decompress', 'deserialize'];
+
+const meta: EntryMeta = {
+  createdAt: 1_700_000_000_000,
+  freshUntil: 1_700_000_060_000,
+  staleUntil: 1_700_000_120_000,
+};
+
+const metaArb: fc.Arbitrary<EntryMeta> = fc.record(
+  {
+    createdAt: fc.double({ noNaN: true }),
+    freshUntil: fc.double({ noNaN: true }),
+    staleUntil: fc.double({ noNaN: true }),
+    stream: fc.boolean(),
+  },
+  { requiredKeys: ['createdAt', 'freshUntil', 'staleUntil'] },
+);
+
+/** JSON values, repeated so that compression usually pays. */
+const compressibleArb = fc
+  .tuple(fc.jsonValue({ maxDepth: 3 }), fc.integer({ min: 1, max: 40 }))
+  .map(([v, n]) => Array.from({ length: n }, () => v));
+
+/** Runs `fn`; anything thrown must be a SerializationError with a known reason. */
+function decodesOrSerializationError(fn: () => unknown): void {
+  try {
+    fn();
+  } catch (error) {
+    if (!(error instanceof SerializationError)) throw new Error(`unexpected error type: ${String(error)}`);
+    if (!REASONS.includes(String(error.context.reason))) {
+      throw new Error(`unexpected reason ${String(error.context.reason)}`);
+    }
+  }
+}
+
+function reasonOf(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(SerializationError);
+    return (error as SerializationError).context.reason;
+  }
+  throw new Error('expected a SerializationError');
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WORDS = (
+  'the a of and to in is that it was for on are as with his they at be this from have or by one had not ' +
+  'but what all were when we there can an your which their said if do will each about how up out them then ' +
+  'she many some so these would other into has more her two like him see time could no make than first been ' +
+  'its who now people my made over did down only way find use may water long little very after words called ' +
+  'just where most know model cache response request latency token answer question provider memory network ' +
+  'through back much before line right too means old any same tell boy follow came want show also around form ' +
+  'three small set put end does another well large must big even such because turned here why asked went men ' +
+  'read need land different home us move try kind hand picture again change off play spell air away animal house'
+).split(' ');
+
+/** About `size` bytes of varied English-like prose as a JSON chat transcript. */
+function prose(size: number, seed = 42): unknown {
+  const rnd = mulberry32(seed);
+  const messages: { role: string; content: string }[] = [];
+  let total = 0;
+  while (total < size) {
+    const sentences: string[] = [];
+    for (let s = 0; s < 3 + Math.floor(rnd() * 5); s++) {
+      const words: string[] = [];
+      for (let w = 0; w < 6 + Math.floor(rnd() * 14); w++)
+        words.push(WORDS[Math.floor(rnd() * WORDS.length)]!);
+      const sentence = words.join(' ');
+      sentences.push(`${sentence.charAt(0).toUpperCase()}${sentence.slice(1)}${rnd() < 0.2 ? '?' : '.'}`);
+    }
+    const content = sentences.join(' ');
+    messages.push({ role: rnd() < 0.5 ? 'user' : 'assistant', content });
+    total += content.length + 32;
+  }
+  return { model: 'gpt-4o-mini', messages };
+}
+
+describe('entry codec roundtrip', () => {
+  for (const codec of CODECS) {
+    for (const threshold of THRESHOLDS) {
+      it(`roundtrips JSON values and meta (codec ${codec}, threshold ${threshold})`, () => {
+        const entryCodec = createEntryCodec({ codec, threshold });
+        fc.assert(
+          fc.property(fc.oneof(fc.jsonValue(), compressibleArb), metaArb, (value, m) => {
+            const encoded = entryCodec.encode(value, m);
+            const decoded = entryCodec.decode(encoded.bytes);
+            expect(decoded.value).toEqual(JSON.parse(JSON.stringify(value)));
+            expect(decoded.createdAt).toBe(m.createdAt);
+            expect(decoded.freshUntil).toBe(m.freshUntil);
+            expect(decoded.staleUntil).toBe(m.staleUntil);
+            expect(decoded.stream).toBe(m.stream ?? false);
+            expect(decoded.compressed).toBe(encoded.compressed);
+            expect(decoded.bytes).toBe(encoded.bytes.length);
+            expect(entryCodec.readMeta(encoded.bytes)).toEqual({ ...m, stream: m.stream ?? false });
+            expect(entryCodec.deserialize(encoded.serialized)).toEqual(decoded.value);
+            if (codec === 'none' || threshold === Number.MAX_SAFE_INTEGER)
+              expect(encoded.compressed).toBe(false);
+          }),
+          { numRuns: 60 },
+        );
+      });
+    }
+  }
+
+  it('roundtrips full-unicode strings and lone surrogates', () => {
+    const codec = createEntryCodec({ threshold: 64 });
+    fc.assert(
+      fc.property(fc.jsonValue({ stringUnit: 'binary', maxDepth: 2 }), (value) => {
+        expect(codec.decode(codec.encode(value, meta).bytes).value).toEqual(
+          JSON.parse(JSON.stringify(value)),
+        );
+      }),
+      { numRuns: 100 },
+    );
+    for (const s of ['\uD800', 'a\uDFFFb', '日本語'.repeat(500), '🙂'.repeat(10)]) {
+      expect(codec.decode(codec.encode({ s }, meta).bytes).value).toEqual({ s });
+    }
+  });
+
+  it('decodes envelopes written by a codec with other options (codec id is in the header)', () => {
+    const value = prose(5000);
+    const reader = createEntryCodec({ codec: 'none' });
+    for (const codec of CODECS) {
+      const { bytes } = createEntryCodec({ codec, threshold: 0 }).encode(value, meta);
+      expect(reader.decode(bytes).value).toEqual(value);
+    }
+  });
+
+  it('decodes Buffer slices with non-zero (and unaligned) byteOffsets', () => {
+    const codec = createEntryCodec({ threshold: 100 });
+    for (const value of [{ small: true }, prose(3000)]) {
+      const { bytes } = codec.encode(value, { ...meta, stream: true });
+      for (const offset of [1, 3, 7, 13]) {
+        const backing = Buffer.concat([randomBytes(offset), bytes, randomBytes(5)]);
+        const slice = backing.subarray(offset, offset + bytes.length);
+        expect(slice.byteOffset).toBeGreaterThan(0);
+        const decoded = codec.decode(slice);
+        expect(decoded.value).toEqual(value);
+        expect(decoded.createdAt).toBe(meta.createdAt);
+        expect(decoded.stream).toBe(true);
+        expect(codec.readMeta(slice)).toEqual({ ...meta, stream: true });
+      }
+    }
+  });
+});
+
+describe('envelope layout', () => {
+  it('writes the documented header', () => {
+    const { bytes } = createEntryCodec().encode({ a: 1 }, { ...meta, stream: true });
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    expect([...bytes.subarray(0, 8)]).toEqual([0xa7, 0xc1, 1, 0, 0b100, 0, 0, 0]);
+    expect(view.getFloat64(8, true)).toBe(meta.createdAt);
+    expect(view.getFloat64(16, true)).toBe(meta.freshUntil);
+    expect(view.getFloat64(24, true)).toBe(meta.staleUntil);
+    expect(view.getUint32(32, true)).toBe(7);
+    expect(view.getUint32(36, true)).toBe(7);
+    expect(Buffer.from(bytes.subarray(ENVELOPE_HEADER_BYTES)).toString()).toBe('{"a":1}');
+    expect(bytes.length).toBe(ENVELOPE_HEADER_BYTES + 7);
+  });
+
+  it('stores payloads below the threshold raw and at or above it compressed', () => {
+    const codec = createEntryCodec({ codec: 'lz4', threshold: 1024 });
+    const below = codec.encode('x'.repeat(1000), meta); // 1002 serialized bytes
+    expect(below.compressed).toBe(false);
+    expect(below.bytes[3]).toBe(0);
+    expect(below.bytes[4]! & 1).toBe(0);
+    const at = codec.encode('x'.repeat(1022), meta); // exactly 1024 serialized bytes
+    expect(at.serialized.length).toBe(1024);
+    expect(at.compressed).toBe(true);
+    expect(at.bytes[3]).toBe(1);
+    expect(at.bytes[4]! & 1).toBe(1);
+    expect(at.bytes.length).toBeLessThan(200);
+    expect(codec.decode(at.bytes).value).toBe('x'.repeat(1022));
+  });
+
+  it('keeps incompressible payloads raw (codec 0) even above the threshold', () => {
+    const codec = createEntryCodec({ codec: 'lz4', threshold: 0 });
+    const value = randomBytes(4000).toString('base64');
+    const { bytes, compressed } = codec.encode(value, meta);
+    expect(compressed).toBe(false);
+    expect(bytes[3]).toBe(0);
+    expect(bytes.length).toBe(ENVELOPE_HEADER_BYTES + value.length + 2);
+    expect(codec.decode(bytes).value).toBe(value);
+  });
+
+  it('compresses 100 KB of varied English prose to less than 70% with lz4', () => {
+    const value = prose(100_000);
+    const { bytes, serialized, compressed } = createEntryCodec({ codec: 'lz4' }).encode(value, meta);
+    expect(serialized.length).toBeGreaterThan(100_000);
+    expect(compressed).toBe(true);
+    expect(bytes.length / serialized.length).toBeLessThan(0.7);
+  });
+
+  it('honours deflate levels', () => {
+    const value = prose(50_000, 7);
+    const sizes = [1, 6, 9].map((level) => {
+      const codec = createEntryCodec({ codec: 'deflate', level, threshold: 0 });
+      const { bytes, compressed } = codec.encode(value, meta);
+      expect(compressed).toBe(true);
+      expect(bytes[3]).toBe(2);
+      expect(codec.decode(bytes).value).toEqual(value);
+      return bytes.length;
+    });
+    expect(sizes[2]!).toBeLessThan(sizes[0]!);
+    expect(sizes[1]!).toBeLessThanOrEqual(sizes[0]!);
+  });
+});
+
+describe('options', () => {
+  it('lists every problem', () => {
+    let error: unknown;
+    try {
+      createEntryCodec({
+        codec: 'zstd' as CompressionCodec,
+        threshold: -1,
+        level: 10,
+        serializer: {} as Serializer,
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    const issues = (error as ValidationError).issues;
+    expect(issues.map((i) => i.path).sort()).toEqual(['codec', 'level', 'serializer', 'threshold']);
+    for (const path of ['codec', 'threshold', 'level', 'serializer']) {
+      expect((error as Error).message).toContain(path);
+    }
+  });
+
+  it('rejects non-integer thresholds and levels', () => {
+    expect(() => createEntryCodec({ threshold: 1.5 })).toThrow(ValidationError);
+    expect(() => createEntryCodec({ threshold: Number.NaN })).toThrow(ValidationError);
+    expect(() => createEntryCodec({ level: 0 })).toThrow(ValidationError);
+    expect(() => createEntryCodec({ level: 2.5 })).toThrow(ValidationError);
+    expect(() => createEntryCodec({ codec: 'deflate', level: 1, threshold: 0 })).not.toThrow();
+  });
+
+  it('uses a custom serializer and wraps its failures', () => {
+    const serializer: Serializer = {
+      name: 'upper',
+      serialize: (value) => {
+        if (value === 'boom') throw new Error('nope');
+        return new TextEncoder().encode(String(value).toUpperCase());
+      },
+      deserialize: (bytes) => {
+        const text = new TextDecoder().decode(bytes);
+        if (text === 'BAD') throw new Error('bad payload');
+        return text;
+      },
+    };
+    const codec = createEntryCodec({ serializer, threshold: 0 });
+    expect(codec.decode(codec.encode('hello', meta).bytes).value).toBe('HELLO');
+    expect(codec.decode(codec.encode('abc'.repeat(1000), meta).bytes).value).toBe('ABC'.repeat(1000));
+    expect(() => codec.encode('boom', meta)).toThrow(SerializationError);
+    expect(reasonOf(() => codec.decode(codec.encode('bad', meta).bytes))).toBe('deserialize');
+  });
+
+  it('rejects invalid meta', () => {
+    const codec = createEntryCodec();
+    expect(() => codec.encode(1, { ...meta, freshUntil: Number.NaN })).toThrow(ValidationError);
+  });
+});
+
+describe('serialization errors', () => {
+  const codec = createEntryCodec();
+  const circular: Record<string, unknown> = {};
+  circular.self = circular;
+
+  it.each([
+    ['undefined', undefined],
+    ['a function', () => 1],
+    ['a symbol', Symbol('s')],
+    ['a BigInt', { n: 1n }],
+    ['a circular structure', circular],
+  ])('throws SerializationError for %s', (_name, value) => {
+    expect(() => jsonSerializer.serialize(value)).toThrow(SerializationError);
+    expect(() => codec.encode(value, meta)).toThrow(SerializationError);
+  });
+
+  it('follows JSON semantics for nested values', () => {
+    const decoded = codec.decode(
+      codec.encode({ a: undefined, d: new Date(0), n: Number.NaN, l: [undefined] }, meta).bytes,
+    );
+    expect(decoded.value).toEqual({ d: '1970-01-01T00:00:00.000Z', n: null, l: [null] });
+  });
+
+  it('rejects invalid JSON and invalid UTF-8 on deserialize', () => {
+    expect(() => jsonSerializer.deserialize(new TextEncoder().encode('{'))).toThrow(SerializationError);
+    expect(() => jsonSerializer.deserialize(new Uint8Array([0x22, 0xff, 0x22]))).toThrow(SerializationError);
+  });
+});
+
+describe('decode failures', () => {
+  const codec = createEntryCodec({ threshold: 0 });
+  const valid = (value: unknown = prose(2000), c: CompressionCodec = 'lz4'): Uint8Array =>
+    createEntryCodec({ codec: c, threshold: 0 }).encode(value, meta).bytes;
+  const patched = (bytes: Uint8Array, patch: (copy: Uint8Array, view: DataView) => void): Uint8Array => {
+    const copy = Uint8Array.from(bytes);
+    patch(copy, new DataView(copy.buffer));
+    return copy;
+  };
+
+  const withByte = (bytes: Uint8Array, index: number, value: number): Uint8Array =>
+    patched(bytes, (copy) => {
+      copy[index] = value;
+    });
+
+  it('reports the reason', () => {
+    const lz4 = valid();
+    expect(lz4[3]).toBe(1);
+    expect(reasonOf(() => codec.decode(new Uint8Array(0)))).toBe('foreign');
+    expect(reasonOf(() => codec.decode(new TextEncoder().encode('{"hello":"world"}')))).toBe('foreign');
+    expect(reasonOf(() => codec.decode(lz4.subarray(0, 1)))).toBe('truncated');
+    expect(reasonOf(() => codec.decode(lz4.subarray(0, 20)))).toBe('truncated');
+    expect(reasonOf(() => codec.decode(lz4.subarray(0, lz4.length - 1)))).toBe('truncated');
+    expect(reasonOf(() => codec.decode(Buffer.concat([lz4, Buffer.from([0])])))).toBe('corrupt');
+    expect(reasonOf(() => codec.decode(withByte(lz4, 2, 2)))).toBe('version');
+    expect(reasonOf(() => codec.decode(withByte(lz4, 3, 9)))).toBe('version');
+    expect(reasonOf(() => codec.decode(withByte(lz4, 4, 0b011)))).toBe('version');
+    expect(reasonOf(() => codec.decode(withByte(lz4, 4, 0b1001)))).toBe('version');
+    expect(reasonOf(() => codec.decode(withByte(lz4, 4, 0)))).toBe('corrupt');
+    expect(reasonOf(() => codec.decode(withByte(lz4, 6, 1)))).toBe('corrupt');
+    expect(reasonOf(() => codec.decode(patched(lz4, (_, v) => v.setFloat64(16, Number.NaN, true))))).toBe(
+      'corrupt',
+    );
+    expect(reasonOf(() => codec.decode(patched(lz4, (_, v) => v.setUint32(36, 12345, true))))).toBe(
+      'decompress',
+    );
+    expect(reasonOf(() => codec.decode(patched(lz4, (b) => b.fill(0xff, 44, 80))))).toBe('decompress');
+    const raw = valid('plain', 'none');
+    expect(reasonOf(() => codec.decode(withByte(raw, 40, 0x7b)))).toBe('deserialize');
+    expect(reasonOf(() => codec.decode(patched(raw, (_, v) => v.setUint32(36, 3, true))))).toBe('corrupt');
+  });
+
+  it('rejects decompression bombs without allocating', () => {
+    for (const c of ['lz4', 'deflate'] as const) {
+      const bytes = valid(prose(2000), c);
+      const bomb = patched(bytes, (_, v) => {
+        v.setUint32(36, 600 * 1024 * 1024, true);
+        if (c === 'lz4') v.setUint32(40, 600 * 1024 * 1024, true);
+      });
+      expect(reasonOf(() => codec.decode(bomb))).toBe('decompress');
+    }
+    // A deflate stream that inflates to far more than declared stops at the declared length.
+    const big = createEntryCodec({ codec: 'deflate', threshold: 0 }).encode(
+      '0'.repeat(1_000_000),
+      meta,
+    ).bytes;
+    const lying = patched(big, (_, v) => v.setUint32(36, 1000, true));
+    expect(reasonOf(() => codec.decode(lying))).toBe('decompress');
+  });
+
+  it('garbage never throws anything but SerializationError', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        decodesOrSerializationError(() => codec.decode(bytes));
+        expect(() => codec.readMeta(bytes)).not.toThrow();
+      }),
+      { numRuns: 300 },
+    );
+    // Garbage behind a valid magic and version gets past the first checks.
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 300 }),
+        fc.integer({ min: 0, max: 7 }),
+        (tail, codecByte) => {
+          const bytes = Uint8Array.from([0xa7, 0xc1, 1, codecByte % 3, codecByte, 0, 0, 0, ...tail]);
+          decodesOrSerializationError(() => codec.decode(bytes));
+          expect(() => codec.readMeta(bytes)).not.toThrow();
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('valid envelopes with random bit flips or truncations decode or throw SerializationError', () => {
+    const envelopeArb = fc
+      .tuple(fc.oneof(fc.jsonValue({ maxDepth: 2 }), compressibleArb), fc.constantFrom(...CODECS), metaArb)
+      .map(([value, c, m]) => createEntryCodec({ codec: c, threshold: 0 }).encode(value, m).bytes);
+    fc.assert(
+      fc.property(
+        envelopeArb,
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 7 })), { minLength: 1, maxLength: 4 }),
+        (bytes, flips) => {
+          const copy = Uint8Array.from(bytes);
+          for (const [position, bit] of flips) {
+            const index = position % copy.length;
+            copy[index] = copy[index]! ^ (1 << bit);
+          }
+          decodesOrSerializationError(() => codec.decode(copy));
+          expect(() => codec.readMeta(copy)).not.toThrow();
+        },
+      ),
+      { numRuns: 400 },
+    );
+    fc.assert(
+      fc.property(envelopeArb, fc.nat(), (bytes, cut) => {
+        const truncated = bytes.subarray(0, cut % bytes.length);
+        expect(reasonOf(() => codec.decode(truncated))).toBe(
+          truncated.length === 0 ? 'foreign' : 'truncated',
+        );
+        expect(codec.readMeta(truncated)).toBeUndefined();
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('readMeta never throws and returns undefined for non-envelopes', () => {
+    expect(codec.readMeta(new Uint8Array(0))).toBeUndefined();
+    expect(codec.readMeta(undefined as unknown as Uint8Array)).toBeUndefined();
+    expect(codec.readMeta('text' as unknown as Uint8Array)).toBeUndefined();
+    expect(() => codec.decode(null as unknown as Uint8Array)).toThrow(SerializationError);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 100 }), (bytes) => {
+        expect(codec.readMeta(bytes)).toBeUndefined();
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
