@@ -1,16 +1,17 @@
 import { defineConfig } from 'tsup';
 
-export default defineConfig({
-  entry: {
-    index: 'src/index.ts',
-    testing: 'src/testing/index.ts',
-  },
-  format: ['esm', 'cjs'],
+const shared = {
   dts: true,
   sourcemap: true,
-  clean: true,
   target: 'node20',
   splitting: false,
   treeshake: true,
   external: ['vitest', 'openai', 'ai', '@langchain/core', 'keyv', 'prom-client', 'better-sqlite3'],
-});
+} as const;
+
+export default defineConfig([
+  // The core and the integrations: dual ESM + CJS.
+  { ...shared, clean: true, entry: { index: 'src/index.ts' }, format: ['esm', 'cjs'] },
+  // The conformance suite imports vitest, which is ESM-only: ESM only.
+  { ...shared, clean: false, entry: { testing: 'src/testing/index.ts' }, format: ['esm'] },
+]);

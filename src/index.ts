@@ -6,6 +6,55 @@
  * @module
  */
 
+export type {
+  AICacheConfig,
+  AICacheConfigInput,
+  AIFeatureOptions,
+  CacheConfig,
+  CacheConfigInput,
+  CompressionConfig,
+  CompressionOptions,
+  ConfigCheckResult,
+  EnvironmentName,
+  EnvironmentReading,
+  EnvironmentVariable,
+  EnvironmentVariableKind,
+  L1Config,
+  MemoryCacheOptions,
+  ParseConfigOptions,
+  RedisConfig,
+  RedisConfigInput,
+  RedisOptions as BuilderRedisOptions,
+  RedisTlsConfig,
+  SecurityOptions,
+  SizeTier,
+} from './ai-cache/config/index.js';
+// Configuration (zod schemas are the single source of truth for options and defaults)
+export {
+  AICacheConfigSchema,
+  CacheConfigBuilder,
+  CacheConfigSchema,
+  CompressionCodecSchema,
+  checkConfig,
+  configFromEnvironment,
+  DEFAULT_OPERATION_TTLS,
+  ENVIRONMENT_PRESETS,
+  ENVIRONMENT_VARIABLES,
+  EnvironmentPresets,
+  HashAlgorithmSchema,
+  L1ProtectionSchema,
+  LOCAL_REDIS_URL,
+  parseConfig,
+  REDACTED,
+  RedisConfigSchema,
+  RedisTlsSchema,
+  readEnvironment,
+  redactConfig,
+  redactUrl,
+  SizeTiersSchema,
+  sizeTierOf,
+  TtlSchema,
+} from './ai-cache/config/index.js';
 export type { MemoryBackendOptions } from './backends/memory.js';
 // Backends
 export { MemoryBackend } from './backends/memory.js';
@@ -82,3 +131,26 @@ export {
 export type { Flight } from './locks/single-flight.js';
 // Locks
 export { SingleFlight } from './locks/single-flight.js';
+export type {
+  Alert,
+  AlertingCallbackOptions,
+  AlertKind,
+  AlertListener,
+  AuditCallbackOptions,
+  AuditOp,
+  AuditRecord,
+  OperationStats,
+  PerformanceCallbackOptions,
+  PerformanceOp,
+  PerformanceReport,
+  SlowOperation,
+} from './observability/index.js';
+// Observability: built-in callbacks
+export {
+  AlertingCallback,
+  AUDIT_OPS,
+  AuditCallback,
+  nearestRank,
+  PERFORMANCE_OPS,
+  PerformanceCallback,
+} from './observability/index.js';

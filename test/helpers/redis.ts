@@ -62,3 +62,8 @@ export function describeOwnRedisServer(name: string, fn: () => void): void {
     fn,
   );
 }
+
+/** A Cache `prefix` (one segment, no `:`) no other test or run uses. */
+export function uniqueCachePrefix(label = 'test'): string {
+  return `arc-${label}-${randomUUID().slice(0, 12)}`;
+}

@@ -1,0 +1,50 @@
+/**
+ * Configuration of the cache: zod schemas (the single source of truth for options, defaults
+ * and docs), validation with complete error lists, presets, environment variables and a
+ * fluent builder.
+ *
+ * @module
+ */
+export {
+  type AIFeatureOptions,
+  CacheConfigBuilder,
+  type CompressionOptions,
+  type MemoryCacheOptions,
+  type RedisOptions,
+  type SecurityOptions,
+} from './builder.js';
+export {
+  configFromEnvironment,
+  ENVIRONMENT_PRESETS,
+  ENVIRONMENT_VARIABLES,
+  type EnvironmentReading,
+  type EnvironmentVariable,
+  type EnvironmentVariableKind,
+  readEnvironment,
+} from './env.js';
+export { type EnvironmentName, EnvironmentPresets, LOCAL_REDIS_URL } from './presets.js';
+export { REDACTED, redactConfig, redactUrl } from './redact.js';
+export {
+  type AICacheConfig,
+  type AICacheConfigInput,
+  AICacheConfigSchema,
+  type CacheConfig,
+  type CacheConfigInput,
+  CacheConfigSchema,
+  CompressionCodecSchema,
+  type CompressionConfig,
+  DEFAULT_OPERATION_TTLS,
+  HashAlgorithmSchema,
+  type L1Config,
+  L1ProtectionSchema,
+  type RedisConfig,
+  type RedisConfigInput,
+  RedisConfigSchema,
+  type RedisTlsConfig,
+  RedisTlsSchema,
+  type SizeTier,
+  SizeTiersSchema,
+  sizeTierOf,
+  TtlSchema,
+} from './schema.js';
+export { type ConfigCheckResult, checkConfig, type ParseConfigOptions, parseConfig } from './validate.js';
