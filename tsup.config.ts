@@ -1,13 +1,13 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 
-const shared = {
+const shared: Options = {
   dts: true,
   sourcemap: true,
   target: 'node20',
   splitting: false,
   treeshake: true,
   external: ['vitest', 'openai', 'ai', '@langchain/core', 'keyv', 'prom-client', 'better-sqlite3'],
-} as const;
+};
 
 export default defineConfig([
   // The core and the integrations: dual ESM + CJS.

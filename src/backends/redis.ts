@@ -8,7 +8,10 @@ import { type Cluster, Redis, type RedisOptions } from 'ioredis';
 import { CacheError, InfrastructureError, ValidationError, type ValidationIssue } from '../errors.js';
 import type { BackendEntry, CacheBackend } from './types.js';
 
-/** Options of {@link RedisBackend}. At most one of `url`, `redis` and `client` may be given. */
+/**
+ * Options of {@link RedisBackend}. Give a `client`, or a `url` and/or `redis` options (options
+ * complete or override what the URL says, e.g. a password or TLS files kept out of the URL).
+ */
 export interface RedisBackendOptions {
   /**
    * Connection URL: `redis://[[user]:password@]host[:port][/db]`, or `rediss://...` for TLS.
@@ -146,9 +149,9 @@ function checkPositive(issues: ValidationIssue[], path: string, value: unknown, 
 
 function validateOptions(options: RedisBackendOptions): void {
   const issues: ValidationIssue[] = [];
-  const sources = (['url', 'redis', 'client'] as const).filter((name) => options[name] !== undefined);
-  if (sources.length > 1) {
-    issues.push({ path: '', message: `give at most one of url, redis, client (got ${sources.join(', ')})` });
+  if (options.client !== undefined && (options.url !== undefined || options.redis !== undefined)) {
+    const other = options.url !== undefined ? 'url' : 'redis';
+    issues.push({ path: '', message: `give either client or url/redis options (got client and ${other})` });
   }
   if (options.url !== undefined) {
     let protocol: string | undefined;
@@ -291,9 +294,9 @@ export class RedisBackend implements CacheBackend {
         retryStrategy: (times) => Math.min(times * 50, 1000),
       };
       this.#client =
-        options.redis !== undefined
+        options.url === undefined && options.redis !== undefined
           ? new Redis({ ...defaults, ...options.redis, lazyConnect: true })
-          : new Redis(options.url ?? DEFAULT_URL, defaults);
+          : new Redis(options.url ?? DEFAULT_URL, { ...defaults, ...options.redis, lazyConnect: true });
       this.#ownsClient = true;
     }
     this.#target = describeTarget(this.#client);

@@ -39,6 +39,8 @@ export interface CacheBackend {
   getMany?(keys: string[]): Promise<(Uint8Array | undefined)[]>;
   /** Batched write. */
   setMany?(entries: BackendEntry[]): Promise<void>;
+  /** Establishes the connection, when the backend has one; rejects with `InfrastructureError` when unreachable. */
+  connect?(): Promise<void>;
   /** Releases connections and timers. */
   close(): Promise<void>;
 }

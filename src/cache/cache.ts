@@ -49,6 +49,16 @@ export interface CacheOptions {
   maxKeyLength?: number;
   /** Clock in epoch milliseconds, injectable for tests. @default Date.now */
   now?: () => number;
+  /**
+   * A backend used while `backend` is failing (e.g. a `MemoryBackend` while Redis is down).
+   * Writes and reads go there until the primary answers again; it is cleared on recovery.
+   * @default none (reads are misses and writes are dropped while the backend fails)
+   */
+  fallback?: CacheBackend;
+  /** While degraded, how long to stay away from a failing backend before trying it again. @default 1000 */
+  retryPrimaryAfterMs?: number;
+  /** Make {@link Cache.connect} throw `InfrastructureError` when the backend cannot be reached. @default false */
+  failOnConnectionError?: boolean;
 }
 
 /** Options of {@link Cache.set}. */
@@ -128,6 +138,11 @@ interface Counters {
 interface Core {
   readonly l1: L1Tier | undefined;
   readonly backend: CacheBackend | undefined;
+  readonly fallback: CacheBackend | undefined;
+  readonly retryPrimaryAfterMs: number;
+  readonly failOnConnectionError: boolean;
+  /** When the primary last failed (clock of `performance.now()`). */
+  failedAt: number;
   readonly codec: EntryCodec;
   readonly emitter: CacheEmitter;
   readonly callbacks: CacheCallbacks[];
@@ -190,6 +205,10 @@ export function createCache(options: CacheOptions = {}): Cache {
   const core: Core = {
     l1: resolveL1(options.l1),
     backend: options.backend,
+    fallback: options.backend ? options.fallback : undefined,
+    retryPrimaryAfterMs: options.retryPrimaryAfterMs ?? 1000,
+    failOnConnectionError: options.failOnConnectionError ?? false,
+    failedAt: 0,
     codec: createEntryCodec({
       // Without a backend nothing is stored as bytes, so compression would be wasted work.
       codec: options.backend ? (options.compression?.codec ?? 'lz4') : 'none',
@@ -255,6 +274,26 @@ export class Cache {
     await this.#keyBuilder();
   }
 
+  /**
+   * Loads the hash function and connects the backend when it has a `connect()` method. A
+   * backend that cannot be reached puts the cache in degraded mode (`degraded` event; the
+   * fallback serves if configured) and resolves, unless `failOnConnectionError` is set, in which
+   * case the backend's `InfrastructureError` is thrown. Calling it is optional: backends connect
+   * on first use.
+   */
+  async connect(): Promise<void> {
+    await this.#keyBuilder();
+    const backend = this.#core.backend;
+    if (!backend?.connect) return;
+    try {
+      await backend.connect();
+      if (this.#core.degraded) this.#backendOk();
+    } catch (error) {
+      if (this.#core.failOnConnectionError) throw error;
+      this.#backendFailed('connect', '', error);
+    }
+  }
+
   /** The full key (prefix, namespaces, escaped key) under which `key` is stored. */
   async fullKey(key: CacheKey): Promise<string> {
     return (this.#keys ?? (await this.#keyBuilder())).key(key);
@@ -293,15 +332,12 @@ export class Cache {
       return results;
     }
     const pendingKeys = pending.map((i) => fulls[i] as string);
-    let values: (Uint8Array | undefined)[];
-    try {
-      values = await backend.getMany(pendingKeys);
-      this.#backendOk();
-    } catch (error) {
-      this.#backendFailed('get', pendingKeys[0] ?? '', error);
-      for (const k of pendingKeys) this.#miss(k, 0);
-      return results;
-    }
+    const values = await this.#io(
+      'get',
+      pendingKeys[0] ?? '',
+      (b) => (b.getMany ? b.getMany(pendingKeys) : Promise.all(pendingKeys.map((k) => b.get(k)))),
+      () => pendingKeys.map(() => undefined),
+    );
     for (let j = 0; j < pending.length; j++) {
       const i = pending[j] as number;
       const full = fulls[i] as string;
@@ -320,15 +356,9 @@ export class Cache {
     const entry = core.l1?.peek(full);
     if (entry && t < entry.freshUntil) return true;
     if (!core.backend) return false;
-    try {
-      const bytes = await core.backend.get(full);
-      this.#backendOk();
-      const meta = bytes ? core.codec.readMeta(bytes) : undefined;
-      return meta !== undefined && core.now() < meta.freshUntil;
-    } catch (error) {
-      this.#backendFailed('has', full, error);
-      return false;
-    }
+    const bytes = await this.#io('has', full, (b) => b.get(full), () => undefined);
+    const meta = bytes ? core.codec.readMeta(bytes) : undefined;
+    return meta !== undefined && core.now() < meta.freshUntil;
   }
 
   /**
@@ -379,12 +409,9 @@ export class Cache {
     const start = now();
     core.l1?.clear(prefix);
     if (core.backend) {
-      try {
-        await core.backend.clear(prefix);
-        this.#backendOk();
-      } catch (error) {
-        this.#backendFailed('clear', prefix, error);
-      }
+      await this.#io('clear', prefix, (b) => b.clear(prefix), () => undefined);
+      // Whatever the fallback holds for this namespace is gone too.
+      if (core.fallback && !core.degraded) await core.fallback.clear(prefix).catch(() => {});
     }
     if (core.emitter.listening('clear')) {
       core.emitter.emit({ type: 'clear', op: 'clear', key: prefix, tier: 'none', durationMs: now() - start });
@@ -525,15 +552,7 @@ export class Cache {
       this.#miss(full, startedAt);
       return undefined;
     }
-    let bytes: Uint8Array | undefined;
-    try {
-      bytes = await core.backend.get(full);
-      this.#backendOk();
-    } catch (error) {
-      this.#backendFailed('get', full, error);
-      this.#miss(full, startedAt);
-      return undefined;
-    }
+    const bytes = await this.#io('get', full, (b) => b.get(full), () => undefined);
     const hit = this.#acceptL2(full, bytes, core.now(), promote);
     if (!hit) {
       this.#miss(full, startedAt);
@@ -560,7 +579,7 @@ export class Cache {
     } catch (error) {
       core.counters.l2Misses++;
       this.#reportError('decode', full, error, { reason: 'corrupt-entry' });
-      core.backend?.delete(full).catch(() => {});
+      void this.#io('delete', full, (b) => b.delete(full), () => false);
       return undefined;
     }
     if (t >= decoded.freshUntil) {
@@ -655,12 +674,7 @@ export class Cache {
       stored = core.codec.deserialize(encoded.serialized);
     }
     if (core.backend) {
-      try {
-        await core.backend.set(full, encoded.bytes, meta.staleUntil - t);
-        this.#backendOk();
-      } catch (error) {
-        this.#backendFailed('set', full, error);
-      }
+      await this.#io('set', full, (b) => b.set(full, encoded.bytes, meta.staleUntil - t), () => undefined);
     }
     core.counters.sets++;
     if (core.emitter.listening('set')) {
@@ -692,12 +706,7 @@ export class Cache {
     const startedAt = now();
     let existed = core.l1?.delete(full) ?? false;
     if (core.backend) {
-      try {
-        existed = (await core.backend.delete(full)) || existed;
-        this.#backendOk();
-      } catch (error) {
-        this.#backendFailed('delete', full, error);
-      }
+      existed = (await this.#io('delete', full, (b) => b.delete(full), () => false)) || existed;
     }
     core.counters.deletes++;
     if (core.emitter.listening('delete')) {
@@ -763,8 +772,40 @@ export class Cache {
     }
   }
 
+  /**
+   * Runs one backend operation: on the primary, or on the fallback while the primary is failing.
+   * A failure is reported (event) and answered with `onFail()`; it never throws.
+   */
+  async #io<T>(op: CacheOp, key: string, fn: (backend: CacheBackend) => Promise<T>, onFail: () => T): Promise<T> {
+    const core = this.#core;
+    const fallback = core.fallback;
+    if (core.degraded && fallback && now() - core.failedAt < core.retryPrimaryAfterMs) {
+      try {
+        return await fn(fallback);
+      } catch (error) {
+        this.#reportError(op, key, error);
+        return onFail();
+      }
+    }
+    try {
+      const result = await fn(core.backend as CacheBackend);
+      if (core.degraded) this.#backendOk();
+      return result;
+    } catch (error) {
+      this.#backendFailed(op, key, error);
+      if (!fallback) return onFail();
+      try {
+        return await fn(fallback);
+      } catch (fallbackError) {
+        this.#reportError(op, key, fallbackError);
+        return onFail();
+      }
+    }
+  }
+
   #backendFailed(op: CacheOp, key: string, error: unknown): void {
     const core = this.#core;
+    core.failedAt = now();
     this.#reportError(op, key, error);
     if (!core.degraded) {
       core.degraded = true;
@@ -778,6 +819,8 @@ export class Cache {
     const core = this.#core;
     if (!core.degraded) return;
     core.degraded = false;
+    // The fallback only bridged the outage; the primary is the truth again.
+    core.fallback?.clear().catch(() => {});
     if (core.emitter.listening('recovered')) this.#emit('recovered', 'get', '', 'l2');
   }
 }

@@ -408,3 +408,62 @@ describe('createCache: validation', () => {
     expect(() => createCache({ ttl: '5 parsecs' })).toThrow(ValidationError);
   });
 });
+
+/** A MemoryBackend that can be switched off, with a connect() that fails while it is down. */
+class SwitchableBackend extends MemoryBackend {
+  down = false;
+  override readonly name = 'memory';
+  #check() {
+    if (this.down) throw new Error('primary down');
+  }
+  async connect(): Promise<void> {
+    this.#check();
+  }
+  override async get(key: string) {
+    this.#check();
+    return super.get(key);
+  }
+  override async set(key: string, value: Uint8Array, ttlMs: number) {
+    this.#check();
+    return super.set(key, value, ttlMs);
+  }
+  override async delete(key: string) {
+    this.#check();
+    return super.delete(key);
+  }
+}
+
+describe('Cache: fallback backend and connect()', () => {
+  it('serves from the fallback while the primary fails, and returns to the primary when it is back', async () => {
+    const primary = new SwitchableBackend();
+    const fallback = new MemoryBackend();
+    const cache = createCache({ backend: primary, fallback, l1: false, retryPrimaryAfterMs: 0 });
+    const events: string[] = [];
+    cache.on('degraded', () => events.push('degraded'));
+    cache.on('recovered', () => events.push('recovered'));
+    cache.on('error', () => events.push('error'));
+    await cache.set('before', 1);
+    primary.down = true;
+    await cache.set('during', 2);
+    expect(await cache.get('during')).toBe(2); // answered by the fallback
+    expect(fallback.size).toBe(1);
+    primary.down = false;
+    expect(await cache.get('before')).toBe(1); // primary again
+    expect(await cache.get('during')).toBeUndefined(); // the fallback only bridged the outage
+    expect(events.filter((e) => e !== 'error')).toEqual(['degraded', 'recovered']);
+    expect(events).toContain('error');
+  });
+
+  it('connect() degrades quietly by default and throws with failOnConnectionError', async () => {
+    const primary = new SwitchableBackend();
+    primary.down = true;
+    const cache = createCache({ backend: primary, fallback: new MemoryBackend() });
+    const degraded: CacheEvent[] = [];
+    cache.on('degraded', (e) => degraded.push(e));
+    await expect(cache.connect()).resolves.toBeUndefined();
+    expect(degraded).toHaveLength(1);
+    expect(cache.stats().degraded).toBe(true);
+    const strict = createCache({ backend: primary, failOnConnectionError: true });
+    await expect(strict.connect()).rejects.toThrow('primary down');
+  });
+});
