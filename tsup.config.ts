@@ -9,9 +9,37 @@ const shared: Options = {
   external: ['vitest', 'openai', 'ai', '@langchain/core', 'keyv', 'prom-client', 'better-sqlite3'],
 };
 
+/**
+ * Integrations (subpath exports) import the core only through `src/index.ts`; in the build that
+ * import becomes the package's own name, so a subpath shares the core module (one class per error,
+ * one hasher) instead of bundling a second copy.
+ */
+const coreAsPackage: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'core-as-package',
+  setup(build) {
+    build.onResolve({ filter: /^(\.\.\/)+index\.js$/ }, (args) =>
+      args.importer.includes('/src/integrations/') || args.importer.includes('/src/testing/')
+        ? { path: 'ai-response-cache', external: true }
+        : undefined,
+    );
+  },
+};
+
 export default defineConfig([
   // The core and the integrations: dual ESM + CJS.
-  { ...shared, clean: true, entry: { index: 'src/index.ts' }, format: ['esm', 'cjs'] },
+  {
+    ...shared,
+    clean: true,
+    entry: { index: 'src/index.ts', openai: 'src/integrations/openai/index.ts' },
+    format: ['esm', 'cjs'],
+    esbuildPlugins: [coreAsPackage],
+  },
   // The conformance suite imports vitest, which is ESM-only: ESM only.
-  { ...shared, clean: false, entry: { testing: 'src/testing/index.ts' }, format: ['esm'] },
+  {
+    ...shared,
+    clean: false,
+    entry: { testing: 'src/testing/index.ts' },
+    format: ['esm'],
+    esbuildPlugins: [coreAsPackage],
+  },
 ]);

@@ -8,7 +8,9 @@
 import { createCache, MemoryBackend, RedisBackend } from '../src/index.js';
 
 export async function runGenericCacheExample(log: (line: string) => void = console.log): Promise<void> {
-  const backend = process.env.REDIS_URL ? new RedisBackend({ url: process.env.REDIS_URL }) : new MemoryBackend();
+  const backend = process.env.REDIS_URL
+    ? new RedisBackend({ url: process.env.REDIS_URL })
+    : new MemoryBackend();
   const cache = createCache({ prefix: 'example', backend, ttl: '10m', l1: { maxEntries: 1000 } });
   const counts = { hit: 0, miss: 0, set: 0 };
   cache.on('hit', () => counts.hit++);
@@ -25,7 +27,9 @@ export async function runGenericCacheExample(log: (line: string) => void = conso
   const users = cache.namespace('users');
   const started = performance.now();
   const results = await Promise.all(Array.from({ length: 50 }, () => users.getOrSet(42, () => loadUser(42))));
-  log(`50 concurrent getOrSet on one key -> ${producerCalls} producer call, ${results.length} answers in ${(performance.now() - started).toFixed(1)} ms`);
+  log(
+    `50 concurrent getOrSet on one key -> ${producerCalls} producer call, ${results.length} answers in ${(performance.now() - started).toFixed(1)} ms`,
+  );
 
   const t0 = performance.now();
   for (let i = 0; i < 10_000; i++) await users.get(42);
@@ -33,12 +37,18 @@ export async function runGenericCacheExample(log: (line: string) => void = conso
 
   const big = { text: 'The quick brown fox jumps over the lazy dog. '.repeat(200) };
   const stored = await cache.set('big', big);
-  log(`a ${stored.serializedBytes} B value is stored as ${stored.bytes} B (compressed: ${stored.compressed})`);
+  log(
+    `a ${stored.serializedBytes} B value is stored as ${stored.bytes} B (compressed: ${stored.compressed})`,
+  );
 
   await users.clear();
-  log(`after users.clear(): ${JSON.stringify(await users.get(42))}; 'big' still there: ${(await cache.get('big')) !== undefined}`);
+  log(
+    `after users.clear(): ${JSON.stringify(await users.get(42))}; 'big' still there: ${(await cache.get('big')) !== undefined}`,
+  );
   const s = cache.stats();
-  log(`stats: ${s.hits} hits, ${s.misses} misses, hit ratio ${(s.hitRatio * 100).toFixed(1)}%, L1 ${s.l1.entries} entries / ${s.l1.bytes} B; events seen: ${JSON.stringify(counts)}`);
+  log(
+    `stats: ${s.hits} hits, ${s.misses} misses, hit ratio ${(s.hitRatio * 100).toFixed(1)}%, L1 ${s.l1.entries} entries / ${s.l1.bytes} B; events seen: ${JSON.stringify(counts)}`,
+  );
   await cache.close();
 }
 

@@ -28,7 +28,17 @@ const packed = execFileSync('npm', ['pack', '--silent', '--pack-destination', wo
 const tarball = join(work, packed);
 run('npx', ['--no-install', 'attw', tarball, '--profile', 'node16', '--exclude-entrypoints', './testing']);
 // The conformance suite is ESM-only on purpose (vitest cannot be required): that one finding is expected.
-run('npx', ['--no-install', 'attw', tarball, '--profile', 'node16', '--entrypoints', './testing', '--ignore-rules', 'cjs-resolves-to-esm']);
+run('npx', [
+  '--no-install',
+  'attw',
+  tarball,
+  '--profile',
+  'node16',
+  '--entrypoints',
+  './testing',
+  '--ignore-rules',
+  'cjs-resolves-to-esm',
+]);
 
 const target = join(work, 'node_modules', 'ai-response-cache');
 mkdirSync(target, { recursive: true });
@@ -48,14 +58,9 @@ const check = `const names = ${JSON.stringify(expected)}; const missing = names.
 if (missing.length) { console.error('missing exports: ' + missing.join(', ')); process.exit(1); }
 `;
 const checkTesting = `if (typeof t.backendConformance !== 'function') { console.error('testing subpath broken'); process.exit(1); }`;
-run(
-  'node',
-  [
-    '-e',
-    `const m = require('ai-response-cache'); ${check} console.log('require ok')`,
-  ],
-  { cwd: work },
-);
+run('node', ['-e', `const m = require('ai-response-cache'); ${check} console.log('require ok')`], {
+  cwd: work,
+});
 run(
   'node',
   [

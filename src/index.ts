@@ -7,6 +7,21 @@
  */
 
 export type {
+  AIResponseCacheOptions,
+  AIResponseCacheStats,
+  CacheResponseArgs,
+  ResponseHit,
+  ResponseMeta,
+  ResponseRequest,
+  ResponseUsage,
+  SavingsStats,
+  SliceStats,
+  TtlContext,
+  TtlSetting,
+} from './ai-cache/ai-response-cache.js';
+// AI response cache
+export { AIResponseCache } from './ai-cache/ai-response-cache.js';
+export type {
   AICacheConfig,
   AICacheConfigInput,
   AIFeatureOptions,
@@ -55,6 +70,9 @@ export {
   sizeTierOf,
   TtlSchema,
 } from './ai-cache/config/index.js';
+export type { TestingCacheOptions, WebAppCacheOptions } from './ai-cache/factory.js';
+export { CacheFactory } from './ai-cache/factory.js';
+export { redisBackendFromConfig, redisOptionsFromConfig } from './ai-cache/redis-from-config.js';
 export type { MemoryBackendOptions } from './backends/memory.js';
 // Backends
 export { MemoryBackend } from './backends/memory.js';
@@ -128,9 +146,15 @@ export {
   stableStringify,
   templateParams,
 } from './keys/index.js';
+export type { RedisLockOptions } from './locks/redis-lock.js';
+// Distributed locks and stampede protection
+export { RedisLock } from './locks/redis-lock.js';
 export type { Flight } from './locks/single-flight.js';
 // Locks
 export { SingleFlight } from './locks/single-flight.js';
+export type { ProduceOnceArgs, ProduceOnceResult, StampedeLockOptions } from './locks/stampede.js';
+export { produceOnce } from './locks/stampede.js';
+export type { DistributedLock, LockHandle, WaitOutcome } from './locks/types.js';
 export type {
   Alert,
   AlertingCallbackOptions,

@@ -20,7 +20,15 @@ import { ValidationError, type ValidationIssue } from '../errors.js';
 import { getHasher, type Hasher } from '../keys/hash.js';
 import { KeyBuilder } from '../keys/key-builder.js';
 import { stableStringify } from '../keys/stable-stringify.js';
-import { type AICacheConfig, AICacheConfigSchema, type AICacheConfigInput, type SizeTier, sizeTierOf } from './config/schema.js';
+import { RedisLock } from '../locks/redis-lock.js';
+import type { DistributedLock } from '../locks/types.js';
+import {
+  type AICacheConfig,
+  type AICacheConfigInput,
+  AICacheConfigSchema,
+  type SizeTier,
+  sizeTierOf,
+} from './config/schema.js';
 import { parseConfig } from './config/validate.js';
 import { redisBackendFromConfig } from './redis-from-config.js';
 
@@ -95,6 +103,11 @@ export interface AIResponseCacheOptions extends AICacheConfigInput {
   backend?: CacheBackend;
   /** A TTL function consulted after the per-call TTL and before `operationTtls` (dynamic TTL by operation, size tier or response). */
   ttlResolver?: (context: TtlContext) => Ttl | undefined;
+  /**
+   * The distributed lock for stampede protection across processes. Created automatically on
+   * the Redis connection when Redis is used; pass one to override, or `false` for none.
+   */
+  lock?: DistributedLock | false;
   /** USD per 1M tokens by model, for `stats().savings.costUsd`. */
   prices?: Readonly<Record<string, { input: number; output: number }>>;
   /** Clock, injectable for tests. @default Date.now */
@@ -135,7 +148,13 @@ export interface AIResponseCacheStats {
   backend: string;
   operations: Record<string, SliceStats>;
   sizeTiers: Record<SizeTier, SliceStats>;
-  compression: { entries: number; compressedEntries: number; bytesIn: number; bytesOut: number; ratio: number };
+  compression: {
+    entries: number;
+    compressedEntries: number;
+    bytesIn: number;
+    bytesOut: number;
+    ratio: number;
+  };
   savings: SavingsStats;
   /** The generic cache's own counters. */
   cache: CacheStats;
@@ -179,6 +198,8 @@ export class AIResponseCache {
   readonly config: AICacheConfig;
   /** The generic cache underneath (root namespace `prefix`). */
   readonly cache: Cache;
+  /** The distributed lock shared by every process on the same Redis (`undefined` without Redis). */
+  readonly lock: DistributedLock | undefined;
   readonly #ai: Cache;
   readonly #operations = new Map<string, Cache>();
   readonly #ttlFn: AIResponseCacheOptions['ttlResolver'];
@@ -195,7 +216,7 @@ export class AIResponseCache {
 
   /** @throws {ValidationError} listing every invalid option. */
   constructor(options: AIResponseCacheOptions = {}) {
-    const { redisClient, backend, ttlResolver, prices, now, ...data } = options;
+    const { redisClient, backend, ttlResolver, prices, now, lock, ...data } = options;
     this.config = parseConfig(AICacheConfigSchema, data, { source: 'AIResponseCache options' });
     this.#ttlFn = ttlResolver;
     this.#prices = prices;
@@ -218,6 +239,13 @@ export class AIResponseCache {
       l2 = new MemoryBackend();
     }
     this.#backendName = l2.name;
+    this.lock =
+      lock === false
+        ? undefined
+        : (lock ??
+          (l2 instanceof RedisBackend
+            ? new RedisLock({ client: l2.client, keyPrefix: `${this.config.prefix}:lock:` })
+            : undefined));
     const l1 = this.config.l1;
     this.cache = createCache({
       prefix: this.config.prefix,
@@ -403,6 +431,7 @@ export class AIResponseCache {
 
   /** Closes the backend connections. */
   async close(): Promise<void> {
+    await this.lock?.close();
     await this.cache.close();
   }
 
@@ -467,10 +496,13 @@ export class AIResponseCache {
 
   /** Key parts under `ai:{operation}`: text part, options hash, optional question hash. */
   async #key(request: ResponseRequest): Promise<string[]> {
-    const hasher = this.#hasher ?? (this.#hasher = await getHasher(this.config.hashAlgorithm));
+    this.#hasher ??= await getHasher(this.config.hashAlgorithm);
+    const hasher = this.#hasher;
     const { text } = request;
     const textPart =
-      this.config.hashAllText || text.length >= this.config.textHashThreshold ? `h=${hasher.hash(text)}` : `t=${text}`;
+      this.config.hashAllText || text.length >= this.config.textHashThreshold
+        ? `h=${hasher.hash(text)}`
+        : `t=${text}`;
     const parts = [textPart, `o=${hasher.hash(stableStringify(request.options ?? {}))}`];
     if (request.question !== undefined) parts.push(`q=${hasher.hash(request.question)}`);
     return parts;

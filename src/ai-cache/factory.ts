@@ -94,7 +94,9 @@ export class CacheFactory {
     const redis =
       useMemoryCache || rest.redisClient || rest.backend
         ? {}
-        : { redis: { db: 15, ...rest.redis, ...(rest.redisUrl === undefined ? {} : { url: rest.redisUrl }) } };
+        : {
+            redis: { db: 15, ...rest.redis, ...(rest.redisUrl === undefined ? {} : { url: rest.redisUrl }) },
+          };
     const { redisUrl: _ignored, ...withoutUrl } = rest;
     if (useMemoryCache) {
       delete withoutUrl.redis;

@@ -356,7 +356,12 @@ export class Cache {
     const entry = core.l1?.peek(full);
     if (entry && t < entry.freshUntil) return true;
     if (!core.backend) return false;
-    const bytes = await this.#io('has', full, (b) => b.get(full), () => undefined);
+    const bytes = await this.#io(
+      'has',
+      full,
+      (b) => b.get(full),
+      () => undefined,
+    );
     const meta = bytes ? core.codec.readMeta(bytes) : undefined;
     return meta !== undefined && core.now() < meta.freshUntil;
   }
@@ -409,7 +414,12 @@ export class Cache {
     const start = now();
     core.l1?.clear(prefix);
     if (core.backend) {
-      await this.#io('clear', prefix, (b) => b.clear(prefix), () => undefined);
+      await this.#io(
+        'clear',
+        prefix,
+        (b) => b.clear(prefix),
+        () => undefined,
+      );
       // Whatever the fallback holds for this namespace is gone too.
       if (core.fallback && !core.degraded) await core.fallback.clear(prefix).catch(() => {});
     }
@@ -552,7 +562,12 @@ export class Cache {
       this.#miss(full, startedAt);
       return undefined;
     }
-    const bytes = await this.#io('get', full, (b) => b.get(full), () => undefined);
+    const bytes = await this.#io(
+      'get',
+      full,
+      (b) => b.get(full),
+      () => undefined,
+    );
     const hit = this.#acceptL2(full, bytes, core.now(), promote);
     if (!hit) {
       this.#miss(full, startedAt);
@@ -579,7 +594,12 @@ export class Cache {
     } catch (error) {
       core.counters.l2Misses++;
       this.#reportError('decode', full, error, { reason: 'corrupt-entry' });
-      void this.#io('delete', full, (b) => b.delete(full), () => false);
+      void this.#io(
+        'delete',
+        full,
+        (b) => b.delete(full),
+        () => false,
+      );
       return undefined;
     }
     if (t >= decoded.freshUntil) {
@@ -674,7 +694,12 @@ export class Cache {
       stored = core.codec.deserialize(encoded.serialized);
     }
     if (core.backend) {
-      await this.#io('set', full, (b) => b.set(full, encoded.bytes, meta.staleUntil - t), () => undefined);
+      await this.#io(
+        'set',
+        full,
+        (b) => b.set(full, encoded.bytes, meta.staleUntil - t),
+        () => undefined,
+      );
     }
     core.counters.sets++;
     if (core.emitter.listening('set')) {
@@ -706,7 +731,13 @@ export class Cache {
     const startedAt = now();
     let existed = core.l1?.delete(full) ?? false;
     if (core.backend) {
-      existed = (await this.#io('delete', full, (b) => b.delete(full), () => false)) || existed;
+      existed =
+        (await this.#io(
+          'delete',
+          full,
+          (b) => b.delete(full),
+          () => false,
+        )) || existed;
     }
     core.counters.deletes++;
     if (core.emitter.listening('delete')) {
@@ -776,7 +807,12 @@ export class Cache {
    * Runs one backend operation: on the primary, or on the fallback while the primary is failing.
    * A failure is reported (event) and answered with `onFail()`; it never throws.
    */
-  async #io<T>(op: CacheOp, key: string, fn: (backend: CacheBackend) => Promise<T>, onFail: () => T): Promise<T> {
+  async #io<T>(
+    op: CacheOp,
+    key: string,
+    fn: (backend: CacheBackend) => Promise<T>,
+    onFail: () => T,
+  ): Promise<T> {
     const core = this.#core;
     const fallback = core.fallback;
     if (core.degraded && fallback && now() - core.failedAt < core.retryPrimaryAfterMs) {

@@ -193,11 +193,14 @@ describe('RedisBackend constructor validation', () => {
     return error as ValidationError;
   };
 
-  it('rejects more than one connection source', () => {
+  it('rejects a client given together with url or redis options, and lets options complete a URL', async () => {
     const client = new Redis({ lazyConnect: true });
     expectIssues(() => new RedisBackend({ url: 'redis://127.0.0.1:1', client }), ['']);
-    expectIssues(() => new RedisBackend({ url: 'redis://127.0.0.1:1', redis: { port: 1 } }), ['']);
+    expectIssues(() => new RedisBackend({ redis: { port: 1 }, client }), ['']);
     client.disconnect();
+    const completed = new RedisBackend({ url: 'redis://127.0.0.1:1', redis: { db: 3 } });
+    expect((completed.client as Redis).options.db).toBe(3);
+    await completed.close();
   });
 
   it('rejects bad numbers, a bad URL (without echoing it) and ioredis keyPrefix', () => {

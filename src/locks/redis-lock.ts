@@ -1,0 +1,720 @@
+/**
+ * Distributed stampede lock on Redis: `SET NX PX` with a random token, a token-checked
+ * release that publishes a wake-up message, and waiters woken by pub/sub instead of polling.
+ *
+ * @module
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+import { CacheError, InfrastructureError, ValidationError, type ValidationIssue } from '../errors.js';
+import type { DistributedLock, LockHandle, WaitOutcome } from './types.js';
+
+/** Options of {@link RedisLock}. */
+export interface RedisLockOptions {
+  /**
+   * The ioredis `Redis` or `Cluster` client that runs the lock's commands (`SET`, `PTTL`,
+   * scripts). Typically shared with the cache's backend (`RedisBackend.client`); it is never
+   * closed by the lock. It must not be in subscriber mode.
+   */
+  client: Redis | Cluster;
+  /**
+   * A dedicated connection for `SUBSCRIBE` (a connection in subscriber mode cannot run other
+   * commands). A subscriber passed in is not closed by {@link RedisLock.close}: the lock only
+   * unsubscribes from its channel and removes its listeners.
+   * @default `client.duplicate()`, created on the first {@link RedisLock.waitForRelease} and
+   * closed by {@link RedisLock.close}
+   */
+  subscriber?: Redis | Cluster;
+  /**
+   * Prepended to every lock key (`<keyPrefix><key>` is the Redis key).
+   * @default 'lock:'
+   */
+  keyPrefix?: string;
+  /**
+   * Pub/sub channel on which releases are announced (the message is the released Redis key).
+   * Every process sharing these locks must use the same channel.
+   * @default `${keyPrefix}released`
+   */
+  channel?: string;
+  /**
+   * Receives every Redis failure seen by the lock, wrapped in an {@link InfrastructureError}:
+   * failed commands (also reported to the caller by a rejection), failures that end a wait
+   * early, and `error` events of the subscriber connection. Errors thrown by the handler are
+   * ignored.
+   * @default undefined (errors are only reported through rejections)
+   */
+  onError?: (error: Error) => void;
+  /**
+   * Upper bound, in milliseconds, of every Redis command the lock sends (including the
+   * subscription): after this long the call fails with an {@link InfrastructureError}.
+   * @default 1000
+   */
+  commandTimeoutMs?: number;
+}
+
+/** Something a waiter registered for one key can be told. */
+interface Waiter {
+  /** A release of its key was announced. */
+  notify(): void;
+  /** Notifications may have been missed (the subscriber reconnected): look at the key again. */
+  recheck(): void;
+  /** The lock is closing. */
+  abandon(): void;
+}
+
+/** The command methods used by the lock; `Redis` and `Cluster` both provide them. */
+type Commands = Pick<Redis, 'set' | 'pttl' | 'evalsha' | 'eval'>;
+
+/** A Lua script, run by `EVALSHA` with an `EVAL` fallback. */
+interface Script {
+  readonly source: string;
+  readonly sha: string;
+}
+
+function script(source: string): Script {
+  return { source, sha: createHash('sha1').update(source).digest('hex') };
+}
+
+/**
+ * KEYS[1] lock key, ARGV[1] token, ARGV[2] channel, ARGV[3] message (the lock key as the
+ * waiters know it). Deletes only the holder's lock, and announces the release in the same
+ * atomic step.
+ */
+const RELEASE = script(`if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  redis.call('PUBLISH', ARGV[2], ARGV[3])
+  return 1
+end
+return 0`);
+
+/** KEYS[1] lock key, ARGV[1] token, ARGV[2] new TTL in ms. */
+const EXTEND = script(`if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0`);
+
+const DEFAULT_KEY_PREFIX = 'lock:';
+const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
+/** Added to a lock's PTTL before looking again, so that the key has really expired by then. */
+const EXPIRY_MARGIN_MS = 10;
+/** Largest delay `setTimeout` accepts. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const noop = (): void => {};
+
+function isCluster(client: Redis | Cluster): client is Cluster {
+  return (client as { isCluster?: unknown }).isCluster === true;
+}
+
+/** `host:port` of a client, never credentials. */
+function describeTarget(client: Redis | Cluster): string {
+  if (isCluster(client)) return 'redis cluster';
+  const options = (client as Partial<Redis>).options;
+  if (!options) return 'redis';
+  const { host, port, path, sentinels, name } = options;
+  if (path) return `unix:${path}`;
+  if (sentinels && sentinels.length > 0) return `sentinel master "${name ?? ''}"`;
+  return `${host ?? '127.0.0.1'}:${port ?? 6379}`;
+}
+
+/** A copy of an ioredis error without its `command` (whose arguments hold tokens and keys). */
+function sanitize(error: unknown): Error {
+  if (!(error instanceof Error)) return new Error(String(error));
+  const copy = new Error(error.message);
+  copy.name = error.name;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') Object.assign(copy, { code });
+  return copy;
+}
+
+function isNoScript(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('NOSCRIPT');
+}
+
+/** Redis `PX` wants a positive integer. */
+function toPx(ttlMs: number): number {
+  return Math.max(1, Math.ceil(ttlMs));
+}
+
+function isClientLike(value: unknown, method: string): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Record<string, unknown>)[method] === 'function'
+  );
+}
+
+function validateOptions(options: RedisLockOptions): void {
+  const issues: ValidationIssue[] = [];
+  if (typeof options !== 'object' || options === null) {
+    throw new ValidationError('Invalid RedisLock options', [{ path: '', message: 'expected an object' }]);
+  }
+  if (!isClientLike(options.client, 'set') || !isClientLike(options.client, 'duplicate')) {
+    issues.push({ path: 'client', message: 'expected an ioredis Redis or Cluster instance' });
+  }
+  if (options.subscriber !== undefined && !isClientLike(options.subscriber, 'subscribe')) {
+    issues.push({ path: 'subscriber', message: 'expected an ioredis Redis or Cluster instance' });
+  }
+  if (options.subscriber !== undefined && options.subscriber === options.client) {
+    issues.push({
+      path: 'subscriber',
+      message: 'must be a different connection than client (a subscribed connection runs no other command)',
+    });
+  }
+  if (options.keyPrefix !== undefined && typeof options.keyPrefix !== 'string') {
+    issues.push({ path: 'keyPrefix', message: 'expected a string' });
+  }
+  if (options.channel !== undefined && (typeof options.channel !== 'string' || options.channel === '')) {
+    issues.push({ path: 'channel', message: 'expected a non-empty string' });
+  }
+  if (options.onError !== undefined && typeof options.onError !== 'function') {
+    issues.push({ path: 'onError', message: 'expected a function' });
+  }
+  const timeout = options.commandTimeoutMs;
+  if (timeout !== undefined && !(typeof timeout === 'number' && Number.isFinite(timeout) && timeout > 0)) {
+    issues.push({
+      path: 'commandTimeoutMs',
+      message: `expected a positive number (got ${String(timeout)})`,
+    });
+  }
+  if (issues.length > 0) throw new ValidationError('Invalid RedisLock options', issues);
+}
+
+function checkKey(issues: ValidationIssue[], key: unknown): void {
+  if (typeof key !== 'string' || key === '')
+    issues.push({ path: 'key', message: 'expected a non-empty string' });
+}
+
+function checkMs(issues: ValidationIssue[], path: string, value: unknown, allowZero: boolean): void {
+  const ok = typeof value === 'number' && Number.isFinite(value) && (allowZero ? value >= 0 : value > 0);
+  if (!ok) {
+    issues.push({
+      path,
+      message: `expected a finite number of milliseconds ${allowZero ? '>= 0' : '> 0'} (got ${String(value)})`,
+    });
+  }
+}
+
+function throwIfInvalid(issues: ValidationIssue[], what: string): void {
+  if (issues.length > 0) throw new ValidationError(`Invalid ${what} arguments`, issues);
+}
+
+/**
+ * A {@link DistributedLock} on Redis (standalone, sentinel, or a Cluster client).
+ *
+ * - **Acquire**: `SET <keyPrefix><key> <token> NX PX <ttlMs>` with a random UUID token, so the
+ *   lock expires on its own if its holder dies.
+ * - **Release / extend**: Lua scripts that act only when the stored value equals the
+ *   handle's token, so a holder whose lock expired and was taken over can never delete or
+ *   prolong the new holder's lock. The release script also `PUBLISH`es the key on `channel`
+ *   in the same atomic step.
+ * - **Wait**: one shared subscription per `RedisLock` on `channel`; messages are dispatched to
+ *   the local waiters of that key. A waiter registers first, then reads the lock's `PTTL`, and
+ *   sleeps until the release message, or until the lock would have expired (then it looks
+ *   again), or until its timeout — a handful of commands per wait, never a polling loop
+ *   faster than the lock's own expiry.
+ * - **Failures**: Redis errors never crash the process. `tryAcquire`, `release` and `extend`
+ *   reject with an {@link InfrastructureError} (callers proceed without the lock);
+ *   `waitForRelease` resolves `'expired'` as soon as Redis cannot be asked (the caller then
+ *   tries to acquire, which tells it whether Redis is back). Every failure also goes to
+ *   `onError`.
+ * - **Reconnects**: ioredis re-subscribes its subscriber connection after a reconnect
+ *   (`autoResubscribe`, on by default); the lock subscribes again as well on the subscriber's
+ *   `ready` event (a no-op for Redis if already subscribed) and then re-checks every pending
+ *   waiter, because releases published while it was disconnected are lost.
+ *
+ * @example
+ * const lock = new RedisLock({ client: backend.client as Redis });
+ * const handle = await lock.tryAcquire('ai:chat:123', 30_000);
+ * if (handle) {
+ *   try { await compute(); } finally { await handle.release(); }
+ * } else {
+ *   await lock.waitForRelease('ai:chat:123', 10_000);
+ * }
+ */
+export class RedisLock implements DistributedLock {
+  /** Always `'redis'`. */
+  readonly name = 'redis';
+
+  readonly #client: Redis | Cluster;
+  readonly #givenSubscriber: Redis | Cluster | undefined;
+  readonly #keyPrefix: string;
+  readonly #channel: string;
+  readonly #onError: ((error: Error) => void) | undefined;
+  readonly #commandTimeoutMs: number;
+  readonly #target: string;
+  readonly #waiters = new Map<string, Set<Waiter>>();
+  #subscriber: Redis | Cluster | undefined;
+  #subscribing: Promise<void> | undefined;
+  #everSubscribed = false;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  readonly #handleMessage = (channel: string, message: string): void => {
+    if (channel !== this.#channel) return;
+    const waiters = this.#waiters.get(message);
+    if (!waiters) return;
+    for (const waiter of [...waiters]) waiter.notify();
+  };
+
+  readonly #handleSubscriberError = (error: unknown): void => {
+    const clean = sanitize(error);
+    this.#report(
+      new InfrastructureError(`Redis lock subscriber error (${this.#target}): ${clean.message}`, {
+        cause: clean,
+        context: { op: 'subscribe', component: 'lock', target: this.#target, channel: this.#channel },
+      }),
+    );
+  };
+
+  readonly #handleSubscriberReady = (): void => {
+    // The first 'ready' comes before the first subscription completes: nothing was missed.
+    if (!this.#everSubscribed || this.#closed) return;
+    const subscriber = this.#subscriber;
+    if (!subscriber) return;
+    // After a reconnect: make sure the channel is subscribed (ioredis' autoResubscribe already
+    // sent SUBSCRIBE unless disabled; this reply arrives after its reply), then re-check every
+    // waiter, since releases published while disconnected were lost.
+    this.#run('subscribe', this.#channel, () => (subscriber as Redis).subscribe(this.#channel)).then(
+      () => {
+        for (const waiters of [...this.#waiters.values()]) {
+          for (const waiter of [...waiters]) waiter.recheck();
+        }
+      },
+      (error: unknown) => this.#report(error),
+    );
+  };
+
+  /**
+   * @throws {ValidationError} for invalid options (every problem listed).
+   */
+  constructor(options: RedisLockOptions) {
+    validateOptions(options);
+    this.#client = options.client;
+    this.#givenSubscriber = options.subscriber;
+    this.#keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+    this.#channel = options.channel ?? `${this.#keyPrefix}released`;
+    this.#onError = options.onError;
+    this.#commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+    this.#target = describeTarget(this.#client);
+  }
+
+  /** Prefix of every lock key. */
+  get keyPrefix(): string {
+    return this.#keyPrefix;
+  }
+
+  /** Channel on which releases are announced. */
+  get channel(): string {
+    return this.#channel;
+  }
+
+  /** Number of {@link RedisLock.waitForRelease} calls currently pending on this instance. */
+  get waiting(): number {
+    let count = 0;
+    for (const waiters of this.#waiters.values()) count += waiters.size;
+    return count;
+  }
+
+  /**
+   * {@inheritDoc DistributedLock.tryAcquire}
+   *
+   * If Redis answers `OK` only after `commandTimeoutMs` (the call has already rejected), the
+   * lock taken late is released again, best effort.
+   *
+   * @throws {ValidationError} for an empty key or a non-positive `ttlMs`.
+   * @throws {InfrastructureError} when Redis fails, times out, or the lock is closed.
+   */
+  async tryAcquire(key: string, ttlMs: number): Promise<LockHandle | undefined> {
+    const issues: ValidationIssue[] = [];
+    checkKey(issues, key);
+    checkMs(issues, 'ttlMs', ttlMs, false);
+    throwIfInvalid(issues, 'tryAcquire');
+    const fullKey = this.#fullKey(key);
+    const token = randomUUID();
+    const result = await this.#call(
+      'tryAcquire',
+      fullKey,
+      () => this.#commands.set(fullKey, token, 'PX', toPx(ttlMs), 'NX'),
+      (late) => {
+        if (late === 'OK') this.#release(key, token).catch(noop);
+      },
+    );
+    return result === 'OK' ? this.#handle(key, token) : undefined;
+  }
+
+  /**
+   * Rebuilds the handle of a lock acquired elsewhere (for instance by another process that
+   * passed on its key and token). Releasing or extending it works only while `token` is the
+   * current holder's.
+   *
+   * @throws {ValidationError} for an empty key or token.
+   */
+  handleFor(key: string, token: string): LockHandle {
+    const issues: ValidationIssue[] = [];
+    checkKey(issues, key);
+    if (typeof token !== 'string' || token === '') {
+      issues.push({ path: 'token', message: 'expected a non-empty string' });
+    }
+    throwIfInvalid(issues, 'handleFor');
+    return this.#handle(key, token);
+  }
+
+  /**
+   * {@inheritDoc DistributedLock.waitForRelease}
+   *
+   * Costs one `PTTL` when the wait starts, one more each time the lock would have expired,
+   * and one at the timeout (plus a single `SUBSCRIBE` for the lifetime of the instance).
+   * When Redis cannot be reached (the subscription or a `PTTL` fails or times out) the wait
+   * resolves `'expired'` right away and the error goes to `onError`; after
+   * {@link RedisLock.close} pending and new waits resolve `'expired'` as well. In the worst
+   * case (a hung server at the deadline) it resolves `commandTimeoutMs` after `timeoutMs`.
+   *
+   * @param timeoutMs finite, `>= 0` (`0` only looks once).
+   * @throws {ValidationError} (as a rejection) for an empty key or an invalid `timeoutMs`.
+   */
+  waitForRelease(key: string, timeoutMs: number, signal?: AbortSignal): Promise<WaitOutcome> {
+    const issues: ValidationIssue[] = [];
+    checkKey(issues, key);
+    checkMs(issues, 'timeoutMs', timeoutMs, true);
+    try {
+      throwIfInvalid(issues, 'waitForRelease');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#closed) return Promise.resolve('expired');
+
+    const fullKey = this.#fullKey(key);
+    const deadline = performance.now() + timeoutMs;
+    return new Promise<WaitOutcome>((resolve, reject) => {
+      let settled = false;
+      let timer: NodeJS.Timeout | undefined;
+      let checks = 0;
+
+      const cleanup = (): void => {
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.#removeWaiter(fullKey, waiter);
+      };
+      const finish = (outcome: WaitOutcome): void => {
+        if (settled) return;
+        cleanup();
+        resolve(outcome);
+      };
+      const onAbort = (): void => {
+        if (settled) return;
+        cleanup();
+        reject(signal?.reason);
+      };
+      const fail = (error: unknown): void => {
+        if (settled) return;
+        this.#report(error);
+        finish('expired');
+      };
+
+      /** Reads the lock's PTTL and either settles or sleeps until it would have expired. */
+      const check = async (): Promise<void> => {
+        clearTimeout(timer);
+        timer = undefined;
+        if (settled) return;
+        const first = checks++ === 0;
+        let pttl: number;
+        try {
+          pttl = await this.#run('waitForRelease', fullKey, () => this.#commands.pttl(fullKey));
+        } catch (error) {
+          fail(error);
+          return;
+        }
+        if (settled) return;
+        // -2: no such key. The first look finding nothing means it was released before (or
+        // while) we started; a later one means it vanished without a notification.
+        if (pttl === -2) {
+          finish(first ? 'released' : 'expired');
+          return;
+        }
+        const remaining = deadline - performance.now();
+        if (remaining < 1) {
+          finish('timeout');
+          return;
+        }
+        // -1: a key without expiry (not one of ours): only a notification or the timeout ends it.
+        const delay = pttl >= 0 ? Math.min(pttl + EXPIRY_MARGIN_MS, remaining) : remaining;
+        clearTimeout(timer);
+        timer = setTimeout(() => void check(), Math.min(Math.ceil(delay), MAX_TIMER_MS));
+      };
+
+      const waiter: Waiter = {
+        notify: () => finish('released'),
+        recheck: () => void check(),
+        abandon: () => finish('expired'),
+      };
+
+      signal?.addEventListener('abort', onAbort, { once: true });
+      // Register before looking at the key, so that a release racing with the first PTTL is
+      // not missed; and be subscribed before that PTTL for the same reason.
+      this.#addWaiter(fullKey, waiter);
+      const start = async (): Promise<void> => {
+        const remaining = Math.max(0, deadline - performance.now());
+        const bound = Math.min(this.#commandTimeoutMs, remaining);
+        let subscribed: boolean;
+        try {
+          subscribed = await this.#within(this.#subscribe(), bound);
+        } catch (error) {
+          fail(this.#wrap('subscribe', this.#channel, error));
+          return;
+        }
+        if (settled) return;
+        if (!subscribed && bound >= this.#commandTimeoutMs) {
+          fail(
+            this.#timeoutError('subscribe', this.#channel, {
+              reason: 'timeout',
+              timeoutMs: this.#commandTimeoutMs,
+            }),
+          );
+          return;
+        }
+        // Subscribed, or the deadline came first: look once (the last look, in the latter case).
+        await check();
+      };
+      void start();
+    });
+  }
+
+  /**
+   * Closes the lock: pending waits resolve `'expired'`, a subscriber created by the lock is
+   * closed (`QUIT` bounded by `commandTimeoutMs`, then a hard disconnect), a subscriber passed
+   * in is unsubscribed from the channel and left open. The command client is never closed.
+   * Later calls of `tryAcquire`, `release` and `extend` reject with an
+   * {@link InfrastructureError}. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closed = true;
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  async #shutdown(): Promise<void> {
+    for (const waiters of [...this.#waiters.values()]) {
+      for (const waiter of [...waiters]) waiter.abandon();
+    }
+    const subscriber = this.#subscriber;
+    if (!subscriber) return;
+    subscriber.off('message', this.#handleMessage);
+    subscriber.off('ready', this.#handleSubscriberReady);
+    if (subscriber === this.#givenSubscriber) {
+      subscriber.off('error', this.#handleSubscriberError);
+      if (this.#everSubscribed && subscriber.status === 'ready') {
+        await this.#within((subscriber as Redis).unsubscribe(this.#channel), this.#commandTimeoutMs).catch(
+          noop,
+        );
+      }
+      return;
+    }
+    // Owned: the error listener stays, so that a late socket error is not "Unhandled".
+    const ended = new Promise<void>((resolve) => {
+      if (subscriber.status === 'end') resolve();
+      else subscriber.once('end', () => resolve());
+    });
+    if (subscriber.status === 'ready') {
+      subscriber.quit().catch(noop);
+      if (await this.#within(ended, this.#commandTimeoutMs).catch(() => false)) return;
+    }
+    const socketOpen =
+      subscriber.status === 'connecting' || subscriber.status === 'connect' || subscriber.status === 'ready';
+    if (subscriber.status !== 'end') subscriber.disconnect();
+    if (socketOpen) await this.#within(ended, this.#commandTimeoutMs).catch(noop);
+  }
+
+  /** The handle of a lock held (or believed held) with `token`. */
+  #handle(key: string, token: string): LockHandle {
+    let released = false;
+    return Object.freeze({
+      key,
+      token,
+      release: async (): Promise<boolean> => {
+        if (released) return false;
+        const done = await this.#release(key, token);
+        if (done) released = true;
+        return done;
+      },
+      extend: async (ttlMs: number): Promise<boolean> => {
+        const issues: ValidationIssue[] = [];
+        checkMs(issues, 'ttlMs', ttlMs, false);
+        throwIfInvalid(issues, 'extend');
+        if (released) return false;
+        return this.#extend(key, token, ttlMs);
+      },
+    });
+  }
+
+  async #release(key: string, token: string): Promise<boolean> {
+    const fullKey = this.#fullKey(key);
+    const result = await this.#call('release', fullKey, () =>
+      this.#eval(RELEASE, fullKey, [token, this.#channel, fullKey]),
+    );
+    return result === 1;
+  }
+
+  async #extend(key: string, token: string, ttlMs: number): Promise<boolean> {
+    const fullKey = this.#fullKey(key);
+    const result = await this.#call('extend', fullKey, () =>
+      this.#eval(EXTEND, fullKey, [token, toPx(ttlMs)]),
+    );
+    return result === 1;
+  }
+
+  /** `EVALSHA`, falling back to `EVAL` when the server does not know the script yet. */
+  async #eval(lua: Script, key: string, args: (string | number)[]): Promise<unknown> {
+    try {
+      return await this.#commands.evalsha(lua.sha, 1, key, ...args);
+    } catch (error) {
+      if (!isNoScript(error)) throw error;
+      return this.#commands.eval(lua.source, 1, key, ...args);
+    }
+  }
+
+  /** The shared subscription: created once, retried by the next waiter after a failure. */
+  #subscribe(): Promise<void> {
+    if (this.#subscribing) return this.#subscribing;
+    let subscriber = this.#subscriber;
+    if (!subscriber) {
+      subscriber = this.#givenSubscriber ?? this.#client.duplicate();
+      subscriber.on('message', this.#handleMessage);
+      subscriber.on('error', this.#handleSubscriberError);
+      subscriber.on('ready', this.#handleSubscriberReady);
+      this.#subscriber = subscriber;
+    }
+    const connection = subscriber;
+    const attempt = (async () => {
+      // A lazy connection without an offline queue would reject SUBSCRIBE before connecting.
+      if (connection.status === 'wait') await connection.connect();
+      await (connection as Redis).subscribe(this.#channel);
+      this.#everSubscribed = true;
+    })();
+    this.#subscribing = attempt;
+    attempt.catch(() => {
+      if (this.#subscribing === attempt) this.#subscribing = undefined;
+    });
+    return attempt;
+  }
+
+  #addWaiter(fullKey: string, waiter: Waiter): void {
+    let waiters = this.#waiters.get(fullKey);
+    if (!waiters) {
+      waiters = new Set();
+      this.#waiters.set(fullKey, waiters);
+    }
+    waiters.add(waiter);
+  }
+
+  #removeWaiter(fullKey: string, waiter: Waiter): void {
+    const waiters = this.#waiters.get(fullKey);
+    if (!waiters) return;
+    waiters.delete(waiter);
+    if (waiters.size === 0) this.#waiters.delete(fullKey);
+  }
+
+  get #commands(): Commands {
+    return this.#client as Commands;
+  }
+
+  #fullKey(key: string): string {
+    return this.#keyPrefix + key;
+  }
+
+  /** {@link RedisLock.#run} for calls whose failure rejects: refuses when closed, reports errors. */
+  async #call<T>(
+    op: string,
+    fullKey: string,
+    command: () => Promise<T>,
+    onLate?: (value: T) => void,
+  ): Promise<T> {
+    if (this.#closed) {
+      throw new InfrastructureError('RedisLock is closed', {
+        context: { op, component: 'lock', key: fullKey, target: this.#target, reason: 'closed' },
+      });
+    }
+    try {
+      return await this.#run(op, fullKey, command, onLate);
+    } catch (error) {
+      this.#report(error);
+      throw error;
+    }
+  }
+
+  /**
+   * Runs one command, never waiting longer than `commandTimeoutMs`; errors become
+   * {@link InfrastructureError}s. `onLate` receives the result of a command that succeeded
+   * after the timeout.
+   */
+  async #run<T>(op: string, key: string, command: () => Promise<T>, onLate?: (value: T) => void): Promise<T> {
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        reject(this.#timeoutError(op, key, { reason: 'timeout', timeoutMs: this.#commandTimeoutMs }));
+      }, this.#commandTimeoutMs);
+    });
+    let pending: Promise<T>;
+    try {
+      pending = command();
+    } catch (error) {
+      clearTimeout(timer);
+      throw this.#wrap(op, key, error);
+    }
+    // The command may still settle after the timeout won the race.
+    pending.then((value) => {
+      if (timedOut && onLate) onLate(value);
+    }, noop);
+    try {
+      return await Promise.race([pending, timeout]);
+    } catch (error) {
+      throw this.#wrap(op, key, error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Whether `promise` settled within `ms` (rejections pass through). */
+  async #within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    });
+    try {
+      return await Promise.race([promise.then(() => true), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #timeoutError(op: string, key: string, context: Record<string, unknown>): InfrastructureError {
+    return new InfrastructureError(
+      `Redis lock ${op} (${key}) on ${this.#target} timed out after ${this.#commandTimeoutMs} ms`,
+      { context: { op, component: 'lock', key, target: this.#target, ...context } },
+    );
+  }
+
+  #wrap(op: string, key: string, error: unknown): CacheError {
+    if (error instanceof CacheError) return error;
+    const clean = sanitize(error);
+    return new InfrastructureError(`Redis lock ${op} (${key}) failed on ${this.#target}: ${clean.message}`, {
+      cause: clean,
+      context: { op, component: 'lock', key, target: this.#target, reason: 'command' },
+    });
+  }
+
+  #report(error: unknown): void {
+    if (!this.#onError) return;
+    const reported =
+      error instanceof Error ? error : new InfrastructureError(`Redis lock error: ${String(error)}`);
+    try {
+      this.#onError(reported);
+    } catch {
+      // A failing error handler must not break the lock.
+    }
+  }
+}
