@@ -82,16 +82,21 @@ export type { BackendEntry, CacheBackend } from './backends/types.js';
 export type {
   CacheOptions,
   CacheStats,
+  CacheStrategy,
   GetOrSetOptions,
   LookupOptions,
   LookupResult,
   LookupSource,
+  Resolved,
+  ResolveStatus,
   SetOptions,
   SetResult,
   TierStats,
 } from './cache/cache.js';
 // Generic cache
 export { Cache, createCache } from './cache/cache.js';
+export type { DisableableOp } from './cache/disabling.js';
+export { disabling, isDisabled } from './cache/disabling.js';
 export type {
   CacheCallbacks,
   CacheEvent,

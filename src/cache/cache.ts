@@ -11,10 +11,13 @@
 import type { CacheBackend } from '../backends/types.js';
 import { createEntryCodec } from '../compression/codec.js';
 import type { CompressionCodec, EntryCodec, Serializer } from '../compression/types.js';
-import { toError, ValidationError } from '../errors.js';
+import { TimeoutError, toError, ValidationError } from '../errors.js';
 import { getHasher, type HashAlgorithm, type Hasher } from '../keys/hash.js';
 import { type CacheKey, KeyBuilder } from '../keys/key-builder.js';
 import { SingleFlight } from '../locks/single-flight.js';
+import { produceOnce, type StampedeLockOptions } from '../locks/stampede.js';
+import type { DistributedLock } from '../locks/types.js';
+import { type DisableableOp, disabling, isDisabled } from './disabling.js';
 import {
   type CacheCallbacks,
   CacheEmitter,
@@ -59,12 +62,22 @@ export interface CacheOptions {
   retryPrimaryAfterMs?: number;
   /** Make {@link Cache.connect} throw `InfrastructureError` when the backend cannot be reached. @default false */
   failOnConnectionError?: boolean;
+  /**
+   * Distributed lock for `getOrSet({ lock })` (e.g. a `RedisLock` on the same Redis), so that
+   * concurrent misses across processes run one producer. @default none
+   */
+  lock?: DistributedLock;
 }
 
 /** Options of {@link Cache.set}. */
 export interface SetOptions {
   /** Time to live of this entry. @default the cache's `ttl` */
   ttl?: Ttl;
+  /**
+   * How long past its TTL the entry is kept to be served when a producer fails or is too slow
+   * (stale-if-error). Only `getOrSet` serves stale entries; `get` never does. @default none
+   */
+  grace?: Ttl | false;
   /** Whether the entry may enter L1 (`false` keeps it in the backend only, e.g. for large values). @default true */
   l1?: boolean;
 }
@@ -88,7 +101,55 @@ export interface SetResult {
 }
 
 /** Options of {@link Cache.getOrSet}. */
-export interface GetOrSetOptions extends SetOptions, LookupOptions {}
+export interface GetOrSetOptions<T = unknown> extends Omit<SetOptions, 'ttl'>, LookupOptions {
+  /** Time to live, or a function of the produced value returning one. @default the cache's `ttl` */
+  ttl?: Ttl | ((value: T) => Ttl);
+  /**
+   * With `grace`: after a producer failure served the stale value, do not call the producer
+   * again for this key before this long. @default '10s'
+   */
+  graceBackoff?: Ttl;
+  /**
+   * Stale-while-revalidate: an entry older than this is returned at once and ONE background
+   * refresh runs (single-flight, under the lock when configured). @default none
+   */
+  softTtl?: Ttl;
+  /**
+   * Early refresh: a hit in the last `earlyRefresh` fraction of the TTL (0 < x < 1) starts a
+   * background refresh before anything expires. @default none
+   */
+  earlyRefresh?: number;
+  /** Soft timeout: when a stale (grace) value exists and the producer is slower, return the stale value; the producer still finishes and stores. @default none */
+  timeout?: Ttl;
+  /** Hard timeout: throw `TimeoutError` when the producer is slower (it still finishes and stores in the background). @default none */
+  hardTimeout?: Ttl;
+  /** Cache the produced value only when this returns true (it is returned either way). @default always */
+  condition?: (value: T) => boolean;
+  /**
+   * - `'refresh'` (default): cache, then the producer on a miss.
+   * - `'fresh'`: cache only; a miss resolves `undefined` without calling the producer.
+   * - `'invalidate'`: drop the entry, then produce and store.
+   * - `'bypass'`: the producer only, no read and no write.
+   */
+  strategy?: CacheStrategy;
+  /**
+   * Cross-process stampede protection through the cache's distributed lock (`createCache({ lock })`):
+   * `true` for the defaults, or lock settings. Ignored when the cache has no lock. @default false
+   */
+  lock?: boolean | StampedeLockOptions;
+}
+
+/** Per-call strategies of {@link Cache.getOrSet}. */
+export type CacheStrategy = 'refresh' | 'fresh' | 'invalidate' | 'bypass';
+
+/** How a {@link Cache.resolve} call was answered. */
+export type ResolveStatus = 'hit' | 'miss' | 'stale' | 'coalesced' | 'bypass';
+
+/** Result of {@link Cache.resolve}. */
+export interface Resolved<T> {
+  value: T;
+  status: ResolveStatus;
+}
 
 /** Where a {@link Cache.lookup} was answered from. */
 export type LookupSource = 'l1' | 'l2';
@@ -99,6 +160,14 @@ export interface LookupResult<T> {
   tier: LookupSource;
   /** Encoded size of the entry in bytes. */
   bytes: number;
+  /** When the entry was written (epoch ms, cache clock). */
+  createdAt: number;
+  /** Until when it is fresh. */
+  freshUntil: number;
+  /** Until when it may be served stale (grace). */
+  staleUntil: number;
+  /** Whether the entry is past its TTL (only returned to grace-aware callers). */
+  stale: boolean;
 }
 
 /** Counters of one tier. */
@@ -141,6 +210,9 @@ interface Core {
   readonly fallback: CacheBackend | undefined;
   readonly retryPrimaryAfterMs: number;
   readonly failOnConnectionError: boolean;
+  readonly lock: DistributedLock | undefined;
+  /** Keys whose producer failed while a stale value was served: no retry before the time. */
+  readonly backoff: Map<string, number>;
   /** When the primary last failed (clock of `performance.now()`). */
   failedAt: number;
   readonly codec: EntryCodec;
@@ -208,6 +280,8 @@ export function createCache(options: CacheOptions = {}): Cache {
     fallback: options.backend ? options.fallback : undefined,
     retryPrimaryAfterMs: options.retryPrimaryAfterMs ?? 1000,
     failOnConnectionError: options.failOnConnectionError ?? false,
+    lock: options.lock,
+    backoff: new Map(),
     failedAt: 0,
     codec: createEntryCodec({
       // Without a backend nothing is stored as bytes, so compression would be wasted work.
@@ -248,6 +322,23 @@ export function createCache(options: CacheOptions = {}): Cache {
 }
 
 const now = (): number => performance.now();
+
+const TIMED_OUT: unique symbol = Symbol('timed out');
+
+/** Resolves with the promise's value, or `TIMED_OUT` after `ms`; the timer never outlives the race. */
+async function raceTimeout<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<typeof TIMED_OUT>((resolve) => {
+        timer = setTimeout(() => resolve(TIMED_OUT), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * A two-tier cache. Create one with {@link createCache}; derive namespaces with
@@ -385,25 +476,33 @@ export class Cache {
 
   /**
    * The value under `key`; on a miss, calls `producer` once (concurrent callers in this process
-   * share that one call), stores its result and returns it. A producer error reaches every
-   * waiting caller and nothing is cached.
+   * share that one call; with `lock`, one call across processes), stores its result and
+   * returns it. A producer error reaches every waiting caller and nothing is cached, unless a
+   * stale value inside its `grace` window can be served instead. See {@link GetOrSetOptions}
+   * for grace, soft TTL, early refresh, timeouts, conditions and strategies.
    */
+  getOrSet<T>(
+    key: CacheKey,
+    producer: () => T | Promise<T>,
+    options: GetOrSetOptions<T> & { strategy: 'fresh' },
+  ): Promise<T | undefined>;
+  getOrSet<T>(key: CacheKey, producer: () => T | Promise<T>, options?: GetOrSetOptions<T>): Promise<T>;
   async getOrSet<T>(
     key: CacheKey,
     producer: () => T | Promise<T>,
-    options: GetOrSetOptions = {},
-  ): Promise<T> {
+    options: GetOrSetOptions<T> = {},
+  ): Promise<T | undefined> {
+    return (await this.resolve(key, producer, options)).value;
+  }
+
+  /** Like {@link Cache.getOrSet}, and tells how the value was obtained (`hit`, `miss`, `stale`, `coalesced`, `bypass`). */
+  async resolve<T>(
+    key: CacheKey,
+    producer: () => T | Promise<T>,
+    options: GetOrSetOptions<T> = {},
+  ): Promise<Resolved<T>> {
     const full = (this.#keys ?? (await this.#keyBuilder())).key(key);
-    const hit = await this.#lookupFull<T>(full, options.promote !== false);
-    if (hit) return hit.value;
-    const setOptions: SetOptions = { ttl: this.#ttlMs(options.ttl) };
-    if (options.l1 !== undefined) setOptions.l1 = options.l1;
-    const flight = this.#core.flights.run(full, async () => {
-      const value = await producer();
-      return (await this.#setFull(full, value, setOptions, 'getOrSet')).stored;
-    });
-    const stored = await flight.promise;
-    return (this.#core.l1 ? this.#core.l1.read(stored) : stored) as T;
+    return this.#resolve(full, producer, options);
   }
 
   /** Removes every entry of this cache's namespace (the whole prefix for the root cache), in both tiers. */
@@ -426,6 +525,15 @@ export class Cache {
     if (core.emitter.listening('clear')) {
       core.emitter.emit({ type: 'clear', op: 'clear', key: prefix, tier: 'none', durationMs: now() - start });
     }
+  }
+
+  /**
+   * Runs `fn` with cache operations disabled for everything called inside its async context
+   * (every cache and integration, not only this one): `['get']` skips reads, `['set']` skips
+   * writes. See {@link disabling}.
+   */
+  disabling<T>(ops: readonly DisableableOp[], fn: () => T): T {
+    return disabling(ops, fn);
   }
 
   /** A cache whose keys live under `name` inside this cache's namespace. Namespaces nest. */
@@ -502,6 +610,139 @@ export class Cache {
   // Internals (full keys)
   // ---------------------------------------------------------------------------------------------
 
+  async #resolve<T>(
+    full: string,
+    producer: () => T | Promise<T>,
+    o: GetOrSetOptions<T>,
+  ): Promise<Resolved<T>> {
+    const core = this.#core;
+    const strategy = o.strategy ?? 'refresh';
+    if (strategy === 'bypass') return { value: await producer(), status: 'bypass' };
+    if (strategy === 'invalidate') {
+      await this.#deleteFull(full);
+      return this.#produce(full, producer, o, undefined);
+    }
+    const entry = await this.#lookupFull<T>(full, o.promote !== false, true);
+    const t = core.now();
+    if (entry && !entry.stale) {
+      if (strategy === 'refresh' && this.#wantsRefresh(entry, t, o))
+        this.#refreshInBackground(full, producer, o);
+      return { value: entry.value, status: 'hit' };
+    }
+    if (strategy === 'fresh') return { value: undefined as T, status: 'miss' };
+    const stale = entry?.stale ? entry : undefined;
+    if (stale && (core.backoff.get(full) ?? 0) > t) return { value: stale.value, status: 'stale' };
+    return this.#produce(full, producer, o, stale);
+  }
+
+  /** Whether a fresh hit should trigger a background refresh (soft TTL or early refresh). */
+  #wantsRefresh(entry: LookupResult<unknown>, t: number, o: GetOrSetOptions<never>): boolean {
+    if (o.softTtl !== undefined && t - entry.createdAt >= parseTtl(o.softTtl, 'softTtl')) return true;
+    if (o.earlyRefresh !== undefined) {
+      if (!(o.earlyRefresh > 0 && o.earlyRefresh < 1)) {
+        throw new ValidationError('Invalid earlyRefresh', [
+          {
+            path: 'earlyRefresh',
+            message: `must be a fraction between 0 and 1 (got ${String(o.earlyRefresh)})`,
+          },
+        ]);
+      }
+      return t >= entry.freshUntil - o.earlyRefresh * (entry.freshUntil - entry.createdAt);
+    }
+    return false;
+  }
+
+  /** Starts one background refresh for `full` unless one is running; its failure is an `error` event. */
+  #refreshInBackground<T>(full: string, producer: () => T | Promise<T>, o: GetOrSetOptions<T>): void {
+    if (this.#core.flights.has(full)) return;
+    this.#produce(full, producer, o, undefined).catch((error: unknown) =>
+      this.#reportError('getOrSet', full, error, { reason: 'background-refresh' }),
+    );
+  }
+
+  /** Produces (single-flight, optionally under the distributed lock), applying timeouts and grace. */
+  async #produce<T>(
+    full: string,
+    producer: () => T | Promise<T>,
+    o: GetOrSetOptions<T>,
+    stale: LookupResult<T> | undefined,
+  ): Promise<Resolved<T>> {
+    const core = this.#core;
+    const flight = core.flights.run(full, () => this.#produceAndStore(full, producer, o));
+    let promise: Promise<{ value: unknown; coalesced: boolean }> = flight.promise as Promise<{
+      value: unknown;
+      coalesced: boolean;
+    }>;
+    if (o.timeout !== undefined && stale) {
+      const raced = await raceTimeout(promise, parseTtl(o.timeout, 'timeout'));
+      if (raced === TIMED_OUT) {
+        promise.catch(() => {}); // finishes (and stores) in the background
+        return { value: stale.value, status: 'stale' };
+      }
+      promise = Promise.resolve(raced);
+    }
+    if (o.hardTimeout !== undefined) {
+      const ms = parseTtl(o.hardTimeout, 'hardTimeout');
+      const raced = await raceTimeout(promise, ms);
+      if (raced === TIMED_OUT) {
+        promise.catch(() => {});
+        if (stale) return { value: stale.value, status: 'stale' };
+        throw new TimeoutError(`Producer for ${full} exceeded its hard timeout of ${ms} ms`, {
+          context: { key: full, timeoutMs: ms },
+        });
+      }
+      promise = Promise.resolve(raced);
+    }
+    try {
+      const { value, coalesced } = await promise;
+      core.backoff.delete(full);
+      const out = (core.l1 ? core.l1.read(value) : value) as T;
+      return { value: out, status: !flight.leader || coalesced ? 'coalesced' : 'miss' };
+    } catch (error) {
+      if (stale && !(error instanceof ValidationError)) {
+        const backoffMs = parseTtl(o.graceBackoff ?? '10s', 'graceBackoff');
+        core.backoff.set(full, core.now() + backoffMs);
+        if (core.backoff.size > 10_000) core.backoff.delete(core.backoff.keys().next().value as string);
+        this.#reportError('getOrSet', full, error, { reason: 'producer-failed-served-stale' });
+        return { value: stale.value, status: 'stale' };
+      }
+      throw error;
+    }
+  }
+
+  /** Runs the producer (under the distributed lock when asked) and stores its value. */
+  async #produceAndStore<T>(
+    full: string,
+    producer: () => T | Promise<T>,
+    o: GetOrSetOptions<T>,
+  ): Promise<{ value: unknown; coalesced: boolean }> {
+    const core = this.#core;
+    const run = async (): Promise<unknown> => {
+      const value = await producer();
+      if (o.condition && !o.condition(value)) return value;
+      const ttl = typeof o.ttl === 'function' ? o.ttl(value) : o.ttl;
+      const setOptions: SetOptions = {};
+      if (ttl !== undefined) setOptions.ttl = ttl;
+      if (o.grace !== undefined) setOptions.grace = o.grace;
+      if (o.l1 !== undefined) setOptions.l1 = o.l1;
+      return (await this.#setFull(full, value, setOptions, 'getOrSet')).stored;
+    };
+    if (!o.lock || !core.lock) return { value: await run(), coalesced: false };
+    const settings = o.lock === true ? {} : o.lock;
+    const result = await produceOnce<unknown>({
+      lock: core.lock,
+      key: full,
+      ...settings,
+      recheck: async () => {
+        const hit = await this.#lookupFull<unknown>(full, o.promote !== false);
+        return hit?.value;
+      },
+      produce: run,
+      onLockError: (error) => this.#reportError('getOrSet', full, error, { reason: 'lock' }),
+    });
+    return { value: result.value, coalesced: result.source === 'coalesced' };
+  }
+
   #makeKeyBuilder(hasher: Hasher): KeyBuilder {
     return new KeyBuilder({
       prefix: this.#core.prefix,
@@ -526,8 +767,11 @@ export class Cache {
     return ttl === undefined ? this.#core.defaultTtlMs : parseTtl(ttl);
   }
 
-  /** A fresh L1 entry, or undefined (expired entries are dropped). */
-  #fromL1(full: string, startedAt: number): LookupResult<unknown> | undefined {
+  /**
+   * A fresh L1 entry, or undefined (expired entries are dropped). With `allowStale`, an entry
+   * past its TTL but inside its grace window is returned too, marked `stale`.
+   */
+  #fromL1(full: string, startedAt: number, allowStale = false): LookupResult<unknown> | undefined {
     const l1 = this.#core.l1;
     if (!l1) return undefined;
     const entry = l1.peek(full);
@@ -539,22 +783,47 @@ export class Cache {
         if (this.#core.emitter.listening('hit')) {
           this.#emit('hit', 'get', full, 'l1', { bytes: entry.size, durationMs: now() - startedAt });
         }
-        return { value: l1.read(entry.value), tier: 'l1', bytes: entry.size };
+        return {
+          value: l1.read(entry.value),
+          tier: 'l1',
+          bytes: entry.size,
+          createdAt: entry.createdAt,
+          freshUntil: entry.freshUntil,
+          staleUntil: entry.staleUntil,
+          stale: false,
+        };
       }
-      if (t >= entry.staleUntil) l1.delete(full);
+      if (t >= entry.staleUntil) {
+        l1.delete(full);
+      } else if (allowStale) {
+        return {
+          value: l1.read(entry.value),
+          tier: 'l1',
+          bytes: entry.size,
+          createdAt: entry.createdAt,
+          freshUntil: entry.freshUntil,
+          staleUntil: entry.staleUntil,
+          stale: true,
+        };
+      }
     }
     this.#core.counters.l1Misses++;
     return undefined;
   }
 
-  async #lookupFull<T>(full: string, promote = true): Promise<LookupResult<T> | undefined> {
+  async #lookupFull<T>(
+    full: string,
+    promote = true,
+    allowStale = false,
+  ): Promise<LookupResult<T> | undefined> {
     const core = this.#core;
+    if (isDisabled('get')) return undefined;
     const startedAt =
       core.callbacks.length > 0 || core.emitter.listening('hit') || core.emitter.listening('miss')
         ? now()
         : 0;
-    const l1Hit = this.#fromL1(full, startedAt);
-    if (l1Hit)
+    const l1Hit = this.#fromL1(full, startedAt, allowStale);
+    if (l1Hit?.stale === false)
       return (
         core.callbacks.length ? await this.#afterHit(full, l1Hit, startedAt) : l1Hit
       ) as LookupResult<T>;
@@ -568,10 +837,11 @@ export class Cache {
       (b) => b.get(full),
       () => undefined,
     );
-    const hit = this.#acceptL2(full, bytes, core.now(), promote);
-    if (!hit) {
+    const hit = this.#acceptL2(full, bytes, core.now(), promote, allowStale);
+    if (!hit || hit.stale) {
       this.#miss(full, startedAt);
-      return undefined;
+      // A stale copy (grace) is only a fallback for the producer: prefer L1's if L2 had none.
+      return (hit ?? l1Hit) as LookupResult<T> | undefined;
     }
     return (await this.#afterHit(full, hit, startedAt)) as LookupResult<T>;
   }
@@ -582,6 +852,7 @@ export class Cache {
     bytes: Uint8Array | undefined,
     t: number,
     promote = true,
+    allowStale = false,
   ): LookupResult<unknown> | undefined {
     const core = this.#core;
     if (bytes === undefined) {
@@ -602,17 +873,23 @@ export class Cache {
       );
       return undefined;
     }
-    if (t >= decoded.freshUntil) {
+    const stale = t >= decoded.freshUntil;
+    if (stale && (!allowStale || t >= decoded.staleUntil)) {
       core.counters.l2Misses++;
       return undefined;
     }
-    core.counters.l2Hits++;
-    core.counters.hits++;
+    if (stale) {
+      core.counters.l2Misses++;
+    } else {
+      core.counters.l2Hits++;
+      core.counters.hits++;
+    }
     let value = decoded.value;
     if (core.l1 && promote) {
       value = core.l1.prepare(value);
       const entry: L1Entry = {
         value,
+        createdAt: decoded.createdAt,
         freshUntil: decoded.freshUntil,
         staleUntil: decoded.staleUntil,
         size: decoded.bytes,
@@ -622,7 +899,15 @@ export class Cache {
         value = core.l1.read(value);
       }
     }
-    return { value, tier: 'l2', bytes: decoded.bytes };
+    return {
+      value,
+      tier: 'l2',
+      bytes: decoded.bytes,
+      createdAt: decoded.createdAt,
+      freshUntil: decoded.freshUntil,
+      staleUntil: decoded.staleUntil,
+      stale,
+    };
   }
 
   async #afterHit(
@@ -672,8 +957,13 @@ export class Cache {
       ]);
     }
     const ttlMs = this.#ttlMs(options.ttl);
+    if (isDisabled('set')) {
+      return { stored: value, result: { key: full, bytes: 0, serializedBytes: 0, compressed: false } };
+    }
+    const graceMs =
+      options.grace === undefined || options.grace === false ? 0 : parseTtl(options.grace, 'grace');
     const t = core.now();
-    const meta = { createdAt: t, freshUntil: t + ttlMs, staleUntil: t + ttlMs };
+    const meta = { createdAt: t, freshUntil: t + ttlMs, staleUntil: t + ttlMs + graceMs };
     let encoded: ReturnType<EntryCodec['encode']>;
     try {
       encoded = core.codec.encode(value, meta);
@@ -688,7 +978,11 @@ export class Cache {
     let stored: unknown;
     if (core.l1 && options.l1 !== false) {
       stored = core.l1.prepare(core.codec.deserialize(encoded.serialized));
-      core.l1.set(full, { value: stored, freshUntil: meta.freshUntil, staleUntil: meta.staleUntil, size }, t);
+      core.l1.set(
+        full,
+        { value: stored, createdAt: t, freshUntil: meta.freshUntil, staleUntil: meta.staleUntil, size },
+        t,
+      );
     } else {
       core.l1?.delete(full);
       stored = core.codec.deserialize(encoded.serialized);

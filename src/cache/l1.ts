@@ -40,6 +40,8 @@ export interface L1Options {
 export interface L1Entry {
   /** The decoded (and, with `'freeze'`, frozen) value. */
   value: unknown;
+  /** Epoch ms when the entry was written. */
+  createdAt: number;
   /** Epoch ms until which the entry is fresh. */
   freshUntil: number;
   /** Epoch ms until which the entry may be served stale. */

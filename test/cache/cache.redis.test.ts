@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { RedisBackend } from '../../src/backends/redis.js';
 import { type CacheEvent, createCache } from '../../src/index.js';
+import { RedisLock } from '../../src/locks/redis-lock.js';
 import { describeOwnRedisServer, describeRedis, uniqueCachePrefix } from '../helpers/redis.js';
 import { type RedisServerHandle, startRedisServer } from '../helpers/redis-server.js';
 
@@ -11,7 +12,9 @@ describeRedis('Cache over a real Redis', (url) => {
     backends.push(b);
     return b;
   };
+  const locks: RedisLock[] = [];
   afterAll(async () => {
+    await Promise.all(locks.map((l) => l.close()));
     await Promise.all(backends.map((b) => b.close()));
   });
 
@@ -46,6 +49,31 @@ describeRedis('Cache over a real Redis', (url) => {
     expect(result.bytes).toBeLessThan(result.serializedBytes * 0.7);
     const fresh = createCache({ prefix, backend: b });
     expect(await fresh.get('big')).toEqual({ text });
+  });
+
+  it('getOrSet({ lock }) runs one producer across caches with separate connections', async () => {
+    const prefix = uniqueCachePrefix('lock');
+    const caches = [0, 1, 2].map(() => {
+      const b = backend();
+      const lock = new RedisLock({ client: b.client, keyPrefix: `${prefix}:lock:` });
+      locks.push(lock);
+      return createCache({ prefix, backend: b, lock });
+    });
+    let calls = 0;
+    const producer = async () => {
+      calls++;
+      await new Promise((r) => setTimeout(r, 50));
+      return { answer: 42 };
+    };
+    const results = await Promise.all(
+      caches.flatMap((c) =>
+        Array.from({ length: 10 }, () => c.resolve('q', producer, { lock: { ttlMs: 2000 } })),
+      ),
+    );
+    expect(calls).toBe(1);
+    expect(results.every((r) => (r.value as { answer: number }).answer === 42)).toBe(true);
+    expect(results.filter((r) => r.status === 'miss')).toHaveLength(1);
+    expect(results.filter((r) => r.status === 'coalesced')).toHaveLength(29);
   });
 
   it('clear() of a namespace leaves other namespaces and prefixes alone', async () => {
