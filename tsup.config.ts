@@ -6,6 +6,8 @@ const shared: Options = {
   target: 'node20',
   splitting: false,
   treeshake: true,
+  // import.meta.url in the CJS build (the DiskBackend loads better-sqlite3 lazily through it).
+  shims: true,
   external: ['vitest', 'openai', 'ai', '@langchain/core', 'keyv', 'prom-client', 'better-sqlite3'],
 };
 

@@ -73,12 +73,26 @@ export {
 export type { TestingCacheOptions, WebAppCacheOptions } from './ai-cache/factory.js';
 export { CacheFactory } from './ai-cache/factory.js';
 export { redisBackendFromConfig, redisOptionsFromConfig } from './ai-cache/redis-from-config.js';
+export type { DiskBackendOptions } from './backends/disk.js';
+// Disk tier (better-sqlite3 is an optional peer dependency, loaded on first use)
+export { DiskBackend, loadBetterSqlite3 } from './backends/disk.js';
 export type { MemoryBackendOptions } from './backends/memory.js';
 // Backends
 export { MemoryBackend } from './backends/memory.js';
 export type { RedisBackendOptions, RedisBackendStatus } from './backends/redis.js';
 export { RedisBackend } from './backends/redis.js';
 export type { BackendEntry, CacheBackend } from './backends/types.js';
+export type {
+  BusStatusListener,
+  InvalidationBus,
+  InvalidationHandler,
+  InvalidationMessage,
+  LocalBusHub,
+  LocalInvalidationBusOptions,
+  RedisInvalidationBusOptions,
+} from './cache/bus.js';
+// L1 coherence across processes
+export { createLocalBusHub, LocalInvalidationBus, RedisInvalidationBus } from './cache/bus.js';
 export type {
   CacheOptions,
   CacheStats,
@@ -92,6 +106,7 @@ export type {
   SetOptions,
   SetResult,
   TierStats,
+  WrapOptions,
 } from './cache/cache.js';
 // Generic cache
 export { Cache, createCache } from './cache/cache.js';

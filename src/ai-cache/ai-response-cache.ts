@@ -13,6 +13,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { MemoryBackend } from '../backends/memory.js';
 import { RedisBackend } from '../backends/redis.js';
 import type { CacheBackend } from '../backends/types.js';
+import { type InvalidationBus, RedisInvalidationBus } from '../cache/bus.js';
 import { type Cache, type CacheStats, createCache } from '../cache/cache.js';
 import type { CacheEventName, CacheListener } from '../cache/events.js';
 import { parseTtl, type Ttl } from '../cache/ttl.js';
@@ -108,6 +109,12 @@ export interface AIResponseCacheOptions extends AICacheConfigInput {
    * the Redis connection when Redis is used; pass one to override, or `false` for none.
    */
   lock?: DistributedLock | false;
+  /**
+   * Invalidation bus keeping the L1 tiers of several processes coherent. Created
+   * automatically on the Redis connection when Redis and L1 are both used; pass one to
+   * override, or `false` for none.
+   */
+  bus?: InvalidationBus | false;
   /** USD per 1M tokens by model, for `stats().savings.costUsd`. */
   prices?: Readonly<Record<string, { input: number; output: number }>>;
   /** Clock, injectable for tests. @default Date.now */
@@ -216,7 +223,7 @@ export class AIResponseCache {
 
   /** @throws {ValidationError} listing every invalid option. */
   constructor(options: AIResponseCacheOptions = {}) {
-    const { redisClient, backend, ttlResolver, prices, now, lock, ...data } = options;
+    const { redisClient, backend, ttlResolver, prices, now, lock, bus, ...data } = options;
     this.config = parseConfig(AICacheConfigSchema, data, { source: 'AIResponseCache options' });
     this.#ttlFn = ttlResolver;
     this.#prices = prices;
@@ -247,12 +254,20 @@ export class AIResponseCache {
             ? new RedisLock({ client: l2.client, keyPrefix: `${this.config.prefix}:lock:` })
             : undefined));
     const l1 = this.config.l1;
+    const coherence =
+      bus === false
+        ? undefined
+        : (bus ??
+          (l2 instanceof RedisBackend && l1 !== false
+            ? new RedisInvalidationBus({ client: l2.client, channel: `${this.config.prefix}:#bus` })
+            : undefined));
     this.cache = createCache({
       prefix: this.config.prefix,
       // `ttl` is the default of generic entries stored through `ai.cache`; answers use defaultTtl/operationTtls.
       ttl: this.config.ttl,
       backend: l2,
       ...(fallback ? { fallback } : {}),
+      ...(coherence ? { bus: coherence } : {}),
       l1:
         l1 === false
           ? false

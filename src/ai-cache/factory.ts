@@ -8,6 +8,7 @@
  * @module
  */
 import { MemoryBackend } from '../backends/memory.js';
+import { RedisInvalidationBus } from '../cache/bus.js';
 import { type Cache, createCache } from '../cache/cache.js';
 import { AIResponseCache, type AIResponseCacheOptions } from './ai-response-cache.js';
 import { CacheConfigBuilder } from './config/builder.js';
@@ -65,6 +66,10 @@ export class CacheFactory {
               ...(l1.ttl === undefined ? {} : { ttl: l1.ttl }),
             },
       ...(backend ? { backend, fallback: new MemoryBackend() } : {}),
+      // Several web processes on one Redis keep their L1 tiers coherent through the bus.
+      ...(backend && l1 !== false
+        ? { bus: new RedisInvalidationBus({ client: backend.client, channel: `${config.prefix}:#bus` }) }
+        : {}),
       compression: config.compression,
       hashAlgorithm: config.hashAlgorithm,
       maxKeyLength: config.maxKeyLength,

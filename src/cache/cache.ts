@@ -10,13 +10,16 @@
  */
 import type { CacheBackend } from '../backends/types.js';
 import { createEntryCodec } from '../compression/codec.js';
-import type { CompressionCodec, EntryCodec, Serializer } from '../compression/types.js';
+import type { CompressionCodec, EntryCodec, EntryMeta, Serializer } from '../compression/types.js';
 import { TimeoutError, toError, ValidationError } from '../errors.js';
 import { getHasher, type HashAlgorithm, type Hasher } from '../keys/hash.js';
-import { type CacheKey, KeyBuilder } from '../keys/key-builder.js';
+import { type CacheKey, escapeKeyPart, KeyBuilder } from '../keys/key-builder.js';
+import { stableStringify } from '../keys/stable-stringify.js';
+import { compileKeyTemplate } from '../keys/template.js';
 import { SingleFlight } from '../locks/single-flight.js';
 import { produceOnce, type StampedeLockOptions } from '../locks/stampede.js';
 import type { DistributedLock } from '../locks/types.js';
+import type { InvalidationBus, InvalidationMessage } from './bus.js';
 import { type DisableableOp, disabling, isDisabled } from './disabling.js';
 import {
   type CacheCallbacks,
@@ -67,6 +70,18 @@ export interface CacheOptions {
    * concurrent misses across processes run one producer. @default none
    */
   lock?: DistributedLock;
+  /**
+   * Invalidation bus keeping the L1 tiers of several processes coherent (a
+   * `RedisInvalidationBus` on the same Redis, or a `LocalInvalidationBus` in tests). Every
+   * set, delete, clear and tag invalidation is announced; announcements from others drop the
+   * stale L1 copies here. @default none
+   */
+  bus?: InvalidationBus;
+  /**
+   * How long tag invalidation stamps are kept in the backend; an entry with a TTL longer than
+   * this could outlive the record of its tag's invalidation. @default '30d'
+   */
+  tagStampTtl?: Ttl;
 }
 
 /** Options of {@link Cache.set}. */
@@ -80,6 +95,11 @@ export interface SetOptions {
   grace?: Ttl | false;
   /** Whether the entry may enter L1 (`false` keeps it in the backend only, e.g. for large values). @default true */
   l1?: boolean;
+  /**
+   * Tags of the entry: `invalidateTags([tag])` makes every entry carrying one of them a miss,
+   * in every namespace of this cache (and in other processes with a bus). @default none
+   */
+  tags?: readonly string[];
 }
 
 /** Options of {@link Cache.lookup} and {@link Cache.get}. */
@@ -139,6 +159,18 @@ export interface GetOrSetOptions<T = unknown> extends Omit<SetOptions, 'ttl'>, L
   lock?: boolean | StampedeLockOptions;
 }
 
+/** Options of {@link Cache.wrap}: the getOrSet policies plus how to derive the key. */
+export interface WrapOptions<A extends unknown[], R> extends GetOrSetOptions<R> {
+  /**
+   * The key of a call: a template such as `'items:{category}:{page}'` (placeholders name the
+   * fields of a single object argument, or `arg0`, `arg1`, ... for positional arguments), or
+   * a function of the arguments. @default `fn:{name}:{hash of the arguments}`
+   */
+  key?: string | ((...args: A) => CacheKey);
+  /** Name used in the default key. @default the function's own name (required when it has none) */
+  name?: string;
+}
+
 /** Per-call strategies of {@link Cache.getOrSet}. */
 export type CacheStrategy = 'refresh' | 'fresh' | 'invalidate' | 'bypass';
 
@@ -168,6 +200,8 @@ export interface LookupResult<T> {
   staleUntil: number;
   /** Whether the entry is past its TTL (only returned to grace-aware callers). */
   stale: boolean;
+  /** Tags of the entry, when it has any. */
+  tags?: readonly string[];
 }
 
 /** Counters of one tier. */
@@ -213,6 +247,12 @@ interface Core {
   readonly lock: DistributedLock | undefined;
   /** Keys whose producer failed while a stale value was served: no retry before the time. */
   readonly backoff: Map<string, number>;
+  /** Latest known invalidation time of each tag (epoch ms, cache clock). */
+  readonly tagStamps: Map<string, number>;
+  readonly tagStampTtlMs: number;
+  readonly bus: InvalidationBus | undefined;
+  /** L1 lifetime cap while the bus is down (`l1.maxStaleness`). */
+  readonly maxStalenessMs: number;
   /** When the primary last failed (clock of `performance.now()`). */
   failedAt: number;
   readonly codec: EntryCodec;
@@ -282,6 +322,13 @@ export function createCache(options: CacheOptions = {}): Cache {
     failOnConnectionError: options.failOnConnectionError ?? false,
     lock: options.lock,
     backoff: new Map(),
+    tagStamps: new Map(),
+    tagStampTtlMs: parseTtl(options.tagStampTtl ?? '30d', 'tagStampTtl'),
+    bus: options.bus,
+    maxStalenessMs:
+      options.l1 && options.l1.maxStaleness !== undefined
+        ? parseTtl(options.l1.maxStaleness, 'l1.maxStaleness')
+        : 5_000,
     failedAt: 0,
     codec: createEntryCodec({
       // Without a backend nothing is stored as bytes, so compression would be wasted work.
@@ -318,12 +365,59 @@ export function createCache(options: CacheOptions = {}): Cache {
   KeyBuilder.validatePart(prefix, 'prefix');
   const namespaces = options.namespace === undefined ? [] : [options.namespace];
   for (const ns of namespaces) KeyBuilder.validatePart(ns, 'namespace');
+  if (core.bus) attachBus(core, core.bus);
   return new Cache(core, namespaces);
 }
 
 const now = (): number => performance.now();
 
+/** The backend key holding a tag's invalidation stamp (`#` cannot appear in namespaces or escaped keys). */
+function tagKey(prefix: string, tag: string): string {
+  return `${prefix}:#tag:${escapeKeyPart(tag)}`;
+}
+
+/** Applies invalidations from other processes to this process's L1 and tag stamps. */
+function applyInvalidation(core: Core, message: InvalidationMessage): void {
+  if (message.type === 'delete') {
+    for (const key of message.keys) core.l1?.delete(key);
+  } else if (message.type === 'clear') {
+    core.l1?.clear(message.prefix);
+  } else {
+    for (const tag of message.tags) {
+      if ((core.tagStamps.get(tag) ?? Number.NEGATIVE_INFINITY) < message.at)
+        core.tagStamps.set(tag, message.at);
+    }
+  }
+}
+
+function attachBus(core: Core, bus: InvalidationBus): void {
+  bus.subscribe((message) => applyInvalidation(core, message));
+  bus.onStatus((connected) => {
+    if (!core.l1) return;
+    if (connected) {
+      // Messages may have been missed while the bus was down: drop what we cannot vouch for.
+      core.l1.clear(`${core.prefix}:`);
+    } else {
+      core.l1.capLifetime(core.now() + core.maxStalenessMs);
+    }
+  });
+}
+
 const TIMED_OUT: unique symbol = Symbol('timed out');
+
+/** Checks tags (non-empty strings, de-duplicated); throws a ValidationError listing every bad one. */
+function validateTags(tags: readonly unknown[]): string[] {
+  if (!Array.isArray(tags)) {
+    throw new ValidationError('Invalid tags', [{ path: 'tags', message: 'must be an array of strings' }]);
+  }
+  const issues = tags.flatMap((tag, i) =>
+    typeof tag === 'string' && tag.length > 0
+      ? []
+      : [{ path: `tags.${i}`, message: 'must be a non-empty string' }],
+  );
+  if (issues.length) throw new ValidationError('Invalid tags', issues);
+  return [...new Set(tags as string[])];
+}
 
 /** Resolves with the promise's value, or `TIMED_OUT` after `ms`; the timer never outlives the race. */
 async function raceTimeout<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
@@ -374,6 +468,11 @@ export class Cache {
    */
   async connect(): Promise<void> {
     await this.#keyBuilder();
+    const bus = this.#core.bus;
+    if (bus?.start) {
+      // A bus that cannot subscribe yet keeps trying by itself; L1 staleness stays capped meanwhile.
+      await bus.start().catch((error: unknown) => this.#reportError('connect', '', error, { reason: 'bus' }));
+    }
     const backend = this.#core.backend;
     if (!backend?.connect) return;
     try {
@@ -432,7 +531,11 @@ export class Cache {
     for (let j = 0; j < pending.length; j++) {
       const i = pending[j] as number;
       const full = fulls[i] as string;
-      const hit = this.#acceptL2(full, values[j], now());
+      let hit = this.#acceptL2(full, values[j], now());
+      if (hit?.tags && (await this.#tagsInvalidatedRemote(hit.tags, hit.createdAt))) {
+        core.l1?.delete(full);
+        hit = undefined;
+      }
       if (hit) results[i] = (await this.#afterHit(full, hit, 0)).value as T;
       else this.#miss(full, 0);
     }
@@ -522,9 +625,99 @@ export class Cache {
       // Whatever the fallback holds for this namespace is gone too.
       if (core.fallback && !core.degraded) await core.fallback.clear(prefix).catch(() => {});
     }
+    this.#announce({ type: 'clear', prefix });
     if (core.emitter.listening('clear')) {
       core.emitter.emit({ type: 'clear', op: 'clear', key: prefix, tier: 'none', durationMs: now() - start });
     }
+  }
+
+  /**
+   * Returns a function with the same signature as `fn` whose results are cached: each call
+   * goes through {@link Cache.getOrSet} with a key derived from its arguments and the given
+   * policies (ttl, tags, grace, lock, ...).
+   *
+   * @example
+   * const listItems = cache.wrap(fetchItems, { key: 'items:{category}:{page}', ttl: '5m', tags: ['items'] });
+   * await listItems({ category: 'books', page: 2 });
+   */
+  wrap<A extends unknown[], R>(
+    fn: (...args: A) => R | Promise<R>,
+    options: WrapOptions<A, Awaited<R>> = {},
+  ): (...args: A) => Promise<Awaited<R>> {
+    const { key, name, ...policies } = options;
+    const keyOf = this.#wrapKey(fn, key, name);
+    return async (...args: A): Promise<Awaited<R>> => {
+      const userKey = await keyOf(args);
+      const produce = async (): Promise<Awaited<R>> => await fn(...args);
+      return (await this.resolve<Awaited<R>>(userKey, produce, policies)).value;
+    };
+  }
+
+  /** Builds the key function of {@link Cache.wrap}. */
+  #wrapKey<A extends unknown[]>(
+    fn: (...args: never[]) => unknown,
+    key: string | ((...args: A) => CacheKey) | undefined,
+    name: string | undefined,
+  ): (args: A) => Promise<CacheKey> {
+    if (typeof key === 'function') return async (args) => key(...args);
+    if (typeof key === 'string') {
+      const render = compileKeyTemplate(key);
+      return async (args) => {
+        const params: Record<string, unknown> = {};
+        const first = args[0];
+        if (args.length === 1 && first !== null && typeof first === 'object' && !Array.isArray(first)) {
+          Object.assign(params, first);
+        }
+        args.forEach((arg, i) => {
+          params[`arg${i}`] = arg;
+        });
+        // The template escapes each value, so splitting on ':' yields its literal segments back.
+        return render(params).split(':');
+      };
+    }
+    const label = name ?? fn.name;
+    if (!label) {
+      throw new ValidationError('Cannot derive a key for an anonymous function', [
+        { path: 'name', message: 'give `name` or `key` when wrapping an anonymous function' },
+      ]);
+    }
+    return async (args) => {
+      if (!this.#core.hasher) await this.#keyBuilder();
+      return ['fn', label, (this.#core.hasher as Hasher).hash(stableStringify(args))];
+    };
+  }
+
+  /**
+   * Makes every entry carrying one of `tags` a miss, in both tiers, in every namespace of this
+   * cache and, through the bus, in every process. O(number of tags): nothing is scanned; each
+   * tag gets an invalidation stamp that entries older than it fail.
+   */
+  async invalidateTags(tags: readonly string[]): Promise<void> {
+    const list = validateTags(tags);
+    const core = this.#core;
+    const at = core.now();
+    for (const tag of list) {
+      if ((core.tagStamps.get(tag) ?? Number.NEGATIVE_INFINITY) < at) core.tagStamps.set(tag, at);
+    }
+    if (core.backend) {
+      const stamp = new Uint8Array(8);
+      new DataView(stamp.buffer).setFloat64(0, at, true);
+      const entries = list.map((tag) => ({
+        key: tagKey(core.prefix, tag),
+        value: stamp,
+        ttlMs: core.tagStampTtlMs,
+      }));
+      await this.#io(
+        'set',
+        entries[0]?.key ?? '',
+        async (b) => {
+          if (b.setMany) await b.setMany(entries);
+          else await Promise.all(entries.map((e) => b.set(e.key, e.value, e.ttlMs)));
+        },
+        () => undefined,
+      );
+    }
+    this.#announce({ type: 'tags', tags: list, at });
   }
 
   /**
@@ -599,11 +792,13 @@ export class Cache {
     return this.#namespaces;
   }
 
-  /** Closes the backend. Further calls are not supported. */
+  /** Closes the bus and the backend (and the fallback). Further calls are not supported. */
   async close(): Promise<void> {
     if (this.#core.closed) return;
     this.#core.closed = true;
+    await this.#core.bus?.close();
     await this.#core.backend?.close();
+    await this.#core.fallback?.close();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -725,6 +920,7 @@ export class Cache {
       if (ttl !== undefined) setOptions.ttl = ttl;
       if (o.grace !== undefined) setOptions.grace = o.grace;
       if (o.l1 !== undefined) setOptions.l1 = o.l1;
+      if (o.tags !== undefined) setOptions.tags = o.tags;
       return (await this.#setFull(full, value, setOptions, 'getOrSet')).stored;
     };
     if (!o.lock || !core.lock) return { value: await run(), coalesced: false };
@@ -741,6 +937,44 @@ export class Cache {
       onLockError: (error) => this.#reportError('getOrSet', full, error, { reason: 'lock' }),
     });
     return { value: result.value, coalesced: result.source === 'coalesced' };
+  }
+
+  /** Whether a tag of an entry created at `createdAt` was invalidated since (known stamps only). */
+  #tagInvalidated(tags: readonly string[], createdAt: number): boolean {
+    const stamps = this.#core.tagStamps;
+    if (stamps.size === 0) return false;
+    for (const tag of tags) {
+      const stamp = stamps.get(tag);
+      if (stamp !== undefined && stamp >= createdAt) return true;
+    }
+    return false;
+  }
+
+  /** Like {@link Cache.#tagInvalidated}, after refreshing the stamps of `tags` from the backend. */
+  async #tagsInvalidatedRemote(tags: readonly string[], createdAt: number): Promise<boolean> {
+    const core = this.#core;
+    if (core.backend) {
+      const keys = tags.map((tag) => tagKey(core.prefix, tag));
+      const values = await this.#io(
+        'get',
+        keys[0] ?? '',
+        (b) => (b.getMany ? b.getMany(keys) : Promise.all(keys.map((k) => b.get(k)))),
+        () => keys.map(() => undefined),
+      );
+      values.forEach((bytes, i) => {
+        if (bytes?.byteLength !== 8) return;
+        const at = new DataView(bytes.buffer, bytes.byteOffset, 8).getFloat64(0, true);
+        const tag = tags[i] as string;
+        if ((core.tagStamps.get(tag) ?? Number.NEGATIVE_INFINITY) < at) core.tagStamps.set(tag, at);
+      });
+    }
+    return this.#tagInvalidated(tags, createdAt);
+  }
+
+  /** Tells the other processes (through the bus, when there is one) what changed. */
+  #announce(message: InvalidationMessage): void {
+    const bus = this.#core.bus;
+    if (bus && !isDisabled('set')) void bus.publish(message);
   }
 
   #makeKeyBuilder(hasher: Hasher): KeyBuilder {
@@ -774,7 +1008,11 @@ export class Cache {
   #fromL1(full: string, startedAt: number, allowStale = false): LookupResult<unknown> | undefined {
     const l1 = this.#core.l1;
     if (!l1) return undefined;
-    const entry = l1.peek(full);
+    let entry = l1.peek(full);
+    if (entry?.tags && this.#tagInvalidated(entry.tags, entry.createdAt)) {
+      l1.delete(full);
+      entry = undefined;
+    }
     if (entry !== undefined) {
       const t = this.#core.now();
       if (t < entry.freshUntil) {
@@ -837,7 +1075,11 @@ export class Cache {
       (b) => b.get(full),
       () => undefined,
     );
-    const hit = this.#acceptL2(full, bytes, core.now(), promote, allowStale);
+    let hit = this.#acceptL2(full, bytes, core.now(), promote, allowStale);
+    if (hit?.tags && (await this.#tagsInvalidatedRemote(hit.tags, hit.createdAt))) {
+      core.l1?.delete(full);
+      hit = undefined;
+    }
     if (!hit || hit.stale) {
       this.#miss(full, startedAt);
       // A stale copy (grace) is only a fallback for the producer: prefer L1's if L2 had none.
@@ -894,6 +1136,7 @@ export class Cache {
         staleUntil: decoded.staleUntil,
         size: decoded.bytes,
       };
+      if (decoded.tags) entry.tags = decoded.tags;
       if (core.l1.set(full, entry, t)) {
         // The caller must not receive the object L1 holds unless protection allows it.
         value = core.l1.read(value);
@@ -907,6 +1150,7 @@ export class Cache {
       freshUntil: decoded.freshUntil,
       staleUntil: decoded.staleUntil,
       stale,
+      ...(decoded.tags ? { tags: decoded.tags } : {}),
     };
   }
 
@@ -962,8 +1206,10 @@ export class Cache {
     }
     const graceMs =
       options.grace === undefined || options.grace === false ? 0 : parseTtl(options.grace, 'grace');
+    const tags = options.tags === undefined ? undefined : validateTags(options.tags);
     const t = core.now();
-    const meta = { createdAt: t, freshUntil: t + ttlMs, staleUntil: t + ttlMs + graceMs };
+    const meta: EntryMeta = { createdAt: t, freshUntil: t + ttlMs, staleUntil: t + ttlMs + graceMs };
+    if (tags) meta.tags = tags;
     let encoded: ReturnType<EntryCodec['encode']>;
     try {
       encoded = core.codec.encode(value, meta);
@@ -978,11 +1224,16 @@ export class Cache {
     let stored: unknown;
     if (core.l1 && options.l1 !== false) {
       stored = core.l1.prepare(core.codec.deserialize(encoded.serialized));
-      core.l1.set(
-        full,
-        { value: stored, createdAt: t, freshUntil: meta.freshUntil, staleUntil: meta.staleUntil, size },
-        t,
-      );
+      const entry: L1Entry = {
+        value: stored,
+        createdAt: t,
+        freshUntil: meta.freshUntil,
+        staleUntil: meta.staleUntil,
+        size,
+      };
+      if (tags) entry.tags = tags;
+      if (core.bus && !core.bus.connected) core.l1.capEntry(entry, t + core.maxStalenessMs);
+      core.l1.set(full, entry, t);
     } else {
       core.l1?.delete(full);
       stored = core.codec.deserialize(encoded.serialized);
@@ -995,6 +1246,7 @@ export class Cache {
         () => undefined,
       );
     }
+    this.#announce({ type: 'delete', keys: [full] });
     core.counters.sets++;
     if (core.emitter.listening('set')) {
       this.#emit('set', op, full, core.backend ? 'l2' : 'l1', { bytes: size, durationMs: now() - startedAt });
@@ -1005,7 +1257,7 @@ export class Cache {
         value: stored,
         ttlMs,
         bytes: size,
-        tags: [],
+        tags: tags ?? [],
         durationMs: now() - startedAt,
       });
     }
@@ -1033,6 +1285,7 @@ export class Cache {
           () => false,
         )) || existed;
     }
+    this.#announce({ type: 'delete', keys: [full] });
     core.counters.deletes++;
     if (core.emitter.listening('delete')) {
       this.#emit('delete', 'delete', full, core.backend ? 'l2' : 'l1', { durationMs: now() - startedAt });

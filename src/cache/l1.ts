@@ -34,6 +34,11 @@ export interface L1Options {
   ttl?: number | string;
   /** How values are protected from caller mutation. @default 'freeze' */
   protection?: L1Protection;
+  /**
+   * With an invalidation bus: while the bus is down (messages from other processes may be
+   * missed), L1 entries live at most this long, so staleness stays bounded. @default '5s'
+   */
+  maxStaleness?: number | string;
 }
 
 /** One L1 entry. */
@@ -48,6 +53,8 @@ export interface L1Entry {
   staleUntil: number;
   /** Encoded size in bytes. */
   size: number;
+  /** Tags of the entry, when it has any. */
+  tags?: readonly string[];
 }
 
 /** Deep-freezes a JSON-like value in place and returns it. */
@@ -69,7 +76,7 @@ export class L1Tier {
   readonly #ttlCap: number;
   readonly #protection: L1Protection;
 
-  constructor(options: Required<Omit<L1Options, 'ttl'>> & { ttlMs: number }) {
+  constructor(options: Required<Omit<L1Options, 'ttl' | 'maxStaleness'>> & { ttlMs: number }) {
     this.#maxEntryBytes = options.maxEntryBytes;
     this.#ttlCap = options.ttlMs;
     this.#protection = options.protection;
@@ -114,6 +121,17 @@ export class L1Tier {
     }
     this.#lru.set(key, entry);
     return true;
+  }
+
+  /** Shortens one entry's lifetime to end at `until` at the latest. */
+  capEntry(entry: L1Entry, until: number): void {
+    if (entry.freshUntil > until) entry.freshUntil = until;
+    if (entry.staleUntil > until) entry.staleUntil = until;
+  }
+
+  /** Shortens every entry's lifetime to end at `until` at the latest. */
+  capLifetime(until: number): void {
+    for (const entry of this.#lru.values()) this.capEntry(entry, until);
   }
 
   /** Removes one key. */

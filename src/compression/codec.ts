@@ -11,16 +11,22 @@
  *      0    2  magic 0xA7 0xC1
  *      2    1  format version (1)
  *      3    1  codec id: 0 none, 1 lz4, 2 deflate (raw deflate)
- *      4    1  flags: bit0 compressed, bit1 encrypted (reserved, never set yet), bit2 stream;
- *              bits 3-7 must be 0
- *      5    3  reserved, must be 0
+ *      4    1  flags: bit0 compressed, bit1 encrypted (reserved, never set yet), bit2 stream,
+ *              bit3 tagged; bits 4-7 must be 0
+ *      5    1  reserved, must be 0
+ *      6    2  tags section length uint16 when tagged (0 otherwise)
  *      8    8  createdAt   float64 (epoch ms)
  *     16    8  freshUntil  float64 (epoch ms; end of the logical TTL)
  *     24    8  staleUntil  float64 (epoch ms; end of the grace period, the physical expiry)
- *     32    4  payload length uint32 (bytes after the header; the envelope is exactly 40 + this)
+ *     32    4  payload length uint32 (the envelope is exactly 40 + tags length + this)
  *     36    4  raw length uint32 (serialized, uncompressed length of the payload)
- *     40    n  payload: the serialized value, compressed when the compressed flag is set
+ *     40    t  tags section, only when tagged: UTF-8 JSON array of strings
+ *   40+t    n  payload: the serialized value, compressed when the compressed flag is set
  * ```
+ *
+ * Untagged entries have t = 0, so the tags section (added after version 1 shipped) reads every
+ * version-1 entry unchanged: old readers reject a tagged entry as `version` (unknown flag),
+ * which is a miss, never a wrong value.
  *
  * Payloads whose serialized length is at least `threshold` are compressed with the configured
  * codec, but stay compressed only when that actually saves bytes; otherwise they are stored raw
@@ -88,7 +94,10 @@ const MAGIC_1 = 0xc1;
 const FLAG_COMPRESSED = 0b001;
 const FLAG_ENCRYPTED = 0b010;
 const FLAG_STREAM = 0b100;
-const KNOWN_FLAGS = FLAG_COMPRESSED | FLAG_ENCRYPTED | FLAG_STREAM;
+const FLAG_TAGGED = 0b1000;
+const KNOWN_FLAGS = FLAG_COMPRESSED | FLAG_ENCRYPTED | FLAG_STREAM | FLAG_TAGGED;
+/** Largest tags section (its length is a uint16 in header bytes 6-7). */
+const MAX_TAGS_BYTES = 0xffff;
 const MAX_UINT32 = 0xffffffff;
 const CODECS: readonly CompressionCodec[] = ['lz4', 'deflate', 'none'];
 
@@ -108,6 +117,8 @@ interface Header {
   staleUntil: number;
   payloadLength: number;
   rawLength: number;
+  /** Length of the tags section between header and payload (0 when untagged). */
+  tagsLength: number;
 }
 
 /**
@@ -137,9 +148,12 @@ function parseHeader(bytes: Uint8Array): Header | SerializationError {
   if (((flags & FLAG_COMPRESSED) !== 0) !== (codecId !== CodecIds.none)) {
     return fail('corrupt', `compressed flag contradicts codec id ${codecId}`);
   }
-  if (bytes[5] !== 0 || bytes[6] !== 0 || bytes[7] !== 0)
+  const tagged = (flags & FLAG_TAGGED) !== 0;
+  if (bytes[5] !== 0 || (!tagged && (bytes[6] !== 0 || bytes[7] !== 0)))
     return fail('corrupt', 'reserved header bytes are set');
   const view = new DataView(bytes.buffer, bytes.byteOffset, ENVELOPE_HEADER_BYTES);
+  const tagsLength = tagged ? view.getUint16(6, true) : 0;
+  if (tagged && tagsLength === 0) return fail('corrupt', 'tagged entry with an empty tags section');
   const createdAt = view.getFloat64(8, true);
   const freshUntil = view.getFloat64(16, true);
   const staleUntil = view.getFloat64(24, true);
@@ -148,7 +162,7 @@ function parseHeader(bytes: Uint8Array): Header | SerializationError {
   }
   const payloadLength = view.getUint32(32, true);
   const rawLength = view.getUint32(36, true);
-  const expected = ENVELOPE_HEADER_BYTES + payloadLength;
+  const expected = ENVELOPE_HEADER_BYTES + tagsLength + payloadLength;
   if (length < expected)
     return fail('truncated', `envelope is ${length} bytes long, header declares ${expected}`);
   if (length > expected)
@@ -156,8 +170,42 @@ function parseHeader(bytes: Uint8Array): Header | SerializationError {
   if (codecId === CodecIds.none && rawLength !== payloadLength) {
     return fail('corrupt', 'raw length differs from the length of an uncompressed payload');
   }
-  return { codecId, flags, createdAt, freshUntil, staleUntil, payloadLength, rawLength };
+  return { codecId, flags, createdAt, freshUntil, staleUntil, payloadLength, rawLength, tagsLength };
 }
+
+/** Encodes tags for the tags section (a JSON array of strings), or `undefined` when there are none. */
+function encodeTags(tags: readonly string[] | undefined): Uint8Array | undefined {
+  if (tags === undefined || tags.length === 0) return undefined;
+  const bytes = utf8Encoder.encode(JSON.stringify(tags));
+  if (bytes.length > MAX_TAGS_BYTES) {
+    throw new ValidationError('Too many or too long tags', [
+      {
+        path: 'tags',
+        message: `the tags take ${bytes.length} bytes; at most ${MAX_TAGS_BYTES} fit in an entry`,
+      },
+    ]);
+  }
+  return bytes;
+}
+
+/** Reads the tags section; throws a `corrupt` SerializationError when it is not an array of strings. */
+function decodeTags(bytes: Uint8Array, header: Header): string[] | undefined {
+  if (header.tagsLength === 0) return undefined;
+  let tags: unknown;
+  try {
+    tags = JSON.parse(
+      tagsDecoder.decode(bytes.subarray(ENVELOPE_HEADER_BYTES, ENVELOPE_HEADER_BYTES + header.tagsLength)),
+    );
+  } catch (error) {
+    throw fail('corrupt', 'tags section is not valid JSON', error);
+  }
+  if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string')) {
+    throw fail('corrupt', 'tags section is not an array of strings');
+  }
+  return tags;
+}
+
+const tagsDecoder = new TextDecoder('utf-8', { fatal: true });
 
 function validateOptions(options: unknown): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
@@ -206,14 +254,20 @@ function writeHeader(
   compressed: boolean,
   payloadLength: number,
   rawLength: number,
+  tags: Uint8Array | undefined,
 ): void {
   out[0] = MAGIC_0;
   out[1] = MAGIC_1;
   out[2] = ENVELOPE_FORMAT_VERSION;
   out[3] = codecId;
-  out[4] = (compressed ? FLAG_COMPRESSED : 0) | (meta.stream === true ? FLAG_STREAM : 0);
-  // bytes 5-7 are already 0 (fresh buffer)
+  out[4] =
+    (compressed ? FLAG_COMPRESSED : 0) | (meta.stream === true ? FLAG_STREAM : 0) | (tags ? FLAG_TAGGED : 0);
+  // byte 5 is already 0 (fresh buffer); bytes 6-7 hold the tags section length when tagged
   const view = new DataView(out.buffer, out.byteOffset, ENVELOPE_HEADER_BYTES);
+  if (tags) {
+    view.setUint16(6, tags.length, true);
+    out.set(tags, ENVELOPE_HEADER_BYTES);
+  }
   view.setFloat64(8, meta.createdAt, true);
   view.setFloat64(16, meta.freshUntil, true);
   view.setFloat64(24, meta.staleUntil, true);
@@ -242,8 +296,10 @@ function envelope(
   meta: EntryMeta,
   compressor: Compressor,
   threshold: number,
+  tags: Uint8Array | undefined,
 ): EncodedEntry {
   const rawLength = serialized.length;
+  const start = ENVELOPE_HEADER_BYTES + (tags?.length ?? 0);
   if (rawLength > MAX_UINT32) {
     throw new SerializationError(`Serialized value is too large (${rawLength} bytes)`, {
       context: { reason: 'too-large', length: rawLength },
@@ -262,15 +318,15 @@ function envelope(
       });
     }
     if (compressed.length < rawLength) {
-      const out = new Uint8Array(ENVELOPE_HEADER_BYTES + compressed.length);
-      writeHeader(out, compressor.id, meta, true, compressed.length, rawLength);
-      out.set(compressed, ENVELOPE_HEADER_BYTES);
+      const out = new Uint8Array(start + compressed.length);
+      writeHeader(out, compressor.id, meta, true, compressed.length, rawLength, tags);
+      out.set(compressed, start);
       return { bytes: out, serialized, compressed: true };
     }
   }
-  const out = new Uint8Array(ENVELOPE_HEADER_BYTES + rawLength);
-  writeHeader(out, CodecIds.none, meta, false, rawLength, rawLength);
-  out.set(serialized, ENVELOPE_HEADER_BYTES);
+  const out = new Uint8Array(start + rawLength);
+  writeHeader(out, CodecIds.none, meta, false, rawLength, rawLength, tags);
+  out.set(serialized, start);
   return { bytes: out, serialized, compressed: false };
 }
 
@@ -325,20 +381,22 @@ export function createEntryCodec(options?: CodecOptions): EntryCodec {
   return {
     encode(value: unknown, meta: EntryMeta): EncodedEntry {
       checkMeta(meta);
-      if (!fastJson) return envelope(serialize(value), meta, compressor, threshold);
+      const tags = encodeTags(meta.tags);
+      if (!fastJson) return envelope(serialize(value), meta, compressor, threshold, tags);
       const text = toJsonText(value);
+      const start = ENVELOPE_HEADER_BYTES + (tags?.length ?? 0);
       // Zero-copy path: JSON text that is entirely ASCII has as many UTF-8 bytes as UTF-16
       // units, so it can be encoded straight into the envelope. Only taken when the payload
       // will be stored raw (below the threshold, or no compression configured).
       if (neverCompress || text.length < threshold) {
-        const out = new Uint8Array(ENVELOPE_HEADER_BYTES + text.length);
-        const payload = out.subarray(ENVELOPE_HEADER_BYTES);
+        const out = new Uint8Array(start + text.length);
+        const payload = out.subarray(start);
         if (utf8Encoder.encodeInto(text, payload).read === text.length) {
-          writeHeader(out, CodecIds.none, meta, false, text.length, text.length);
+          writeHeader(out, CodecIds.none, meta, false, text.length, text.length, tags);
           return { bytes: out, serialized: payload, compressed: false };
         }
       }
-      return envelope(utf8Encoder.encode(text), meta, compressor, threshold);
+      return envelope(utf8Encoder.encode(text), meta, compressor, threshold, tags);
     },
 
     decode<T = unknown>(bytes: Uint8Array): DecodedEntry<T> {
@@ -346,7 +404,8 @@ export function createEntryCodec(options?: CodecOptions): EntryCodec {
       const header = parseHeader(bytes);
       if (header instanceof SerializationError) throw header;
       const compressed = header.codecId !== CodecIds.none;
-      let serialized = bytes.subarray(ENVELOPE_HEADER_BYTES);
+      const tags = decodeTags(bytes, header);
+      let serialized = bytes.subarray(ENVELOPE_HEADER_BYTES + header.tagsLength);
       if (compressed) {
         // compressorForId cannot be undefined here: parseHeader checked the id.
         const decompressor = compressorForId(header.codecId)!;
@@ -363,6 +422,7 @@ export function createEntryCodec(options?: CodecOptions): EntryCodec {
         freshUntil: header.freshUntil,
         staleUntil: header.staleUntil,
         stream: (header.flags & FLAG_STREAM) !== 0,
+        ...(tags ? { tags } : {}),
         compressed,
         bytes: bytes.length,
       };
@@ -372,11 +432,18 @@ export function createEntryCodec(options?: CodecOptions): EntryCodec {
       if (!(bytes instanceof Uint8Array)) return undefined;
       const header = parseHeader(bytes);
       if (header instanceof SerializationError) return undefined;
+      let tags: string[] | undefined;
+      try {
+        tags = decodeTags(bytes, header);
+      } catch {
+        return undefined;
+      }
       return {
         createdAt: header.createdAt,
         freshUntil: header.freshUntil,
         staleUntil: header.staleUntil,
         stream: (header.flags & FLAG_STREAM) !== 0,
+        ...(tags ? { tags } : {}),
       };
     },
 

@@ -39,6 +39,8 @@ export interface EntryMeta {
   staleUntil: number;
   /** The payload is a recorded stream (e.g. SSE chunks). */
   stream?: boolean;
+  /** Tags of the entry (stored in a section between header and payload). */
+  tags?: readonly string[];
 }
 
 /** Result of {@link EntryCodec.encode}. */

@@ -15,7 +15,8 @@ for (let c = 0; c < 0x20; c++) ESCAPED[c] = 1;
 ESCAPED[0x7f] = 1;
 
 /** Characters not allowed in a prefix or namespace (besides control characters and whitespace). */
-const FORBIDDEN_IN_SEGMENT = /[:*?[\]\\\s]/;
+/** `#` is reserved for the cache's own keys (hashed keys, tag stamps) so no namespace can shadow them. */
+const FORBIDDEN_IN_SEGMENT = /[:#*?[\]\\\s]/;
 
 function hex2(c: number): string {
   return `%${c.toString(16).toUpperCase().padStart(2, '0')}`;
@@ -101,7 +102,10 @@ function segmentIssues(value: unknown, path: string): ValidationIssue[] {
     return [{ path, message: 'must be a non-empty string' }];
   if (FORBIDDEN_IN_SEGMENT.test(value) || [...value].some((ch) => ch.charCodeAt(0) < 0x20 || ch === '\x7f')) {
     return [
-      { path, message: 'must not contain ":", "*", "?", "[", "]", "\\", whitespace or control characters' },
+      {
+        path,
+        message: 'must not contain ":", "#", "*", "?", "[", "]", "\\", whitespace or control characters',
+      },
     ];
   }
   return [];

@@ -344,7 +344,8 @@ describe('decode failures', () => {
     expect(reasonOf(() => codec.decode(withByte(lz4, 2, 2)))).toBe('version');
     expect(reasonOf(() => codec.decode(withByte(lz4, 3, 9)))).toBe('version');
     expect(reasonOf(() => codec.decode(withByte(lz4, 4, 0b011)))).toBe('version');
-    expect(reasonOf(() => codec.decode(withByte(lz4, 4, 0b1001)))).toBe('version');
+    expect(reasonOf(() => codec.decode(withByte(lz4, 4, 0b10001)))).toBe('version');
+    expect(reasonOf(() => codec.decode(withByte(lz4, 4, 0b1001)))).toBe('corrupt'); // tagged, empty tags section
     expect(reasonOf(() => codec.decode(withByte(lz4, 4, 0)))).toBe('corrupt');
     expect(reasonOf(() => codec.decode(withByte(lz4, 6, 1)))).toBe('corrupt');
     expect(reasonOf(() => codec.decode(patched(lz4, (_, v) => v.setFloat64(16, Number.NaN, true))))).toBe(
@@ -443,5 +444,36 @@ describe('decode failures', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('tags section', () => {
+  const meta = { createdAt: 1, freshUntil: 2, staleUntil: 3 };
+  it('roundtrips tags with raw and compressed payloads, and readMeta reads them', () => {
+    for (const threshold of [0, 1_000_000]) {
+      const codec = createEntryCodec({ threshold });
+      const value = { text: 'tagged value '.repeat(50) };
+      const { bytes } = codec.encode(value, { ...meta, tags: ['user:1', 'posts', 'ünïcode'] });
+      const decoded = codec.decode(bytes);
+      expect(decoded.value).toEqual(value);
+      expect(decoded.tags).toEqual(['user:1', 'posts', 'ünïcode']);
+      expect(codec.readMeta(bytes)?.tags).toEqual(['user:1', 'posts', 'ünïcode']);
+    }
+  });
+
+  it('untagged entries carry no tags and keep the version-1 layout', () => {
+    const codec = createEntryCodec();
+    const { bytes } = codec.encode(1, { ...meta, tags: [] });
+    expect(bytes[4]! & 0b1000).toBe(0);
+    expect(codec.decode(bytes).tags).toBeUndefined();
+  });
+
+  it('a corrupted tags section is a SerializationError, never another error', () => {
+    const codec = createEntryCodec();
+    const { bytes } = codec.encode('v', { ...meta, tags: ['a'] });
+    const broken = Uint8Array.from(bytes);
+    broken[41] = 0xff; // inside the JSON of the tags
+    expect(() => codec.decode(broken)).toThrow(SerializationError);
+    expect(codec.readMeta(broken)).toBeUndefined();
   });
 });
