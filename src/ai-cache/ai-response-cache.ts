@@ -276,6 +276,7 @@ export class AIResponseCache {
               maxBytes: l1.maxBytes,
               maxEntryBytes: l1.maxEntryBytes,
               protection: l1.protection,
+              maxStaleness: l1.maxStaleness,
               ...(l1.ttl === undefined ? {} : { ttl: l1.ttl }),
             },
       compression: this.config.compression,

@@ -63,6 +63,7 @@ export class CacheFactory {
               maxBytes: l1.maxBytes,
               maxEntryBytes: l1.maxEntryBytes,
               protection: l1.protection,
+              maxStaleness: l1.maxStaleness,
               ...(l1.ttl === undefined ? {} : { ttl: l1.ttl }),
             },
       ...(backend ? { backend, fallback: new MemoryBackend() } : {}),

@@ -150,6 +150,7 @@ describe('CacheConfigBuilder', () => {
       maxBytes: 4096,
       maxEntryBytes: 1024,
       protection: 'freeze',
+      maxStaleness: '5s',
     });
     expect(builder.withMemoryCache(false).build().l1).toBe(false);
     expect(builder.withMemoryCache({ protection: 'copy' }).build().l1).toEqual({
@@ -157,6 +158,7 @@ describe('CacheConfigBuilder', () => {
       maxBytes: 16 * 1024 * 1024,
       maxEntryBytes: 1024 * 1024,
       protection: 'copy',
+      maxStaleness: '5s',
     });
   });
 

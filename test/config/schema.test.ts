@@ -80,7 +80,13 @@ describe('CacheConfigSchema', () => {
     expect(CacheConfigSchema.parse({})).toEqual({
       prefix: 'cache',
       ttl: '1h',
-      l1: { maxEntries: 1000, maxBytes: 64 * MIB, maxEntryBytes: MIB, protection: 'freeze' },
+      l1: {
+        maxEntries: 1000,
+        maxBytes: 64 * MIB,
+        maxEntryBytes: MIB,
+        protection: 'freeze',
+        maxStaleness: '5s',
+      },
       compression: { codec: 'lz4', threshold: 1024, level: 6 },
       hashAlgorithm: 'xxh64',
       maxKeyLength: 250,
@@ -95,6 +101,7 @@ describe('CacheConfigSchema', () => {
       maxBytes: 64 * MIB,
       maxEntryBytes: MIB,
       protection: 'freeze',
+      maxStaleness: '5s',
     });
     expect(config.compression).toEqual({ codec: 'deflate', threshold: 1024, level: 6 });
   });
@@ -172,7 +179,13 @@ describe('AICacheConfigSchema', () => {
       maxTextLength: 100_000,
       sizeTiers: { small: 1000, medium: 10_000 },
       promoteLargeToL1: false,
-      l1: { maxEntries: 100, maxBytes: 16 * MIB, maxEntryBytes: MIB, protection: 'freeze' },
+      l1: {
+        maxEntries: 100,
+        maxBytes: 16 * MIB,
+        maxEntryBytes: MIB,
+        protection: 'freeze',
+        maxStaleness: '5s',
+      },
       failOnConnectionError: false,
     });
     expect(config.redis).toBeUndefined();

@@ -173,6 +173,13 @@ function l1Schema(defaults: { maxEntries: number; maxBytes: number }) {
       protection: L1ProtectionSchema.default('freeze').describe(
         "How L1 protects values from caller mutation: 'freeze', 'copy' or 'none'. Default 'freeze'.",
       ),
+      /**
+       * While the invalidation bus is down, L1 entries live at most this long.
+       * @default '5s'
+       */
+      maxStaleness: TtlSchema.default('5s').describe(
+        "With an invalidation bus: longest L1 lifetime while the bus is down (messages may be missed). Default '5s'.",
+      ),
     })
     .superRefine((l1, ctx) => {
       if (
