@@ -328,13 +328,12 @@ describeOwnRedisServer('RedisInvalidationBus when the server restarts', () => {
     await waitFor(() => got.messages.length === 1, 1000, 'the first message');
 
     await server.stop();
-    await waitFor(() => !b.connected, 1000, 'B to notice');
+    await waitFor(() => !b.connected && !a.connected, 2000, 'A and B to notice');
     expect(statuses).toEqual([true, false]);
-    expect(a.connected).toBe(false);
 
     const started = performance.now();
     await expect(a.publish({ type: 'delete', keys: ['while-down'] })).resolves.toBeUndefined();
-    expect(performance.now() - started).toBeLessThan(400);
+    expect(performance.now() - started).toBeLessThan(2000); // bounded by commandTimeoutMs, never hangs
     const failure = errors.find((error) => (error as InfrastructureError).context?.op === 'publish');
     expect(failure).toBeInstanceOf(InfrastructureError);
 
