@@ -253,6 +253,8 @@ interface Core {
   readonly bus: InvalidationBus | undefined;
   /** L1 lifetime cap while the bus is down (`l1.maxStaleness`). */
   readonly maxStalenessMs: number;
+  /** Count of invalidations received from the bus (see applyInvalidation). */
+  invalidations: number;
   /** When the primary last failed (clock of `performance.now()`). */
   failedAt: number;
   readonly codec: EntryCodec;
@@ -325,6 +327,7 @@ export function createCache(options: CacheOptions = {}): Cache {
     tagStamps: new Map(),
     tagStampTtlMs: parseTtl(options.tagStampTtl ?? '30d', 'tagStampTtl'),
     bus: options.bus,
+    invalidations: 0,
     maxStalenessMs:
       options.l1 && options.l1.maxStaleness !== undefined
         ? parseTtl(options.l1.maxStaleness, 'l1.maxStaleness')
@@ -378,6 +381,9 @@ function tagKey(prefix: string, tag: string): string {
 
 /** Applies invalidations from other processes to this process's L1 and tag stamps. */
 function applyInvalidation(core: Core, message: InvalidationMessage): void {
+  // Any read from L2 that was in flight when this arrived may carry the value it invalidates:
+  // such reads do not promote into L1 (see #lookupFull).
+  core.invalidations++;
   if (message.type === 'delete') {
     for (const key of message.keys) core.l1?.delete(key);
   } else if (message.type === 'clear') {
@@ -1085,13 +1091,16 @@ export class Cache {
       this.#miss(full, startedAt);
       return undefined;
     }
+    const invalidationsBefore = core.invalidations;
     const bytes = await this.#io(
       'get',
       full,
       (b) => b.get(full),
       () => undefined,
     );
-    let hit = this.#acceptL2(full, bytes, core.now(), promote, allowStale);
+    // An invalidation that arrived while the read was in flight may concern what it returned.
+    const mayPromote = promote && core.invalidations === invalidationsBefore;
+    let hit = this.#acceptL2(full, bytes, core.now(), mayPromote, allowStale);
     if (hit?.tags && (await this.#tagsInvalidatedRemote(hit.tags, hit.createdAt))) {
       core.l1?.delete(full);
       hit = undefined;
