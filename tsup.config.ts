@@ -31,7 +31,7 @@ export default defineConfig([
   // The core and the integrations: dual ESM + CJS.
   {
     ...shared,
-    clean: true,
+    clean: false,
     entry: { index: 'src/index.ts', openai: 'src/integrations/openai/index.ts' },
     format: ['esm', 'cjs'],
     esbuildPlugins: [coreAsPackage],

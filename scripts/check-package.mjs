@@ -53,20 +53,29 @@ const expected = [
   'parseTtl',
   'CacheError',
   'ValidationError',
+  'AIResponseCache',
+  'CacheFactory',
+  'DiskBackend',
 ];
 const check = `const names = ${JSON.stringify(expected)}; const missing = names.filter((n) => !(n in m));
 if (missing.length) { console.error('missing exports: ' + missing.join(', ')); process.exit(1); }
 `;
 const checkTesting = `if (typeof t.backendConformance !== 'function') { console.error('testing subpath broken'); process.exit(1); }`;
-run('node', ['-e', `const m = require('ai-response-cache'); ${check} console.log('require ok')`], {
-  cwd: work,
-});
+const checkOpenai = `if (typeof o.withCache !== 'function' || typeof o.cacheStatus !== 'function') { console.error('openai subpath broken'); process.exit(1); }`;
+run(
+  'node',
+  [
+    '-e',
+    `const m = require('ai-response-cache'); const o = require('ai-response-cache/openai'); ${check} ${checkOpenai} console.log('require ok')`,
+  ],
+  { cwd: work },
+);
 run(
   'node',
   [
     '--input-type=module',
     '-e',
-    `const m = await import('ai-response-cache'); const t = await import('ai-response-cache/testing'); ${check} ${checkTesting} console.log('import ok')`,
+    `const m = await import('ai-response-cache'); const o = await import('ai-response-cache/openai'); const t = await import('ai-response-cache/testing'); ${check} ${checkOpenai} ${checkTesting} console.log('import ok')`,
   ],
   { cwd: work },
 );

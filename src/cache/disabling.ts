@@ -29,6 +29,5 @@ export function disabling<T>(ops: readonly DisableableOp[], fn: () => T): T {
 
 /** Whether `op` is disabled in the current async context. */
 export function isDisabled(op: DisableableOp): boolean {
-  const store = storage.getStore();
-  return store !== undefined && store.has(op);
+  return storage.getStore()?.has(op) === true;
 }

@@ -67,8 +67,16 @@ describeRedis('AIResponseCache on a real Redis', (url) => {
       tier: 'l2',
       response: { summary: 'They agreed.' },
     });
-    expect(await reader.lookupResponse(req)).toMatchObject({ tier: 'l1' });
-    expect(reader.stats()).toMatchObject({ l1Hits: 1, l2Hits: 1, backend: 'redis' });
+    // The writer's bus announcement of its set may arrive after that read and drop the promoted
+    // copy once (that is the coherence mechanism at work): read until L1 answers (bounded).
+    let tier: string | undefined;
+    for (let i = 0; i < 50 && tier !== 'l1'; i++) {
+      tier = (await reader.lookupResponse(req))?.tier;
+      if (tier !== 'l1') await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(tier).toBe('l1');
+    expect(reader.stats()).toMatchObject({ l1Hits: 1, backend: 'redis' });
+    expect(reader.stats().l2Hits).toBeGreaterThanOrEqual(1);
   });
 
   it("the Redis key's PTTL matches the operation's TTL", async () => {

@@ -1,0 +1,82 @@
+/**
+ * Cache keys of openai requests: the endpoint plus the canonical request body.
+ *
+ * The body is serialized with `stableStringify` (keys sorted recursively, `undefined` dropped),
+ * after removing the fields that do not change the answer ({@link EXCLUDED_REQUEST_FIELDS}).
+ * Everything else is part of the key, including `temperature`, `seed`, `n`, `service_tier`, tools
+ * and inline images or files (base64 data is content). Request options (API key, organization,
+ * base URL, headers) are not in the body and never enter a key.
+ *
+ * @module
+ */
+import type { AIResponseCache, ResponseRequest } from '../../index.js';
+import { getHasher, stableStringify } from '../../index.js';
+import type { Endpoint, RequestContext } from './types.js';
+
+/**
+ * Body fields left out of keys: they do not change the answer. `stream` and `stream_options`
+ * are among them: a streamed and a non-streamed call share one entry (converted on read; a
+ * stream recorded without `include_usage` replays without the usage chunk). Note for the
+ * Responses API: with `store` out of the key, a cached response may come from a call made with
+ * `store: false`, whose id the server cannot resolve as a `previous_response_id`.
+ */
+export const EXCLUDED_REQUEST_FIELDS: readonly string[] = Object.freeze([
+  'user',
+  'metadata',
+  'stream',
+  'stream_options',
+  'store',
+  'safety_identifier',
+  'prompt_cache_key',
+  'prompt_cache_retention',
+]);
+
+/** Default operation name of each endpoint. */
+export const DEFAULT_OPERATIONS: Readonly<Record<Endpoint, string>> = Object.freeze({
+  'chat.completions': 'chat',
+  embeddings: 'embeddings',
+  responses: 'responses',
+});
+
+/** The body without the excluded fields. */
+export function keyedBody(params: Readonly<Record<string, unknown>>, omit: readonly string[] = []): object {
+  const body: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(params)) {
+    if (!EXCLUDED_REQUEST_FIELDS.includes(field) && !omit.includes(field)) body[field] = value;
+  }
+  return body;
+}
+
+/** Resolves the operation name of a request. */
+export function operationOf(
+  option: string | ((context: RequestContext) => string | undefined) | undefined,
+  context: RequestContext,
+): string {
+  const chosen = typeof option === 'function' ? option(context) : option;
+  return chosen ?? DEFAULT_OPERATIONS[context.endpoint];
+}
+
+/**
+ * The `AIResponseCache` request of an openai request: `text` is the canonical body (replaced by
+ * its sha256 when longer than the cache's `maxTextLength`), `options` carry the endpoint and the
+ * namespace.
+ */
+export async function cacheRequest(
+  ai: AIResponseCache,
+  endpoint: Endpoint,
+  operation: string,
+  text: string,
+  extra: Readonly<Record<string, unknown>>,
+  namespace: string | undefined,
+): Promise<ResponseRequest> {
+  const keyText =
+    text.length > ai.config.maxTextLength ? `sha256:${(await getHasher('sha256')).hash(text)}` : text;
+  const options: Record<string, unknown> = { ...extra, endpoint };
+  if (namespace !== undefined) options.namespace = namespace;
+  return { text: keyText, operation, options };
+}
+
+/** Canonical text of a request body (the excluded fields removed). */
+export function canonicalText(params: Readonly<Record<string, unknown>>, omit?: readonly string[]): string {
+  return stableStringify(keyedBody(params, omit));
+}

@@ -1,0 +1,28 @@
+/**
+ * The demo (`npm run demo`) on a small workload against the mock server with tiny latency.
+ */
+import { describe, expect, it } from 'vitest';
+import { runDemo } from '../examples/demo.js';
+
+describe('demo', () => {
+  it('runs the workload and prints the table', async () => {
+    const lines: string[] = [];
+    const result = await runDemo({ requests: 60, latencyMs: 1, paceMs: 0, out: (line) => lines.push(line) });
+    expect(result.requests).toBeGreaterThanOrEqual(60);
+    expect(result.upstreamCalls).toBeGreaterThan(0);
+    expect(result.upstreamCalls).toBeLessThan(result.requests);
+    expect(result.rows.map((r) => r.operation)).toEqual(['summarize', 'sentiment', 'embeddings', 'total']);
+    const text = lines.join('\n');
+    for (const heading of ['operation', 'requests', 'upstream', 'hit ratio', 'hit p50/p95', 'miss p50/p95']) {
+      expect(text).toContain(heading);
+    }
+    for (const row of ['summarize', 'sentiment', 'embeddings', 'total']) {
+      expect(lines.some((line) => line.startsWith(row))).toBe(true);
+    }
+    expect(text).toMatch(/tokens saved: +\d+/);
+    expect(text).toMatch(/dollars saved: +\$\d+\.\d+/);
+    expect(text).toContain('progress: ');
+    expect(result.savings.tokens.total).toBeGreaterThan(0);
+    expect(result.savings.costUsd).toBeGreaterThan(0);
+  });
+});
