@@ -123,6 +123,9 @@ export type {
   SetContext,
 } from './cache/events.js';
 export { CacheEmitter } from './cache/events.js';
+export type { ChunkSource, FanoutHandle, FanoutState } from './cache/fanout.js';
+// Recorded streams shared by several readers (wrapIterator, the openai streaming cache)
+export { ChunkFanout } from './cache/fanout.js';
 export type { L1Options, L1Protection } from './cache/l1.js';
 export { deepFreeze } from './cache/l1.js';
 export type { Ttl } from './cache/ttl.js';

@@ -30,6 +30,7 @@ import {
   type CacheOp,
   type CacheTier,
 } from './events.js';
+import { ChunkFanout } from './fanout.js';
 import { type L1Entry, type L1Options, L1Tier } from './l1.js';
 import { parseTtl, type Ttl } from './ttl.js';
 
@@ -673,6 +674,88 @@ export class Cache {
       const produce = async (): Promise<Awaited<R>> => await fn(...args);
       return (await this.resolve<Awaited<R>>(userKey, produce, policies)).value;
     };
+  }
+
+  /**
+   * Caches an async generator (or any function returning an async iterable): on a miss the
+   * items reach the caller as they are produced and are recorded; the recording is stored only
+   * when the iteration finished cleanly (not when it threw or every reader stopped early). A hit
+   * replays the stored items. Concurrent identical calls attach to the one running iteration
+   * instead of starting another. Keys and policies (`ttl`, `tags`, `condition` on the item
+   * array, ...) as for {@link Cache.wrap}.
+   *
+   * @example
+   * const tokens = cache.wrapIterator(streamCompletion, { name: 'completion', ttl: '1h' });
+   * for await (const token of tokens(prompt)) process.stdout.write(token);
+   */
+  wrapIterator<A extends unknown[], C>(
+    fn: (...args: A) => AsyncIterable<C>,
+    options: WrapOptions<A, C[]> = {},
+  ): (...args: A) => AsyncGenerator<C, void, undefined> {
+    const { key, name, condition, strategy, promote, ...setPolicies } = options;
+    const keyOf = this.#wrapKey(fn, key, name);
+    const running = new Map<string, ChunkFanout<C>>();
+    const self = this;
+    return async function* cachedIterator(...args: A): AsyncGenerator<C, void, undefined> {
+      if (strategy === 'bypass') {
+        yield* fn(...args);
+        return;
+      }
+      const full = (self.#keys ?? (await self.#keyBuilder())).key(await keyOf(args));
+      if (strategy === 'invalidate') await self.#deleteFull(full);
+      else {
+        const hit = await self.#lookupFull<C[]>(full, promote !== false);
+        if (hit) {
+          yield* hit.value;
+          return;
+        }
+        if (strategy === 'fresh') return;
+      }
+      let fanout = running.get(full);
+      if (!fanout) {
+        const recording = new ChunkFanout<C>(fn(...args));
+        fanout = recording;
+        running.set(full, recording);
+        const stored = recording.settled.then(async (state) => {
+          running.delete(full);
+          if (state !== 'done' || (condition && !condition(recording.chunks))) return;
+          const setOptions: SetOptions = {};
+          const ttl =
+            typeof setPolicies.ttl === 'function' ? setPolicies.ttl(recording.chunks) : setPolicies.ttl;
+          if (ttl !== undefined) setOptions.ttl = ttl;
+          if (setPolicies.tags !== undefined) setOptions.tags = setPolicies.tags;
+          if (setPolicies.grace !== undefined) setOptions.grace = setPolicies.grace;
+          if (setPolicies.l1 !== undefined) setOptions.l1 = setPolicies.l1;
+          await self.#setFull(full, recording.chunks, setOptions, 'getOrSet');
+        });
+        stored.catch((error: unknown) =>
+          self.#reportError('getOrSet', full, error, { reason: 'store-iterator' }),
+        );
+        // Readers see the end only once the recording is stored, so the next call is a hit.
+        recording.holdEnd(stored);
+      }
+      const iterator = fanout.attach().iterator();
+      try {
+        for (;;) {
+          const next = await iterator.next();
+          if (next.done) return;
+          yield next.value;
+        }
+      } finally {
+        await iterator.return?.();
+      }
+    };
+  }
+
+  /**
+   * Reports a failure that an integration absorbed (the call went on without the cache) as an
+   * `error` event and to `onError` callbacks, like the cache's own failures.
+   */
+  reportError(
+    error: unknown,
+    context: { op?: CacheOp; key?: string; detail?: Record<string, unknown> } = {},
+  ): void {
+    this.#reportError(context.op ?? 'callback', context.key ?? '', error, context.detail);
   }
 
   /** Builds the key function of {@link Cache.wrap}. */

@@ -15,6 +15,7 @@ import {
   type AIResponseCacheOptions,
   type CacheBackend,
   type CacheEvent,
+  disabling,
   ValidationError,
 } from '../../src/index.js';
 import { cacheStatus, type WithCacheOptions, withCache } from '../../src/integrations/openai/index.js';
@@ -547,5 +548,35 @@ describe('withCache: pass-through and failures', () => {
     expect(result.choices.length).toBe(1);
     expect(cacheStatus(result)).toBe('bypass');
     expect(reported[0]).toBeInstanceOf(ValidationError);
+  });
+});
+
+describe('withCache: runtime disabling and error events', () => {
+  it("disabling(['get']) skips reads inside its async context only (Cache-Control: no-cache)", async () => {
+    const openai = wrapped();
+    await openai.chat.completions.create(ask('Disable me'));
+    const inside = await disabling(['get'], () => openai.chat.completions.create(ask('Disable me')));
+    expect(cacheStatus(inside)).toBe('miss');
+    expect(server.calls.total).toBe(2);
+    const outside = await openai.chat.completions.create(ask('Disable me'));
+    expect(cacheStatus(outside)).toBe('hit');
+    expect(server.calls.total).toBe(2);
+  });
+
+  it('failures the wrapper absorbs are error events of the AIResponseCache', async () => {
+    const failingLock = {
+      name: 'broken',
+      tryAcquire: async () => {
+        throw new Error('lock service down');
+      },
+      waitForRelease: async () => 'timeout' as const,
+      close: async () => {},
+    };
+    const openai = wrapped({}, { lock: failingLock });
+    const errors: CacheEvent[] = [];
+    ai.on('error', (e) => errors.push(e));
+    const answer = await openai.chat.completions.create(ask('Lock is down'));
+    expect(answer.choices[0]?.message.content).toBeTruthy();
+    expect(errors.some((e) => e.error?.message === 'lock service down')).toBe(true);
   });
 });

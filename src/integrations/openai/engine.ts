@@ -6,10 +6,9 @@
  * @module
  */
 import type { AIResponseCache, ResponseMeta, ResponseRequest, TtlSetting } from '../../index.js';
-import { SingleFlight } from '../../index.js';
+import { ChunkFanout, type ChunkSource, SingleFlight } from '../../index.js';
 import { assembleChunks, type Entry, isCacheableAnswer, isEntry, metaOf } from './answers.js';
 import type { Json } from './convert.js';
-import { ChunkFanout, type ChunkSource } from './fanout.js';
 import { synthesizedResponse, tagged } from './promise.js';
 import { classOf, type StreamClass } from './stream.js';
 import type {
@@ -126,10 +125,15 @@ export class Engine {
     readonly settings: Settings,
   ) {}
 
-  /** Reports an absorbed failure to `onError` (which may not throw into the call either). */
+  /**
+   * Reports an absorbed failure as an `error` event of the cache (like the cache's own
+   * failures) and to `onError` (which may not throw into the call either).
+   */
   report(error: unknown): void {
+    const err = asError(error);
+    this.settings.ai.cache.reportError(err, { op: 'getOrSet', detail: { integration: 'openai' } });
     try {
-      this.settings.onError?.(asError(error));
+      this.settings.onError?.(err);
     } catch {
       // A throwing error handler is ignored.
     }

@@ -10,10 +10,9 @@
  *
  * @module
  */
-import { produceOnce } from '../../index.js';
+import { ChunkFanout, produceOnce } from '../../index.js';
 import { entryBody, entryChunks } from './answers.js';
 import type { Call, Engine, EntrySource, LiveSource, Source } from './engine.js';
-import { ChunkFanout } from './fanout.js';
 import type { Outcome } from './promise.js';
 import { synthesizedResponse } from './promise.js';
 import { loadStreamClass, sseBody, streamOf } from './stream.js';

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ChunkFanout } from './fanout.js';
+import type { ChunkFanout } from '../../index.js';
 import type { Endpoint } from './types.js';
 
 /** The constructor of openai's `Stream` (`new Stream(iterator, controller, client?)`). */

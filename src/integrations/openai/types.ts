@@ -108,7 +108,8 @@ export interface WithCacheOptions {
   isCacheable?: (result: unknown, context: RequestContext) => boolean;
   /**
    * Receives failures of the cache path that the wrapper absorbed (lock errors, failed writes,
-   * throwing callbacks). Backend failures are also `error` events of the `AIResponseCache`.
+   * throwing callbacks). They are also `error` events of the `AIResponseCache` (`ai.on('error')`),
+   * like its own backend failures.
    */
   onError?: (error: Error) => void;
 }
