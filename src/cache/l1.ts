@@ -1,8 +1,9 @@
 /**
  * The L1 tier: decoded values in process, bounded by entries and by bytes.
  *
- * Sizes are measured on the encoded entry (what the value weighs in L2), so the byte cap means
- * the same thing in both tiers and costs nothing to compute on a hit. Freshness is checked
+ * Sizes are the serialized (uncompressed) size of the value plus its key and a fixed per-entry
+ * overhead: about what a decoded value costs on the heap, so the byte cap bounds memory; it is
+ * computed once, when the entry enters L1, never on a hit. Freshness is checked
  * against the cache's injectable clock, not lru-cache's own timers.
  *
  * @module
@@ -26,7 +27,7 @@ export type L1Protection = 'freeze' | 'copy' | 'none';
 export interface L1Options {
   /** Maximum number of entries. @default 1000 */
   maxEntries?: number;
-  /** Maximum total size in bytes, measured on encoded entries. @default 67108864 (64 MiB) */
+  /** Maximum total size in bytes (serialized value + key + per-entry overhead, about its heap cost). @default 67108864 (64 MiB) */
   maxBytes?: number;
   /** Entries larger than this (encoded) stay out of L1. @default 1048576 (1 MiB) */
   maxEntryBytes?: number;

@@ -416,16 +416,18 @@ export function createEntryCodec(options?: CodecOptions): EntryCodec {
           throw fail('decompress', `${decompressor.name} payload cannot be decompressed`, error);
         }
       }
-      return {
+      const entry: DecodedEntry<T> = {
         value: deserialize(serialized) as T,
         createdAt: header.createdAt,
         freshUntil: header.freshUntil,
         staleUntil: header.staleUntil,
         stream: (header.flags & FLAG_STREAM) !== 0,
-        ...(tags ? { tags } : {}),
         compressed,
         bytes: bytes.length,
+        rawBytes: header.rawLength,
       };
+      if (tags) entry.tags = tags;
+      return entry;
     },
 
     readMeta(bytes: Uint8Array): EntryMeta | undefined {

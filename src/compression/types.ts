@@ -60,6 +60,8 @@ export interface DecodedEntry<T = unknown> extends EntryMeta {
   compressed: boolean;
   /** Size of the envelope in bytes. */
   bytes: number;
+  /** Size of the serialized (uncompressed) value in bytes. */
+  rawBytes: number;
 }
 
 /** Encodes values into self-describing envelopes and back. */

@@ -18,9 +18,18 @@ ESCAPED[0x7f] = 1;
 /** `#` is reserved for the cache's own keys (hashed keys, tag stamps) so no namespace can shadow them. */
 const FORBIDDEN_IN_SEGMENT = /[:#*?[\]\\\s]/;
 
+/** Precomputed `%XX` escapes of the ASCII characters (only the escaped ones are used). */
+const HEX2: readonly string[] = Array.from(
+  { length: 128 },
+  (_, c) => `%${c.toString(16).toUpperCase().padStart(2, '0')}`,
+);
+
 function hex2(c: number): string {
-  return `%${c.toString(16).toUpperCase().padStart(2, '0')}`;
+  return HEX2[c] as string;
 }
+
+/** How many string keys a {@link KeyBuilder} remembers. */
+const MEMO_SIZE = 4096;
 
 /**
  * Escapes one key part so that it can be placed between `:` separators without ambiguity.
@@ -136,6 +145,8 @@ export class KeyBuilder {
   readonly #hasher: Hasher;
   readonly #base: string;
   readonly #baseBytes: number;
+  /** Recent string user keys and their full keys (bounded; cleared when full). */
+  readonly #memo = new Map<string, string>();
 
   /** @throws {ValidationError} listing every invalid option. */
   constructor(options: KeyBuilderOptions) {
@@ -210,6 +221,20 @@ export class KeyBuilder {
    * `prefix:ns1:ns2:#<hash>` when that would exceed `maxKeyLength` bytes.
    */
   key(userKey: CacheKey): string {
+    // String keys repeat (hot keys are read again and again): remember their full key, so a
+    // hit costs one Map lookup instead of escaping and concatenating again.
+    if (typeof userKey === 'string') {
+      const known = this.#memo.get(userKey);
+      if (known !== undefined) return known;
+      const full = this.#build(userKey);
+      if (this.#memo.size >= MEMO_SIZE) this.#memo.clear();
+      this.#memo.set(userKey, full);
+      return full;
+    }
+    return this.#build(userKey);
+  }
+
+  #build(userKey: CacheKey): string {
     const escaped = escapeCacheKey(userKey);
     const budget = this.#maxKeyLength - this.#baseBytes;
     // UTF-16 length <= UTF-8 length <= 3 * UTF-16 length (escaped has no lone surrogates).

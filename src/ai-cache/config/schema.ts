@@ -145,7 +145,7 @@ function l1Schema(defaults: { maxEntries: number; maxBytes: number }) {
         .default(defaults.maxEntries)
         .describe(`Maximum number of entries held in memory. Default ${defaults.maxEntries}.`),
       /**
-       * Maximum total size in bytes (measured on the encoded size).
+       * Maximum total size in bytes (serialized value + key + a fixed per-entry overhead: about the heap it takes).
        * @default 64 MiB (16 MiB for the AI cache)
        */
       maxBytes: z
@@ -153,7 +153,7 @@ function l1Schema(defaults: { maxEntries: number; maxBytes: number }) {
         .int()
         .positive()
         .default(defaults.maxBytes)
-        .describe(`Maximum total size in bytes, measured on the encoded size. Default ${defaults.maxBytes}.`),
+        .describe(`Maximum total size in bytes: serialized value + key + per-entry overhead, about the heap it takes. Default ${defaults.maxBytes}.`),
       /**
        * Entries larger than this (encoded) are never held in L1.
        * @default 1 MiB
