@@ -423,3 +423,27 @@ describeOwnRedisServer('RedisBackend when the server fails', () => {
     }
   });
 });
+
+describeRedis('RedisBackend read batching', (url) => {
+  it('reads issued in the same tick go out as one MGET, each caller getting its own value', async () => {
+    const backend = new RedisBackend({ url, keyPrefix: uniqueKeyPrefix('batch') });
+    await backend.set('a', new Uint8Array([1]), 10_000);
+    await backend.set('b', new Uint8Array([2, 2]), 10_000);
+    const sent: string[] = [];
+    const client = backend.client as Redis;
+    const original = client.sendCommand.bind(client);
+    client.sendCommand = ((command: { name: string }) => {
+      sent.push(command.name);
+      return original(command as never);
+    }) as typeof client.sendCommand;
+    const [a, b, missing] = await Promise.all([backend.get('a'), backend.get('b'), backend.get('nope')]);
+    expect(Buffer.from(a as Uint8Array)).toEqual(Buffer.from([1]));
+    expect(Buffer.from(b as Uint8Array)).toEqual(Buffer.from([2, 2]));
+    expect(missing).toBeUndefined();
+    expect(sent).toEqual(['mget']);
+    sent.length = 0;
+    await backend.get('a'); // alone in its tick: a plain GET
+    expect(sent).toEqual(['get']);
+    await backend.close();
+  });
+});
