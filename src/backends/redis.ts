@@ -262,6 +262,8 @@ export class RedisBackend implements CacheBackend {
   readonly #pending = new Set<Pending>();
   /** Reads waiting for the end of the current tick, to be sent as one MGET. */
   #getBatch: { keys: string[]; waiters: GetWaiter[] } | undefined;
+  /** Read commands (GET or MGET) sent and not answered yet. */
+  #readsInFlight = 0;
   /** Whether reads are batched (standalone Redis only: MGET cannot span Cluster slots). */
   readonly #batchGets: boolean;
   /** Whether the client bounds commands itself (ioredis `commandTimeout`); else the watchdog does. */
@@ -412,9 +414,10 @@ export class RedisBackend implements CacheBackend {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (this.#batchGets) {
-      // Reads issued in the same tick go out as one MGET (one write, one reply): with many
-      // reads in flight, per-command syscalls dominate the cost (npm run bench, scenario 2).
+    if (this.#batchGets && (this.#readsInFlight > 0 || this.#getBatch !== undefined)) {
+      // While reads are in flight, new ones issued in the same tick go out as one MGET (one
+      // write, one reply): with many reads in flight, per-command syscalls dominate the cost
+      // (npm run bench, scenario 2). A read with nothing in flight is sent at once.
       return new Promise((resolve, reject) => {
         let batch = this.#getBatch;
         if (batch === undefined) {
@@ -426,12 +429,20 @@ export class RedisBackend implements CacheBackend {
         batch.waiters.push({ resolve, reject });
       });
     }
+    // Nothing else in flight (the sequential case): send at once, no batching delay.
     return this.#sendGet(this.#key(key));
   }
 
+  /** Bookkeeping of reads in flight (they decide whether the next read is batched). */
+  readonly #readDone = (): void => {
+    this.#readsInFlight--;
+  };
+
   /** One GET, bounded by the command timeout. */
   #sendGet(fullKey: string): Promise<Uint8Array | undefined> {
+    this.#readsInFlight++;
     const pending = this.#commands.getBuffer(fullKey);
+    pending.then(this.#readDone, this.#readDone);
     return this.#nativeTimeout
       ? pending.then(toBytes, this.#rejectGet)
       : this.#guard('get', pending, toBytes);
@@ -447,7 +458,9 @@ export class RedisBackend implements CacheBackend {
       this.#sendGet(keys[0] as string).then(waiter.resolve, waiter.reject);
       return;
     }
+    this.#readsInFlight++;
     const pending = (this.#commands as Redis).mgetBuffer(...keys);
+    pending.then(this.#readDone, this.#readDone);
     const bounded = this.#nativeTimeout ? pending : this.#guard('get', pending);
     bounded.then(
       (values) => {

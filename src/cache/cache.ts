@@ -423,7 +423,7 @@ function l1Size(key: string, serializedBytes: number): number {
 }
 
 /** Bytes of heap an L1 entry costs besides its value and key (measured, rounded up). */
-const L1_ENTRY_OVERHEAD = 160;
+const L1_ENTRY_OVERHEAD = 256;
 
 /** Checks tags (non-empty strings, de-duplicated); throws a ValidationError listing every bad one. */
 function validateTags(tags: readonly unknown[]): string[] {
