@@ -315,9 +315,10 @@ export class RedisBackend implements CacheBackend {
         enableAutoPipelining: false,
         enableOfflineQueue: true,
         maxRetriesPerRequest: 1,
-        // ioredis' own per-command timeout is the cheapest bound (measured against a wrapper
-        // promise per command); clients passed in without one get the backend's watchdog.
-        commandTimeout: this.#commandTimeoutMs,
+        // No ioredis commandTimeout (a timer per command: measured +4% on sequential L2 p50):
+        // the backend's watchdog (one timer for everything in flight) bounds every command,
+        // and batched reads share one guard. A client configured with its own commandTimeout
+        // (not above commandTimeoutMs) is trusted to bound its commands instead.
         connectTimeout: this.#connectTimeoutMs,
         retryStrategy: (times) => Math.min(times * 50, 1000),
       };
