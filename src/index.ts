@@ -83,6 +83,45 @@ export type { RedisBackendOptions, RedisBackendStatus } from './backends/redis.j
 export { RedisBackend } from './backends/redis.js';
 export type { BackendEntry, CacheBackend } from './backends/types.js';
 export type {
+  BenchmarkConfig,
+  BenchmarkEnvironment,
+  BenchmarkInput,
+  BenchmarkMetadata,
+  BenchmarkOperation,
+  BenchmarkResult,
+  BenchmarkSuiteInit,
+  BenchmarkSuiteJSON,
+  Clock,
+  HeapProbe,
+  Measurement,
+  MeasureOptions,
+  MemoryMetric,
+  Regression,
+  RegressionDetectorOptions,
+  RegressionSeverity,
+  ResultComparison,
+  RunOptions,
+  SampleStats,
+  SuiteComparison,
+  SuiteSummary,
+  TimingMetric,
+  ValueFactory,
+} from './bench/index.js';
+// Benchmark API
+export {
+  BENCHMARK_OPERATIONS,
+  BenchmarkPresets,
+  BenchmarkSuite,
+  CachePerformanceBenchmark,
+  comparisonToMarkdown,
+  measure,
+  measureSync,
+  PerformanceRegressionDetector,
+  percentile,
+  resultKey,
+  summarize as summarizeSamples,
+} from './bench/index.js';
+export type {
   BusStatusListener,
   InvalidationBus,
   InvalidationHandler,

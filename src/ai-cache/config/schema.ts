@@ -153,7 +153,9 @@ function l1Schema(defaults: { maxEntries: number; maxBytes: number }) {
         .int()
         .positive()
         .default(defaults.maxBytes)
-        .describe(`Maximum total size in bytes: serialized value + key + per-entry overhead, about the heap it takes. Default ${defaults.maxBytes}.`),
+        .describe(
+          `Maximum total size in bytes: serialized value + key + per-entry overhead, about the heap it takes. Default ${defaults.maxBytes}.`,
+        ),
       /**
        * Entries larger than this (encoded) are never held in L1.
        * @default 1 MiB
