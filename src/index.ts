@@ -72,7 +72,7 @@ export {
 } from './ai-cache/config/index.js';
 export type { TestingCacheOptions, WebAppCacheOptions } from './ai-cache/factory.js';
 export { CacheFactory } from './ai-cache/factory.js';
-export { redisBackendFromConfig, redisOptionsFromConfig } from './ai-cache/redis-from-config.js';
+export { redisBackendFromConfig, redisOptionsFromConfig } from './ai-cache/from-config.js';
 export type { DiskBackendOptions } from './backends/disk.js';
 // Disk tier (better-sqlite3 is an optional peer dependency, loaded on first use)
 export { DiskBackend, loadBetterSqlite3 } from './backends/disk.js';

@@ -31,7 +31,7 @@ import {
   sizeTierOf,
 } from './config/schema.js';
 import { parseConfig } from './config/validate.js';
-import { redisBackendFromConfig } from './redis-from-config.js';
+import { l1OptionsFromConfig, redisBackendFromConfig } from './from-config.js';
 
 /** Token usage of a stored answer, counted as saved on every hit. */
 export interface ResponseUsage {
@@ -268,17 +268,7 @@ export class AIResponseCache {
       backend: l2,
       ...(fallback ? { fallback } : {}),
       ...(coherence ? { bus: coherence } : {}),
-      l1:
-        l1 === false
-          ? false
-          : {
-              maxEntries: l1.maxEntries,
-              maxBytes: l1.maxBytes,
-              maxEntryBytes: l1.maxEntryBytes,
-              protection: l1.protection,
-              maxStaleness: l1.maxStaleness,
-              ...(l1.ttl === undefined ? {} : { ttl: l1.ttl }),
-            },
+      l1: l1OptionsFromConfig(l1),
       compression: this.config.compression,
       hashAlgorithm: this.config.hashAlgorithm,
       // Room for texts stored verbatim below the hash threshold (escaping can triple a character).

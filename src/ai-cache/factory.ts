@@ -14,7 +14,7 @@ import { AIResponseCache, type AIResponseCacheOptions } from './ai-response-cach
 import { CacheConfigBuilder } from './config/builder.js';
 import { type CacheConfigInput, CacheConfigSchema } from './config/schema.js';
 import { parseConfig } from './config/validate.js';
-import { redisBackendFromConfig } from './redis-from-config.js';
+import { l1OptionsFromConfig, redisBackendFromConfig } from './from-config.js';
 
 /** Options of {@link CacheFactory.forWebApp}: the generic configuration, with a `redisUrl` shorthand. */
 export interface WebAppCacheOptions extends CacheConfigInput {
@@ -55,17 +55,7 @@ export class CacheFactory {
       prefix: config.prefix,
       ...(config.namespace === undefined ? {} : { namespace: config.namespace }),
       ttl: config.ttl,
-      l1:
-        l1 === false
-          ? false
-          : {
-              maxEntries: l1.maxEntries,
-              maxBytes: l1.maxBytes,
-              maxEntryBytes: l1.maxEntryBytes,
-              protection: l1.protection,
-              maxStaleness: l1.maxStaleness,
-              ...(l1.ttl === undefined ? {} : { ttl: l1.ttl }),
-            },
+      l1: l1OptionsFromConfig(l1),
       ...(backend ? { backend, fallback: new MemoryBackend() } : {}),
       // Several web processes on one Redis keep their L1 tiers coherent through the bus.
       ...(backend && l1 !== false

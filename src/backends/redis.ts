@@ -6,6 +6,7 @@
 import { Buffer } from 'node:buffer';
 import { type Cluster, Redis, type RedisOptions } from 'ioredis';
 import { CacheError, InfrastructureError, ValidationError, type ValidationIssue } from '../errors.js';
+import { describeTarget, isCluster, sanitize } from './redis-client.js';
 import type { BackendEntry, CacheBackend } from './types.js';
 
 /** A caller of `get` waiting for its batch. */
@@ -97,10 +98,6 @@ const DEFAULT_SCAN_COUNT = 500;
 
 const noop = (): void => {};
 
-function isCluster(client: Redis | Cluster): client is Cluster {
-  return (client as { isCluster?: unknown }).isCluster === true;
-}
-
 /** Escapes the glob metacharacters of a Redis `MATCH` pattern. */
 function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
@@ -120,19 +117,6 @@ function toBytes(value: Buffer | null | undefined): Uint8Array | undefined {
 /** Redis `PX` wants a positive integer. */
 function toPx(ttlMs: number): number {
   return Math.max(1, Math.ceil(ttlMs));
-}
-
-/**
- * A copy of an ioredis error without its `command` (whose arguments can hold an AUTH
- * password or a cached value).
- */
-function sanitize(error: unknown): Error {
-  if (!(error instanceof Error)) return new Error(String(error));
-  const copy = new Error(error.message);
-  copy.name = error.name;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string') Object.assign(copy, { code });
-  return copy;
 }
 
 function checkEntry(issues: ValidationIssue[], value: unknown, ttlMs: unknown, path = ''): void {
@@ -213,15 +197,6 @@ function validateOptions(options: RedisBackendOptions): void {
     issues.push({ path: 'onError', message: 'expected a function' });
   }
   if (issues.length > 0) throw new ValidationError('Invalid RedisBackend options', issues);
-}
-
-/** `host:port` (or sentinel group / socket path) of a client, never credentials. */
-function describeTarget(client: Redis | Cluster): string {
-  if (isCluster(client)) return 'redis cluster';
-  const { host, port, path, sentinels, name } = client.options;
-  if (path) return `unix:${path}`;
-  if (sentinels && sentinels.length > 0) return `sentinel master "${name ?? ''}"`;
-  return `${host ?? '127.0.0.1'}:${port ?? 6379}`;
 }
 
 /**

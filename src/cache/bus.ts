@@ -10,6 +10,7 @@
 import { Buffer } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
+import { describeTarget, isClientLike, isCluster, sanitize } from '../backends/redis-client.js';
 import {
   CacheError,
   InfrastructureError,
@@ -129,31 +130,6 @@ function newBusId(): string {
   return randomBytes(12).toString('base64url');
 }
 
-function isCluster(client: Redis | Cluster): client is Cluster {
-  return (client as { isCluster?: unknown }).isCluster === true;
-}
-
-/** `host:port` of a client, never credentials. */
-function describeTarget(client: Redis | Cluster): string {
-  if (isCluster(client)) return 'redis cluster';
-  const options = (client as Partial<Redis>).options;
-  if (!options) return 'redis';
-  const { host, port, path, sentinels, name } = options;
-  if (path) return `unix:${path}`;
-  if (sentinels && sentinels.length > 0) return `sentinel master "${name ?? ''}"`;
-  return `${host ?? '127.0.0.1'}:${port ?? 6379}`;
-}
-
-/** A copy of an ioredis error without its `command` (whose arguments hold keys). */
-function sanitize(error: unknown): Error {
-  if (!(error instanceof Error)) return new Error(String(error));
-  const copy = new Error(error.message);
-  copy.name = error.name;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string') Object.assign(copy, { code });
-  return copy;
-}
-
 /** Whether `promise` settled within `ms` (rejections pass through). */
 async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
@@ -257,14 +233,6 @@ function checkHandler(value: unknown, what: string): void {
   if (typeof value !== 'function') {
     throw new ValidationError(`Invalid ${what} argument`, [{ path: what, message: 'expected a function' }]);
   }
-}
-
-function isClientLike(value: unknown, method: string): boolean {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as Record<string, unknown>)[method] === 'function'
-  );
 }
 
 function validateOptions(options: RedisInvalidationBusOptions): void {

@@ -6,6 +6,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
+import { describeTarget, isClientLike, isCluster, sanitize } from '../backends/redis-client.js';
 import { CacheError, InfrastructureError, ValidationError, type ValidationIssue } from '../errors.js';
 import type { DistributedLock, LockHandle, WaitOutcome } from './types.js';
 
@@ -102,31 +103,6 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const noop = (): void => {};
 
-function isCluster(client: Redis | Cluster): client is Cluster {
-  return (client as { isCluster?: unknown }).isCluster === true;
-}
-
-/** `host:port` of a client, never credentials. */
-function describeTarget(client: Redis | Cluster): string {
-  if (isCluster(client)) return 'redis cluster';
-  const options = (client as Partial<Redis>).options;
-  if (!options) return 'redis';
-  const { host, port, path, sentinels, name } = options;
-  if (path) return `unix:${path}`;
-  if (sentinels && sentinels.length > 0) return `sentinel master "${name ?? ''}"`;
-  return `${host ?? '127.0.0.1'}:${port ?? 6379}`;
-}
-
-/** A copy of an ioredis error without its `command` (whose arguments hold tokens and keys). */
-function sanitize(error: unknown): Error {
-  if (!(error instanceof Error)) return new Error(String(error));
-  const copy = new Error(error.message);
-  copy.name = error.name;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string') Object.assign(copy, { code });
-  return copy;
-}
-
 function isNoScript(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('NOSCRIPT');
 }
@@ -134,14 +110,6 @@ function isNoScript(error: unknown): boolean {
 /** Redis `PX` wants a positive integer. */
 function toPx(ttlMs: number): number {
   return Math.max(1, Math.ceil(ttlMs));
-}
-
-function isClientLike(value: unknown, method: string): boolean {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as Record<string, unknown>)[method] === 'function'
-  );
 }
 
 function validateOptions(options: RedisLockOptions): void {

@@ -1,5 +1,5 @@
 /**
- * Turns a validated {@link RedisConfig} into a {@link RedisBackend}.
+ * Turns validated configuration sections into the options of the parts they configure.
  *
  * @module
  */
@@ -7,8 +7,9 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import type { RedisOptions } from 'ioredis';
 import { RedisBackend } from '../backends/redis.js';
+import type { L1Options } from '../cache/l1.js';
 import { ConfigurationError } from '../errors.js';
-import type { RedisConfig } from './config/schema.js';
+import type { L1Config, RedisConfig } from './config/schema.js';
 
 function readTlsFile(path: string, what: string): Buffer {
   try {
@@ -51,4 +52,18 @@ export function redisBackendFromConfig(config: RedisConfig): RedisBackend {
   };
   // Options given next to the URL (password, db, TLS files) complete it.
   return new RedisBackend({ ...common, redis, ...(config.url === undefined ? {} : { url: config.url }) });
+}
+
+/** The `l1` option of `createCache` for a validated L1 configuration (`false` stays `false`). */
+export function l1OptionsFromConfig(l1: L1Config): L1Options | false {
+  if (l1 === false) return false;
+  const options: L1Options = {
+    maxEntries: l1.maxEntries,
+    maxBytes: l1.maxBytes,
+    maxEntryBytes: l1.maxEntryBytes,
+    protection: l1.protection,
+    maxStaleness: l1.maxStaleness,
+  };
+  if (l1.ttl !== undefined) options.ttl = l1.ttl;
+  return options;
 }
