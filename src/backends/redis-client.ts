@@ -43,3 +43,43 @@ export function isClientLike(value: unknown, method: string): boolean {
     typeof (value as Record<string, unknown>)[method] === 'function'
   );
 }
+
+/** Longest delay a Node timer accepts. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Whether `promise` fulfilled within `ms` milliseconds; its rejection passes through. */
+export async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.min(ms, MAX_TIMER_MS));
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const noop = (): void => {};
+
+/**
+ * Closes a connection this library owns: `QUIT` when it is ready (pending replies arrive
+ * first), then a hard disconnect if it has not ended within `timeoutMs`. The caller's `error`
+ * listener should stay attached, so that a late socket error is not "Unhandled".
+ */
+export async function closeOwnedClient(client: Redis | Cluster, timeoutMs: number): Promise<void> {
+  const ended = new Promise<void>((resolve) => {
+    if (client.status === 'end') resolve();
+    else client.once('end', () => resolve());
+  });
+  if (client.status === 'ready') {
+    client.quit().catch(noop);
+    if (await within(ended, timeoutMs).catch(() => false)) return;
+  }
+  // Only a live socket emits 'end' after disconnect(); while reconnecting there is none
+  // (disconnect() just cancels the pending reconnection).
+  const socketOpen =
+    client.status === 'connecting' || client.status === 'connect' || client.status === 'ready';
+  if (client.status !== 'end') client.disconnect();
+  if (socketOpen) await within(ended, timeoutMs).catch(noop);
+}

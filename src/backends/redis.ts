@@ -6,7 +6,7 @@
 import { Buffer } from 'node:buffer';
 import { type Cluster, Redis, type RedisOptions } from 'ioredis';
 import { CacheError, InfrastructureError, ValidationError, type ValidationIssue } from '../errors.js';
-import { describeTarget, isCluster, sanitize } from './redis-client.js';
+import { closeOwnedClient, describeTarget, isCluster, sanitize } from './redis-client.js';
 import type { BackendEntry, CacheBackend } from './types.js';
 
 /** A caller of `get` waiting for its batch. */
@@ -571,34 +571,7 @@ export class RedisBackend implements CacheBackend {
       return;
     }
     // The error listener stays: a late socket error must not become "Unhandled error event".
-    const ended = new Promise<void>((resolve) => {
-      if (client.status === 'end') resolve();
-      else client.once('end', () => resolve());
-    });
-    if (client.status === 'ready') {
-      // Graceful: QUIT lets pending replies arrive first.
-      client.quit().catch(noop);
-      if (await this.#within(ended, this.#commandTimeoutMs)) return;
-    }
-    // Only a live socket emits 'end' after disconnect(); while reconnecting there is none
-    // (disconnect() just cancels the pending reconnection).
-    const socketOpen =
-      client.status === 'connecting' || client.status === 'connect' || client.status === 'ready';
-    if (client.status !== 'end') client.disconnect();
-    if (socketOpen) await this.#within(ended, this.#commandTimeoutMs);
-  }
-
-  /** Whether `promise` settled within `ms`. */
-  async #within(promise: Promise<unknown>, ms: number): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), ms);
-    });
-    try {
-      return await Promise.race([promise.then(() => true), timedOut]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await closeOwnedClient(client, this.#commandTimeoutMs);
   }
 
   get #commands(): Commands {

@@ -10,7 +10,15 @@
 import { Buffer } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { describeTarget, isClientLike, isCluster, sanitize } from '../backends/redis-client.js';
+import {
+  closeOwnedClient,
+  describeTarget,
+  isClientLike,
+  isCluster,
+  MAX_TIMER_MS,
+  sanitize,
+  within,
+} from '../backends/redis-client.js';
 import {
   CacheError,
   InfrastructureError,
@@ -120,27 +128,12 @@ const DEFAULT_CHANNEL = 'arc:invalidate';
 const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
 /** Largest number of keys in one `delete` message on the wire; more are split. */
 const MAX_KEYS_PER_MESSAGE = 1000;
-/** Largest delay `setTimeout` accepts. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const noop = (): void => {};
 
 /** A stable random id: 12 random bytes in base64url (16 characters). */
 function newBusId(): string {
   return randomBytes(12).toString('base64url');
-}
-
-/** Whether `promise` settled within `ms` (rejections pass through). */
-async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), Math.min(ms, MAX_TIMER_MS));
-  });
-  try {
-    return await Promise.race([promise.then(() => true), timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function isStringArray(value: unknown): value is string[] {
@@ -512,19 +505,7 @@ export class RedisInvalidationBus implements InvalidationBus {
       return;
     }
     // Owned: the error listener stays, so that a late socket error is not "Unhandled".
-    const ended = new Promise<void>((resolve) => {
-      if (subscriber.status === 'end') resolve();
-      else subscriber.once('end', () => resolve());
-    });
-    if (subscriber.status === 'ready') {
-      subscriber.quit().catch(noop);
-      if (await within(ended, this.#commandTimeoutMs).catch(() => false)) return;
-    }
-    // Only a live socket emits 'end' after disconnect(); while reconnecting there is none.
-    const socketOpen =
-      subscriber.status === 'connecting' || subscriber.status === 'connect' || subscriber.status === 'ready';
-    if (subscriber.status !== 'end') subscriber.disconnect();
-    if (socketOpen) await within(ended, this.#commandTimeoutMs).catch(noop);
+    await closeOwnedClient(subscriber, this.#commandTimeoutMs).catch(noop);
   }
 
   /** Creates (or adopts) the subscriber connection and installs the listeners, once. */

@@ -6,7 +6,15 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { describeTarget, isClientLike, isCluster, sanitize } from '../backends/redis-client.js';
+import {
+  closeOwnedClient,
+  describeTarget,
+  isClientLike,
+  isCluster,
+  MAX_TIMER_MS,
+  sanitize,
+  within,
+} from '../backends/redis-client.js';
 import { CacheError, InfrastructureError, ValidationError, type ValidationIssue } from '../errors.js';
 import type { DistributedLock, LockHandle, WaitOutcome } from './types.js';
 
@@ -98,8 +106,6 @@ const DEFAULT_KEY_PREFIX = 'lock:';
 const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
 /** Added to a lock's PTTL before looking again, so that the key has really expired by then. */
 const EXPIRY_MARGIN_MS = 10;
-/** Largest delay `setTimeout` accepts. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const noop = (): void => {};
 
@@ -428,7 +434,7 @@ export class RedisLock implements DistributedLock {
         const bound = Math.min(this.#commandTimeoutMs, remaining);
         let subscribed: boolean;
         try {
-          subscribed = await this.#within(this.#subscribe(), bound);
+          subscribed = await within(this.#subscribe(), bound);
         } catch (error) {
           fail(this.#wrap('subscribe', this.#channel, error));
           return;
@@ -474,25 +480,12 @@ export class RedisLock implements DistributedLock {
     if (subscriber === this.#givenSubscriber) {
       subscriber.off('error', this.#handleSubscriberError);
       if (this.#everSubscribed && subscriber.status === 'ready') {
-        await this.#within((subscriber as Redis).unsubscribe(this.#channel), this.#commandTimeoutMs).catch(
-          noop,
-        );
+        await within((subscriber as Redis).unsubscribe(this.#channel), this.#commandTimeoutMs).catch(noop);
       }
       return;
     }
     // Owned: the error listener stays, so that a late socket error is not "Unhandled".
-    const ended = new Promise<void>((resolve) => {
-      if (subscriber.status === 'end') resolve();
-      else subscriber.once('end', () => resolve());
-    });
-    if (subscriber.status === 'ready') {
-      subscriber.quit().catch(noop);
-      if (await this.#within(ended, this.#commandTimeoutMs).catch(() => false)) return;
-    }
-    const socketOpen =
-      subscriber.status === 'connecting' || subscriber.status === 'connect' || subscriber.status === 'ready';
-    if (subscriber.status !== 'end') subscriber.disconnect();
-    if (socketOpen) await this.#within(ended, this.#commandTimeoutMs).catch(noop);
+    await closeOwnedClient(subscriber, this.#commandTimeoutMs).catch(noop);
   }
 
   /** The handle of a lock held (or believed held) with `token`. */
@@ -641,19 +634,6 @@ export class RedisLock implements DistributedLock {
       return await Promise.race([pending, timeout]);
     } catch (error) {
       throw this.#wrap(op, key, error);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** Whether `promise` settled within `ms` (rejections pass through). */
-  async #within(promise: Promise<unknown>, ms: number): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), ms);
-    });
-    try {
-      return await Promise.race([promise.then(() => true), timedOut]);
     } finally {
       clearTimeout(timer);
     }
