@@ -14,7 +14,6 @@ import {
   closeOwnedClient,
   describeTarget,
   isClientLike,
-  isCluster,
   MAX_TIMER_MS,
   sanitize,
   within,

@@ -9,298 +9,54 @@
  * @module
  */
 import type { CacheBackend } from '../backends/types.js';
-import { createEntryCodec } from '../compression/codec.js';
-import type { CompressionCodec, EntryCodec, EntryMeta, Serializer } from '../compression/types.js';
+import type { EntryCodec, EntryMeta } from '../compression/types.js';
 import { TimeoutError, toError, ValidationError } from '../errors.js';
-import { getHasher, type HashAlgorithm, type Hasher } from '../keys/hash.js';
-import { type CacheKey, escapeKeyPart, KeyBuilder } from '../keys/key-builder.js';
+import { getHasher, type Hasher } from '../keys/hash.js';
+import { type CacheKey, KeyBuilder } from '../keys/key-builder.js';
 import { stableStringify } from '../keys/stable-stringify.js';
 import { compileKeyTemplate } from '../keys/template.js';
-import { SingleFlight } from '../locks/single-flight.js';
-import { produceOnce, type StampedeLockOptions } from '../locks/stampede.js';
-import type { DistributedLock } from '../locks/types.js';
-import type { InvalidationBus, InvalidationMessage } from './bus.js';
+import { produceOnce } from '../locks/stampede.js';
+import type { InvalidationMessage } from './bus.js';
+import { type Core, createCore, l1Size, now, raceTimeout, TIMED_OUT, tagKey, validateTags } from './core.js';
 import { type DisableableOp, disabling, isDisabled } from './disabling.js';
-import {
-  type CacheCallbacks,
-  CacheEmitter,
-  type CacheEvent,
-  type CacheEventName,
-  type CacheListener,
-  type CacheOp,
-  type CacheTier,
+import type {
+  CacheCallbacks,
+  CacheEvent,
+  CacheEventName,
+  CacheListener,
+  CacheOp,
+  CacheTier,
 } from './events.js';
 import { ChunkFanout } from './fanout.js';
-import { type L1Entry, type L1Options, L1Tier } from './l1.js';
+import type { L1Entry } from './l1.js';
 import { parseTtl, type Ttl } from './ttl.js';
+import type {
+  CacheOptions,
+  CacheStats,
+  GetOrSetOptions,
+  LookupOptions,
+  LookupResult,
+  Resolved,
+  SetOptions,
+  SetResult,
+  WrapOptions,
+} from './types.js';
 
-/** Options of {@link createCache}. */
-export interface CacheOptions {
-  /** First segment of every key. @default 'cache' */
-  prefix?: string;
-  /** Namespace of the returned cache (`prefix:namespace:key`). @default none */
-  namespace?: string;
-  /** Default time to live of entries. @default '1h' */
-  ttl?: Ttl;
-  /** The in-process tier, or `false` for none (every read goes to the backend). @default {} (enabled with its defaults) */
-  l1?: L1Options | false;
-  /** The L2 tier (Redis, disk, memory bytes). Without one the cache is L1-only. @default none */
-  backend?: CacheBackend;
-  /** Compression of stored entries. @default { codec: 'lz4', threshold: 1024 } */
-  compression?: { codec?: CompressionCodec; threshold?: number; level?: number };
-  /** Serializer of values. @default JSON */
-  serializer?: Serializer;
-  /** Hash used for keys too long to store verbatim. @default 'xxh64' */
-  hashAlgorithm?: HashAlgorithm;
-  /** Longest key stored verbatim; longer user keys are replaced by their hash. @default 250 */
-  maxKeyLength?: number;
-  /** Clock in epoch milliseconds, injectable for tests. @default Date.now */
-  now?: () => number;
-  /**
-   * A backend used while `backend` is failing (e.g. a `MemoryBackend` while Redis is down).
-   * Writes and reads go there until the primary answers again; it is cleared on recovery.
-   * @default none (reads are misses and writes are dropped while the backend fails)
-   */
-  fallback?: CacheBackend;
-  /** While degraded, how long to stay away from a failing backend before trying it again. @default 1000 */
-  retryPrimaryAfterMs?: number;
-  /** Make {@link Cache.connect} throw `InfrastructureError` when the backend cannot be reached. @default false */
-  failOnConnectionError?: boolean;
-  /**
-   * Distributed lock for `getOrSet({ lock })` (e.g. a `RedisLock` on the same Redis), so that
-   * concurrent misses across processes run one producer. @default none
-   */
-  lock?: DistributedLock;
-  /**
-   * Invalidation bus keeping the L1 tiers of several processes coherent (a
-   * `RedisInvalidationBus` on the same Redis, or a `LocalInvalidationBus` in tests). Every
-   * set, delete, clear and tag invalidation is announced; announcements from others drop the
-   * stale L1 copies here. @default none
-   */
-  bus?: InvalidationBus;
-  /**
-   * How long tag invalidation stamps are kept in the backend; an entry with a TTL longer than
-   * this could outlive the record of its tag's invalidation. @default '30d'
-   */
-  tagStampTtl?: Ttl;
-}
-
-/** Options of {@link Cache.set}. */
-export interface SetOptions {
-  /** Time to live of this entry. @default the cache's `ttl` */
-  ttl?: Ttl;
-  /**
-   * How long past its TTL the entry is kept to be served when a producer fails or is too slow
-   * (stale-if-error). Only `getOrSet` serves stale entries; `get` never does. @default none
-   */
-  grace?: Ttl | false;
-  /** Whether the entry may enter L1 (`false` keeps it in the backend only, e.g. for large values). @default true */
-  l1?: boolean;
-  /**
-   * Tags of the entry: `invalidateTags([tag])` makes every entry carrying one of them a miss,
-   * in every namespace of this cache (and in other processes with a bus). @default none
-   */
-  tags?: readonly string[];
-}
-
-/** Options of {@link Cache.lookup} and {@link Cache.get}. */
-export interface LookupOptions {
-  /** Whether an L2 hit may be promoted into L1. @default true */
-  promote?: boolean;
-}
-
-/** What {@link Cache.set} stored. */
-export interface SetResult {
-  /** The full key written. */
-  key: string;
-  /** Size of the stored entry (envelope) in bytes. */
-  bytes: number;
-  /** Size of the serialized value before compression. */
-  serializedBytes: number;
-  /** Whether the payload was compressed. */
-  compressed: boolean;
-}
-
-/** Options of {@link Cache.getOrSet}. */
-export interface GetOrSetOptions<T = unknown> extends Omit<SetOptions, 'ttl'>, LookupOptions {
-  /** Time to live, or a function of the produced value returning one. @default the cache's `ttl` */
-  ttl?: Ttl | ((value: T) => Ttl);
-  /**
-   * With `grace`: after a producer failure served the stale value, do not call the producer
-   * again for this key before this long. @default '10s'
-   */
-  graceBackoff?: Ttl;
-  /**
-   * Stale-while-revalidate: an entry older than this is returned at once and ONE background
-   * refresh runs (single-flight, under the lock when configured). @default none
-   */
-  softTtl?: Ttl;
-  /**
-   * Early refresh: a hit in the last `earlyRefresh` fraction of the TTL (0 < x < 1) starts a
-   * background refresh before anything expires. @default none
-   */
-  earlyRefresh?: number;
-  /** Soft timeout: when a stale (grace) value exists and the producer is slower, return the stale value; the producer still finishes and stores. @default none */
-  timeout?: Ttl;
-  /** Hard timeout: throw `TimeoutError` when the producer is slower (it still finishes and stores in the background). @default none */
-  hardTimeout?: Ttl;
-  /** Cache the produced value only when this returns true (it is returned either way). @default always */
-  condition?: (value: T) => boolean;
-  /**
-   * - `'refresh'` (default): cache, then the producer on a miss.
-   * - `'fresh'`: cache only; a miss resolves `undefined` without calling the producer.
-   * - `'invalidate'`: drop the entry, then produce and store.
-   * - `'bypass'`: the producer only, no read and no write.
-   */
-  strategy?: CacheStrategy;
-  /**
-   * Cross-process stampede protection through the cache's distributed lock (`createCache({ lock })`):
-   * `true` for the defaults, or lock settings. Ignored when the cache has no lock. @default false
-   */
-  lock?: boolean | StampedeLockOptions;
-}
-
-/** Options of {@link Cache.wrap}: the getOrSet policies plus how to derive the key. */
-export interface WrapOptions<A extends unknown[], R> extends GetOrSetOptions<R> {
-  /**
-   * The key of a call: a template such as `'items:{category}:{page}'` (placeholders name the
-   * fields of a single object argument, or `arg0`, `arg1`, ... for positional arguments), or
-   * a function of the arguments. @default `fn:{name}:{hash of the arguments}`
-   */
-  key?: string | ((...args: A) => CacheKey);
-  /** Name used in the default key. @default the function's own name (required when it has none) */
-  name?: string;
-}
-
-/** Per-call strategies of {@link Cache.getOrSet}. */
-export type CacheStrategy = 'refresh' | 'fresh' | 'invalidate' | 'bypass';
-
-/** How a {@link Cache.resolve} call was answered. */
-export type ResolveStatus = 'hit' | 'miss' | 'stale' | 'coalesced' | 'bypass';
-
-/** Result of {@link Cache.resolve}. */
-export interface Resolved<T> {
-  value: T;
-  status: ResolveStatus;
-}
-
-/** Where a {@link Cache.lookup} was answered from. */
-export type LookupSource = 'l1' | 'l2';
-
-/** Result of {@link Cache.lookup}: a value with where it came from. */
-export interface LookupResult<T> {
-  value: T;
-  tier: LookupSource;
-  /** Encoded size of the entry in bytes. */
-  bytes: number;
-  /** When the entry was written (epoch ms, cache clock). */
-  createdAt: number;
-  /** Until when it is fresh. */
-  freshUntil: number;
-  /** Until when it may be served stale (grace). */
-  staleUntil: number;
-  /** Whether the entry is past its TTL (only returned to grace-aware callers). */
-  stale: boolean;
-  /** Tags of the entry, when it has any. */
-  tags?: readonly string[];
-}
-
-/** Counters of one tier. */
-export interface TierStats {
-  hits: number;
-  misses: number;
-}
-
-/** Snapshot returned by {@link Cache.stats}. */
-export interface CacheStats {
-  hits: number;
-  misses: number;
-  /** hits / (hits + misses), 0 when nothing was read. */
-  hitRatio: number;
-  sets: number;
-  deletes: number;
-  errors: number;
-  l1: TierStats & { entries: number; bytes: number; enabled: boolean };
-  l2: TierStats & { backend: string | undefined };
-  /** Whether the backend is currently failing (reads are misses, writes are dropped). */
-  degraded: boolean;
-}
-
-interface Counters {
-  hits: number;
-  misses: number;
-  sets: number;
-  deletes: number;
-  errors: number;
-  l1Hits: number;
-  l1Misses: number;
-  l2Hits: number;
-  l2Misses: number;
-}
-
-/** State shared by a cache and all of its namespaces. */
-interface Core {
-  readonly l1: L1Tier | undefined;
-  readonly backend: CacheBackend | undefined;
-  readonly fallback: CacheBackend | undefined;
-  readonly retryPrimaryAfterMs: number;
-  readonly failOnConnectionError: boolean;
-  readonly lock: DistributedLock | undefined;
-  /** Keys whose producer failed while a stale value was served: no retry before the time. */
-  readonly backoff: Map<string, number>;
-  /** Latest known invalidation time of each tag (epoch ms, cache clock). */
-  readonly tagStamps: Map<string, number>;
-  readonly tagStampTtlMs: number;
-  readonly bus: InvalidationBus | undefined;
-  /** L1 lifetime cap while the bus is down (`l1.maxStaleness`). */
-  readonly maxStalenessMs: number;
-  /** Count of invalidations received from the bus (see applyInvalidation). */
-  invalidations: number;
-  /** When the primary last failed (clock of `performance.now()`). */
-  failedAt: number;
-  readonly codec: EntryCodec;
-  readonly emitter: CacheEmitter;
-  readonly callbacks: CacheCallbacks[];
-  readonly flights: SingleFlight<unknown>;
-  readonly counters: Counters;
-  readonly now: () => number;
-  readonly defaultTtlMs: number;
-  readonly hashAlgorithm: HashAlgorithm;
-  readonly maxKeyLength: number;
-  readonly prefix: string;
-  hasher: Hasher | undefined;
-  ready: Promise<Hasher> | undefined;
-  degraded: boolean;
-  closed: boolean;
-}
-
-const ONE_MIB = 1024 * 1024;
-
-function resolveL1(options: L1Options | false | undefined): L1Tier | undefined {
-  if (options === false) return undefined;
-  const o = options ?? {};
-  const issues = [];
-  for (const field of ['maxEntries', 'maxBytes', 'maxEntryBytes'] as const) {
-    const v = o[field];
-    if (v !== undefined && (!Number.isInteger(v) || v <= 0)) {
-      issues.push({ path: `l1.${field}`, message: `must be a positive integer (got ${String(v)})` });
-    }
-  }
-  if (o.protection !== undefined && !['freeze', 'copy', 'none'].includes(o.protection)) {
-    issues.push({
-      path: 'l1.protection',
-      message: `must be 'freeze', 'copy' or 'none' (got ${String(o.protection)})`,
-    });
-  }
-  if (issues.length) throw new ValidationError('Invalid L1 options', issues);
-  return new L1Tier({
-    maxEntries: o.maxEntries ?? 1000,
-    maxBytes: o.maxBytes ?? 64 * ONE_MIB,
-    maxEntryBytes: o.maxEntryBytes ?? ONE_MIB,
-    protection: o.protection ?? 'freeze',
-    ttlMs: o.ttl === undefined ? Number.POSITIVE_INFINITY : parseTtl(o.ttl, 'l1.ttl'),
-  });
-}
+export type {
+  CacheOptions,
+  CacheStats,
+  CacheStrategy,
+  GetOrSetOptions,
+  LookupOptions,
+  LookupResult,
+  LookupSource,
+  Resolved,
+  ResolveStatus,
+  SetOptions,
+  SetResult,
+  TierStats,
+  WrapOptions,
+} from './types.js';
 
 /**
  * Creates a {@link Cache}.
@@ -310,148 +66,8 @@ function resolveL1(options: L1Options | false | undefined): L1Tier | undefined {
  * const user = await cache.getOrSet(['user', id], () => db.users.find(id));
  */
 export function createCache(options: CacheOptions = {}): Cache {
-  const prefix = options.prefix ?? 'cache';
-  const maxKeyLength = options.maxKeyLength ?? 250;
-  const issues = [];
-  if (options.maxKeyLength !== undefined && (!Number.isInteger(maxKeyLength) || maxKeyLength < 32)) {
-    issues.push({ path: 'maxKeyLength', message: `must be an integer >= 32 (got ${String(maxKeyLength)})` });
-  }
-  if (issues.length) throw new ValidationError('Invalid cache options', issues);
-  const core: Core = {
-    l1: resolveL1(options.l1),
-    backend: options.backend,
-    fallback: options.backend ? options.fallback : undefined,
-    retryPrimaryAfterMs: options.retryPrimaryAfterMs ?? 1000,
-    failOnConnectionError: options.failOnConnectionError ?? false,
-    lock: options.lock,
-    backoff: new Map(),
-    tagStamps: new Map(),
-    tagStampTtlMs: parseTtl(options.tagStampTtl ?? '30d', 'tagStampTtl'),
-    bus: options.bus,
-    invalidations: 0,
-    maxStalenessMs:
-      options.l1 && options.l1.maxStaleness !== undefined
-        ? parseTtl(options.l1.maxStaleness, 'l1.maxStaleness')
-        : 5_000,
-    failedAt: 0,
-    codec: createEntryCodec({
-      // Without a backend nothing is stored as bytes, so compression would be wasted work.
-      codec: options.backend ? (options.compression?.codec ?? 'lz4') : 'none',
-      ...(options.compression?.threshold === undefined ? {} : { threshold: options.compression.threshold }),
-      ...(options.compression?.level === undefined ? {} : { level: options.compression.level }),
-      ...(options.serializer ? { serializer: options.serializer } : {}),
-    }),
-    emitter: new CacheEmitter(),
-    callbacks: [],
-    flights: new SingleFlight(),
-    counters: {
-      hits: 0,
-      misses: 0,
-      sets: 0,
-      deletes: 0,
-      errors: 0,
-      l1Hits: 0,
-      l1Misses: 0,
-      l2Hits: 0,
-      l2Misses: 0,
-    },
-    now: options.now ?? Date.now,
-    defaultTtlMs: parseTtl(options.ttl ?? '1h'),
-    hashAlgorithm: options.hashAlgorithm ?? 'xxh64',
-    maxKeyLength,
-    prefix,
-    hasher: undefined,
-    ready: undefined,
-    degraded: false,
-    closed: false,
-  };
-  // Validate prefix and namespace eagerly (KeyBuilder validates its parts).
-  KeyBuilder.validatePart(prefix, 'prefix');
-  const namespaces = options.namespace === undefined ? [] : [options.namespace];
-  for (const ns of namespaces) KeyBuilder.validatePart(ns, 'namespace');
-  if (core.bus) attachBus(core, core.bus);
+  const { core, namespaces } = createCore(options);
   return new Cache(core, namespaces);
-}
-
-const now = (): number => performance.now();
-
-/** The backend key holding a tag's invalidation stamp (`#` cannot appear in namespaces or escaped keys). */
-function tagKey(prefix: string, tag: string): string {
-  return `${prefix}:#tag:${escapeKeyPart(tag)}`;
-}
-
-/** Applies invalidations from other processes to this process's L1 and tag stamps. */
-function applyInvalidation(core: Core, message: InvalidationMessage): void {
-  // Any read from L2 that was in flight when this arrived may carry the value it invalidates:
-  // such reads do not promote into L1 (see #lookupFull).
-  core.invalidations++;
-  if (message.type === 'delete') {
-    for (const key of message.keys) core.l1?.delete(key);
-  } else if (message.type === 'clear') {
-    core.l1?.clear(message.prefix);
-  } else {
-    for (const tag of message.tags) {
-      if ((core.tagStamps.get(tag) ?? Number.NEGATIVE_INFINITY) < message.at)
-        core.tagStamps.set(tag, message.at);
-    }
-  }
-}
-
-function attachBus(core: Core, bus: InvalidationBus): void {
-  bus.subscribe((message) => applyInvalidation(core, message));
-  bus.onStatus((connected) => {
-    if (!core.l1) return;
-    if (connected) {
-      // Messages may have been missed while the bus was down: drop what we cannot vouch for.
-      core.l1.clear(`${core.prefix}:`);
-    } else {
-      core.l1.capLifetime(core.now() + core.maxStalenessMs);
-    }
-  });
-}
-
-const TIMED_OUT: unique symbol = Symbol('timed out');
-
-/**
- * What an L1 entry weighs against `l1.maxBytes`: the serialized (uncompressed) size of its
- * value, its key (UTF-16) and a fixed per-entry overhead (entry object, LRU node, map slot).
- * A decoded value takes about its JSON size on the heap, so the byte cap bounds memory; sizing
- * by the compressed envelope let L1 hold 40% more than its cap (npm run bench, scenario 7).
- */
-function l1Size(key: string, serializedBytes: number): number {
-  return serializedBytes + 2 * key.length + L1_ENTRY_OVERHEAD;
-}
-
-/** Bytes of heap an L1 entry costs besides its value and key (measured, rounded up). */
-const L1_ENTRY_OVERHEAD = 256;
-
-/** Checks tags (non-empty strings, de-duplicated); throws a ValidationError listing every bad one. */
-function validateTags(tags: readonly unknown[]): string[] {
-  if (!Array.isArray(tags)) {
-    throw new ValidationError('Invalid tags', [{ path: 'tags', message: 'must be an array of strings' }]);
-  }
-  const issues = tags.flatMap((tag, i) =>
-    typeof tag === 'string' && tag.length > 0
-      ? []
-      : [{ path: `tags.${i}`, message: 'must be a non-empty string' }],
-  );
-  if (issues.length) throw new ValidationError('Invalid tags', issues);
-  return [...new Set(tags as string[])];
-}
-
-/** Resolves with the promise's value, or `TIMED_OUT` after `ms`; the timer never outlives the race. */
-async function raceTimeout<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<typeof TIMED_OUT>((resolve) => {
-        timer = setTimeout(() => resolve(TIMED_OUT), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**

@@ -1,0 +1,241 @@
+/**
+ * The state a {@link Cache} and all of its namespaces share, how it is built from the options,
+ * and the small helpers the cache's operations use. Internal: not exported from the package.
+ *
+ * @module
+ */
+import type { CacheBackend } from '../backends/types.js';
+import { createEntryCodec } from '../compression/codec.js';
+import type { EntryCodec } from '../compression/types.js';
+import { ValidationError } from '../errors.js';
+import type { HashAlgorithm, Hasher } from '../keys/hash.js';
+import { escapeKeyPart, KeyBuilder } from '../keys/key-builder.js';
+import { SingleFlight } from '../locks/single-flight.js';
+import type { DistributedLock } from '../locks/types.js';
+import type { InvalidationBus, InvalidationMessage } from './bus.js';
+import { type CacheCallbacks, CacheEmitter } from './events.js';
+import { type L1Options, L1Tier } from './l1.js';
+import { parseTtl } from './ttl.js';
+import type { CacheOptions } from './types.js';
+
+export interface Counters {
+  hits: number;
+  misses: number;
+  sets: number;
+  deletes: number;
+  errors: number;
+  l1Hits: number;
+  l1Misses: number;
+  l2Hits: number;
+  l2Misses: number;
+}
+
+/** State shared by a cache and all of its namespaces. */
+export interface Core {
+  readonly l1: L1Tier | undefined;
+  readonly backend: CacheBackend | undefined;
+  readonly fallback: CacheBackend | undefined;
+  readonly retryPrimaryAfterMs: number;
+  readonly failOnConnectionError: boolean;
+  readonly lock: DistributedLock | undefined;
+  /** Keys whose producer failed while a stale value was served: no retry before the time. */
+  readonly backoff: Map<string, number>;
+  /** Latest known invalidation time of each tag (epoch ms, cache clock). */
+  readonly tagStamps: Map<string, number>;
+  readonly tagStampTtlMs: number;
+  readonly bus: InvalidationBus | undefined;
+  /** L1 lifetime cap while the bus is down (`l1.maxStaleness`). */
+  readonly maxStalenessMs: number;
+  /** Count of invalidations received from the bus (see applyInvalidation). */
+  invalidations: number;
+  /** When the primary last failed (clock of `performance.now()`). */
+  failedAt: number;
+  readonly codec: EntryCodec;
+  readonly emitter: CacheEmitter;
+  readonly callbacks: CacheCallbacks[];
+  readonly flights: SingleFlight<unknown>;
+  readonly counters: Counters;
+  readonly now: () => number;
+  readonly defaultTtlMs: number;
+  readonly hashAlgorithm: HashAlgorithm;
+  readonly maxKeyLength: number;
+  readonly prefix: string;
+  hasher: Hasher | undefined;
+  ready: Promise<Hasher> | undefined;
+  degraded: boolean;
+  closed: boolean;
+}
+
+const ONE_MIB = 1024 * 1024;
+
+function resolveL1(options: L1Options | false | undefined): L1Tier | undefined {
+  if (options === false) return undefined;
+  const o = options ?? {};
+  const issues = [];
+  for (const field of ['maxEntries', 'maxBytes', 'maxEntryBytes'] as const) {
+    const v = o[field];
+    if (v !== undefined && (!Number.isInteger(v) || v <= 0)) {
+      issues.push({ path: `l1.${field}`, message: `must be a positive integer (got ${String(v)})` });
+    }
+  }
+  if (o.protection !== undefined && !['freeze', 'copy', 'none'].includes(o.protection)) {
+    issues.push({
+      path: 'l1.protection',
+      message: `must be 'freeze', 'copy' or 'none' (got ${String(o.protection)})`,
+    });
+  }
+  if (issues.length) throw new ValidationError('Invalid L1 options', issues);
+  return new L1Tier({
+    maxEntries: o.maxEntries ?? 1000,
+    maxBytes: o.maxBytes ?? 64 * ONE_MIB,
+    maxEntryBytes: o.maxEntryBytes ?? ONE_MIB,
+    protection: o.protection ?? 'freeze',
+    ttlMs: o.ttl === undefined ? Number.POSITIVE_INFINITY : parseTtl(o.ttl, 'l1.ttl'),
+  });
+}
+
+/** Validates `options` and builds the state shared by a cache and its namespaces. */
+export function createCore(options: CacheOptions): { core: Core; namespaces: string[] } {
+  const prefix = options.prefix ?? 'cache';
+  const maxKeyLength = options.maxKeyLength ?? 250;
+  const issues = [];
+  if (options.maxKeyLength !== undefined && (!Number.isInteger(maxKeyLength) || maxKeyLength < 32)) {
+    issues.push({ path: 'maxKeyLength', message: `must be an integer >= 32 (got ${String(maxKeyLength)})` });
+  }
+  if (issues.length) throw new ValidationError('Invalid cache options', issues);
+  const core: Core = {
+    l1: resolveL1(options.l1),
+    backend: options.backend,
+    fallback: options.backend ? options.fallback : undefined,
+    retryPrimaryAfterMs: options.retryPrimaryAfterMs ?? 1000,
+    failOnConnectionError: options.failOnConnectionError ?? false,
+    lock: options.lock,
+    backoff: new Map(),
+    tagStamps: new Map(),
+    tagStampTtlMs: parseTtl(options.tagStampTtl ?? '30d', 'tagStampTtl'),
+    bus: options.bus,
+    invalidations: 0,
+    maxStalenessMs:
+      options.l1 && options.l1.maxStaleness !== undefined
+        ? parseTtl(options.l1.maxStaleness, 'l1.maxStaleness')
+        : 5_000,
+    failedAt: 0,
+    codec: createEntryCodec({
+      // Without a backend nothing is stored as bytes, so compression would be wasted work.
+      codec: options.backend ? (options.compression?.codec ?? 'lz4') : 'none',
+      ...(options.compression?.threshold === undefined ? {} : { threshold: options.compression.threshold }),
+      ...(options.compression?.level === undefined ? {} : { level: options.compression.level }),
+      ...(options.serializer ? { serializer: options.serializer } : {}),
+    }),
+    emitter: new CacheEmitter(),
+    callbacks: [],
+    flights: new SingleFlight(),
+    counters: {
+      hits: 0,
+      misses: 0,
+      sets: 0,
+      deletes: 0,
+      errors: 0,
+      l1Hits: 0,
+      l1Misses: 0,
+      l2Hits: 0,
+      l2Misses: 0,
+    },
+    now: options.now ?? Date.now,
+    defaultTtlMs: parseTtl(options.ttl ?? '1h'),
+    hashAlgorithm: options.hashAlgorithm ?? 'xxh64',
+    maxKeyLength,
+    prefix,
+    hasher: undefined,
+    ready: undefined,
+    degraded: false,
+    closed: false,
+  };
+  // Validate prefix and namespace eagerly (KeyBuilder validates its parts).
+  KeyBuilder.validatePart(prefix, 'prefix');
+  const namespaces = options.namespace === undefined ? [] : [options.namespace];
+  for (const ns of namespaces) KeyBuilder.validatePart(ns, 'namespace');
+  if (core.bus) attachBus(core, core.bus);
+  return { core, namespaces };
+}
+
+export const now = (): number => performance.now();
+
+/** The backend key holding a tag's invalidation stamp (`#` cannot appear in namespaces or escaped keys). */
+export function tagKey(prefix: string, tag: string): string {
+  return `${prefix}:#tag:${escapeKeyPart(tag)}`;
+}
+
+/** Applies invalidations from other processes to this process's L1 and tag stamps. */
+export function applyInvalidation(core: Core, message: InvalidationMessage): void {
+  // Any read from L2 that was in flight when this arrived may carry the value it invalidates:
+  // such reads do not promote into L1 (see #lookupFull).
+  core.invalidations++;
+  if (message.type === 'delete') {
+    for (const key of message.keys) core.l1?.delete(key);
+  } else if (message.type === 'clear') {
+    core.l1?.clear(message.prefix);
+  } else {
+    for (const tag of message.tags) {
+      if ((core.tagStamps.get(tag) ?? Number.NEGATIVE_INFINITY) < message.at)
+        core.tagStamps.set(tag, message.at);
+    }
+  }
+}
+
+export function attachBus(core: Core, bus: InvalidationBus): void {
+  bus.subscribe((message) => applyInvalidation(core, message));
+  bus.onStatus((connected) => {
+    if (!core.l1) return;
+    if (connected) {
+      // Messages may have been missed while the bus was down: drop what we cannot vouch for.
+      core.l1.clear(`${core.prefix}:`);
+    } else {
+      core.l1.capLifetime(core.now() + core.maxStalenessMs);
+    }
+  });
+}
+
+export const TIMED_OUT: unique symbol = Symbol('timed out');
+
+/**
+ * What an L1 entry weighs against `l1.maxBytes`: the serialized (uncompressed) size of its
+ * value, its key (UTF-16) and a fixed per-entry overhead (entry object, LRU node, map slot).
+ * A decoded value takes about its JSON size on the heap, so the byte cap bounds memory; sizing
+ * by the compressed envelope let L1 hold 40% more than its cap (npm run bench, scenario 7).
+ */
+export function l1Size(key: string, serializedBytes: number): number {
+  return serializedBytes + 2 * key.length + L1_ENTRY_OVERHEAD;
+}
+
+/** Bytes of heap an L1 entry costs besides its value and key (measured, rounded up). */
+const L1_ENTRY_OVERHEAD = 256;
+
+/** Checks tags (non-empty strings, de-duplicated); throws a ValidationError listing every bad one. */
+export function validateTags(tags: readonly unknown[]): string[] {
+  if (!Array.isArray(tags)) {
+    throw new ValidationError('Invalid tags', [{ path: 'tags', message: 'must be an array of strings' }]);
+  }
+  const issues = tags.flatMap((tag, i) =>
+    typeof tag === 'string' && tag.length > 0
+      ? []
+      : [{ path: `tags.${i}`, message: 'must be a non-empty string' }],
+  );
+  if (issues.length) throw new ValidationError('Invalid tags', issues);
+  return [...new Set(tags as string[])];
+}
+
+/** Resolves with the promise's value, or `TIMED_OUT` after `ms`; the timer never outlives the race. */
+export async function raceTimeout<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<typeof TIMED_OUT>((resolve) => {
+        timer = setTimeout(() => resolve(TIMED_OUT), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
