@@ -10,7 +10,6 @@ import {
   closeOwnedClient,
   describeTarget,
   isClientLike,
-  isCluster,
   MAX_TIMER_MS,
   sanitize,
   within,
