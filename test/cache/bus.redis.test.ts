@@ -7,7 +7,7 @@ import {
   type RedisInvalidationBusOptions,
 } from '../../src/cache/bus.js';
 import { InfrastructureError, SerializationError, ValidationError } from '../../src/errors.js';
-import { describeOwnRedisServer, describeRedis } from '../helpers/redis.js';
+import { describeOwnRedisServer, describeRedis, redisResources } from '../helpers/redis.js';
 import { type RedisServerHandle, startRedisServer } from '../helpers/redis-server.js';
 
 /** Polls `predicate` every 5 ms until it holds; fails after `timeoutMs`. */
@@ -33,26 +33,12 @@ function recorder(bus: RedisInvalidationBus) {
   return { messages, times, unsubscribe };
 }
 
-/** Clients and buses made by a test, closed after it. */
+/** Clients and buss made by a test, closed after it. */
 function resources(url: () => string, clientOptions: RedisOptions = {}) {
-  const clients: Redis[] = [];
-  const buses: RedisInvalidationBus[] = [];
+  const shared = redisResources(url, clientOptions);
   return {
-    client(options: RedisOptions = {}): Redis {
-      const client = new Redis(url(), { ...clientOptions, ...options });
-      client.on('error', () => {});
-      clients.push(client);
-      return client;
-    },
-    bus(options: RedisInvalidationBusOptions): RedisInvalidationBus {
-      const bus = new RedisInvalidationBus(options);
-      buses.push(bus);
-      return bus;
-    },
-    async dispose(): Promise<void> {
-      await Promise.all(buses.splice(0).map((bus) => bus.close()));
-      for (const client of clients.splice(0)) client.disconnect();
-    },
+    ...shared,
+    bus: (options: RedisInvalidationBusOptions) => shared.track(new RedisInvalidationBus(options)),
   };
 }
 

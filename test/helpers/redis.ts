@@ -7,6 +7,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
+import { Redis, type RedisOptions } from 'ioredis';
 import { describe, inject, it } from 'vitest';
 import { findRedisServerBinary } from './redis-server.js';
 
@@ -66,4 +67,30 @@ export function describeOwnRedisServer(name: string, fn: () => void): void {
 /** A Cache `prefix` (one segment, no `:`) no other test or run uses. */
 export function uniqueCachePrefix(label = 'test'): string {
   return `arc-${label}-${randomUUID().slice(0, 12)}`;
+}
+
+/**
+ * Redis clients and closable things (locks, buses, ...) made by a test, released by
+ * `dispose()`: closables first, then the clients. Clients swallow `error` events (tests that
+ * stop servers expect them).
+ */
+export function redisResources(url: () => string, clientOptions: RedisOptions = {}) {
+  const clients: Redis[] = [];
+  const closables: { close(): Promise<void> }[] = [];
+  return {
+    client(options: RedisOptions = {}): Redis {
+      const client = new Redis(url(), { ...clientOptions, ...options });
+      client.on('error', () => {});
+      clients.push(client);
+      return client;
+    },
+    track<T extends { close(): Promise<void> }>(closable: T): T {
+      closables.push(closable);
+      return closable;
+    },
+    async dispose(): Promise<void> {
+      await Promise.all(closables.splice(0).map((c) => c.close()));
+      for (const client of clients.splice(0)) client.disconnect();
+    },
+  };
 }

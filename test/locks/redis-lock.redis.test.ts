@@ -7,7 +7,7 @@ import {
   type RedisLockOptions,
   type WaitOutcome,
 } from '../../src/locks/index.js';
-import { describeOwnRedisServer, describeRedis, uniqueKeyPrefix } from '../helpers/redis.js';
+import { describeOwnRedisServer, describeRedis, redisResources, uniqueKeyPrefix } from '../helpers/redis.js';
 import { type RedisServerHandle, startRedisServer } from '../helpers/redis-server.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -29,25 +29,8 @@ function recordCommands(client: Redis): { names: () => string[]; restore: () => 
 
 /** Clients and locks made by a test, closed after it. */
 function resources(url: () => string, clientOptions: RedisOptions = {}) {
-  const clients: Redis[] = [];
-  const locks: RedisLock[] = [];
-  return {
-    client(): Redis {
-      const client = new Redis(url(), clientOptions);
-      client.on('error', () => {});
-      clients.push(client);
-      return client;
-    },
-    lock(options: RedisLockOptions): RedisLock {
-      const lock = new RedisLock(options);
-      locks.push(lock);
-      return lock;
-    },
-    async dispose(): Promise<void> {
-      await Promise.all(locks.splice(0).map((lock) => lock.close()));
-      for (const client of clients.splice(0)) client.disconnect();
-    },
-  };
+  const shared = redisResources(url, clientOptions);
+  return { ...shared, lock: (options: RedisLockOptions) => shared.track(new RedisLock(options)) };
 }
 
 describe('RedisLock validation', () => {
