@@ -9,7 +9,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { median } from '../src/bench/measure.js';
+import { measure, median, percentile } from '../src/bench/measure.js';
 
 /** Settings shared by every scenario of one run. */
 export interface BenchContext {
@@ -186,3 +186,69 @@ export function byName(results: readonly CaseResult[], name: string): CaseResult
 
 /** Resolves after `ms` milliseconds. */
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** One system of a Redis round-trip scenario: a name, its role, and the operation it times. */
+export interface RoundTripSystem {
+  name: string;
+  kind: CaseSpec['kind'];
+  note?: string;
+  op: (index: number) => Promise<unknown>;
+}
+
+/** Requests kept in flight by {@link runSequentialAndInFlight}. */
+export const IN_FLIGHT = 64;
+
+/**
+ * The two passes every Redis round-trip scenario makes over its systems: one call at a time
+ * (p50 / p99, lower is better) and {@link IN_FLIGHT} calls in flight (ops/s, higher is better),
+ * each against the fastest of `limits` in the same round.
+ */
+export async function runSequentialAndInFlight(
+  ctx: BenchContext,
+  label: string,
+  systems: readonly RoundTripSystem[],
+  limits: readonly string[],
+): Promise<{ seq: CaseResult[]; par: CaseResult[] }> {
+  const spec = (sys: RoundTripSystem, run: CaseSpec['run']): CaseSpec => ({
+    name: sys.name,
+    kind: sys.kind,
+    ...(sys.note ? { note: sys.note } : {}),
+    run,
+  });
+  ctx.log(`  ${label} sequential`);
+  const seq = await runCases(
+    ctx,
+    systems.map((sys) =>
+      spec(sys, async (n) => {
+        const { samples } = await measure(sys.op, { iterations: n });
+        return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
+      }),
+    ),
+    {
+      metric: 'p50',
+      better: 'lower',
+      limit: [...limits],
+      calibrate: 100,
+      minIterations: 200,
+      maxIterations: 20_000,
+    },
+  );
+  ctx.log(`  ${label}, ${IN_FLIGHT} in flight`);
+  const par = await runCases(
+    ctx,
+    systems.map((sys) =>
+      spec(sys, async (n) => ({
+        ops: (await measure(sys.op, { iterations: n, concurrency: IN_FLIGHT })).opsPerSec,
+      })),
+    ),
+    {
+      metric: 'ops',
+      better: 'higher',
+      limit: [...limits],
+      calibrate: 500,
+      minIterations: 1000,
+      maxIterations: 200_000,
+    },
+  );
+  return { seq, par };
+}

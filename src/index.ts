@@ -1,7 +1,9 @@
 /**
  * ai-response-cache: the public API of the core package.
  *
- * Integrations that need optional peers live behind subpath exports (`ai-response-cache/testing`, ...).
+ * Integrations that need optional peers live behind subpath exports (`ai-response-cache/openai`,
+ * `ai-response-cache/testing`). The list is explicit (named exports only, types apart) and kept
+ * sorted by module path by the formatter, so each module's public names stand together.
  *
  * @module
  */
@@ -19,7 +21,6 @@ export type {
   TtlContext,
   TtlSetting,
 } from './ai-cache/ai-response-cache.js';
-// AI response cache
 export { AIResponseCache } from './ai-cache/ai-response-cache.js';
 export type {
   AICacheConfig,
@@ -44,7 +45,6 @@ export type {
   SecurityOptions,
   SizeTier,
 } from './ai-cache/config/index.js';
-// Configuration (zod schemas are the single source of truth for options and defaults)
 export {
   AICacheConfigSchema,
   CacheConfigBuilder,
@@ -74,10 +74,8 @@ export type { TestingCacheOptions, WebAppCacheOptions } from './ai-cache/factory
 export { CacheFactory } from './ai-cache/factory.js';
 export { redisBackendFromConfig, redisOptionsFromConfig } from './ai-cache/from-config.js';
 export type { DiskBackendOptions } from './backends/disk.js';
-// Disk tier (better-sqlite3 is an optional peer dependency, loaded on first use)
 export { DiskBackend, loadBetterSqlite3 } from './backends/disk.js';
 export type { MemoryBackendOptions } from './backends/memory.js';
-// Backends
 export { MemoryBackend } from './backends/memory.js';
 export type { RedisBackendOptions, RedisBackendStatus } from './backends/redis.js';
 export { RedisBackend } from './backends/redis.js';
@@ -107,7 +105,6 @@ export type {
   TimingMetric,
   ValueFactory,
 } from './bench/index.js';
-// Benchmark API
 export {
   BENCHMARK_OPERATIONS,
   BenchmarkPresets,
@@ -130,24 +127,7 @@ export type {
   LocalInvalidationBusOptions,
   RedisInvalidationBusOptions,
 } from './cache/bus.js';
-// L1 coherence across processes
 export { createLocalBusHub, LocalInvalidationBus, RedisInvalidationBus } from './cache/bus.js';
-export type {
-  CacheOptions,
-  CacheStats,
-  CacheStrategy,
-  GetOrSetOptions,
-  LookupOptions,
-  LookupResult,
-  LookupSource,
-  Resolved,
-  ResolveStatus,
-  SetOptions,
-  SetResult,
-  TierStats,
-  WrapOptions,
-} from './cache/cache.js';
-// Generic cache
 export { Cache, createCache } from './cache/cache.js';
 export type { DisableableOp } from './cache/disabling.js';
 export { disabling, isDisabled } from './cache/disabling.js';
@@ -163,12 +143,26 @@ export type {
 } from './cache/events.js';
 export { CacheEmitter } from './cache/events.js';
 export type { ChunkSource, FanoutHandle, FanoutState } from './cache/fanout.js';
-// Recorded streams shared by several readers (wrapIterator, the openai streaming cache)
 export { ChunkFanout } from './cache/fanout.js';
 export type { L1Options, L1Protection } from './cache/l1.js';
 export { deepFreeze } from './cache/l1.js';
 export type { Ttl } from './cache/ttl.js';
 export { parseTtl, tryParseTtl } from './cache/ttl.js';
+export type {
+  CacheOptions,
+  CacheStats,
+  CacheStrategy,
+  GetOrSetOptions,
+  LookupOptions,
+  LookupResult,
+  LookupSource,
+  Resolved,
+  ResolveStatus,
+  SetOptions,
+  SetResult,
+  TierStats,
+  WrapOptions,
+} from './cache/types.js';
 export type {
   CodecOptions,
   CompressionCodec,
@@ -178,7 +172,6 @@ export type {
   EntryMeta,
   Serializer,
 } from './compression/index.js';
-// Entry codec
 export {
   createEntryCodec,
   ENVELOPE_FORMAT_VERSION,
@@ -186,7 +179,6 @@ export {
   jsonSerializer,
 } from './compression/index.js';
 export type { CacheErrorOptions, ErrorCode, ValidationIssue } from './errors.js';
-// Errors
 export {
   CacheError,
   ConfigurationError,
@@ -199,7 +191,6 @@ export {
   ValidationError,
 } from './errors.js';
 export type { CacheKey, HashAlgorithm, Hasher, KeyBuilderOptions } from './keys/index.js';
-// Keys
 export {
   compileKeyTemplate,
   escapeKeyPart,
@@ -209,10 +200,8 @@ export {
   templateParams,
 } from './keys/index.js';
 export type { RedisLockOptions } from './locks/redis-lock.js';
-// Distributed locks and stampede protection
 export { RedisLock } from './locks/redis-lock.js';
 export type { Flight } from './locks/single-flight.js';
-// Locks
 export { SingleFlight } from './locks/single-flight.js';
 export type { ProduceOnceArgs, ProduceOnceResult, StampedeLockOptions } from './locks/stampede.js';
 export { produceOnce } from './locks/stampede.js';
@@ -231,7 +220,6 @@ export type {
   PerformanceReport,
   SlowOperation,
 } from './observability/index.js';
-// Observability: built-in callbacks
 export {
   AlertingCallback,
   AUDIT_OPS,

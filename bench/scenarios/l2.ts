@@ -18,22 +18,20 @@ import { compressSync, uncompressSync } from 'lz4-napi';
 import { AIResponseCache } from '../../src/ai-cache/ai-response-cache.js';
 import { RedisBackend } from '../../src/backends/redis.js';
 import { formatDuration, formatRate, formatRatio } from '../../src/bench/format.js';
-import { measure, percentile } from '../../src/bench/measure.js';
 import { type Cache, createCache } from '../../src/cache/cache.js';
 import {
   type BenchContext,
   byName,
   type CaseResult,
   type CaseSpec,
-  type Metrics,
+  IN_FLIGHT,
   pairedCost,
-  runCases,
+  runSequentialAndInFlight,
 } from '../harness.js';
 import { chatCompletion, prompt } from '../payload.js';
 import { rowsOf, type ScenarioOutput, type Section, type Target } from '../report.js';
 
 const KEYS = 256;
-const IN_FLIGHT = 64;
 
 export const LIMIT_PLAIN = 'limit: ioredis getBuffer + lz4 + JSON.parse';
 export const LIMIT_PIPELINED = 'limit, auto-pipelining client';
@@ -104,11 +102,6 @@ function decodeLimit(buffer: Buffer | null): unknown {
   return JSON.parse(uncompressSync(buffer).toString('utf8'));
 }
 
-const seqMetrics = (samples: Float64Array): Metrics => ({
-  p50: percentile(samples, 50),
-  p99: percentile(samples, 99),
-});
-
 async function runSize(
   ctx: BenchContext,
   s: RedisSystems,
@@ -153,43 +146,11 @@ async function runSize(
   ];
   const limits = [LIMIT_PLAIN, LIMIT_PIPELINED];
 
-  ctx.log(`  L2 hit ${size} B sequential`);
-  const seq = await runCases(
+  const { seq, par } = await runSequentialAndInFlight(
     ctx,
-    systems.map((sys) => ({
-      name: sys.name,
-      kind: sys.kind,
-      ...(sys.note ? { note: sys.note } : {}),
-      run: async (n) => seqMetrics((await measure(sys.get, { iterations: n })).samples),
-    })),
-    {
-      metric: 'p50',
-      better: 'lower',
-      limit: limits,
-      calibrate: 100,
-      minIterations: 200,
-      maxIterations: 20_000,
-    },
-  );
-  ctx.log(`  L2 hit ${size} B, ${IN_FLIGHT} in flight`);
-  const par = await runCases(
-    ctx,
-    systems.map((sys) => ({
-      name: sys.name,
-      kind: sys.kind,
-      ...(sys.note ? { note: sys.note } : {}),
-      run: async (n) => ({
-        ops: (await measure(sys.get, { iterations: n, concurrency: IN_FLIGHT })).opsPerSec,
-      }),
-    })),
-    {
-      metric: 'ops',
-      better: 'higher',
-      limit: limits,
-      calibrate: 500,
-      minIterations: 1000,
-      maxIterations: 200_000,
-    },
+    `L2 hit ${size} B`,
+    systems.map(({ get, ...sys }) => ({ ...sys, op: get })),
+    limits,
   );
 
   const label = `${Math.round(size / 1024)} KB`;

@@ -6,14 +6,12 @@
  */
 import { compressSync } from 'lz4-napi';
 import { formatDuration, formatRate } from '../../src/bench/format.js';
-import { measure, percentile } from '../../src/bench/measure.js';
-import { type BenchContext, type CaseSpec, runCases } from '../harness.js';
+import { type BenchContext, type CaseSpec, IN_FLIGHT, runSequentialAndInFlight } from '../harness.js';
 import { chatCompletion } from '../payload.js';
 import { rowsOf, type ScenarioOutput, type Section } from '../report.js';
 import { connectSystems, type RedisSystems } from './l2.js';
 
 const KEYS = 256;
-const IN_FLIGHT = 64;
 const TTL_MS = 3_600_000;
 const LIMIT_PLAIN = 'limit: JSON.stringify + lz4 + SET PX';
 const LIMIT_PIPELINED = 'limit, auto-pipelining client';
@@ -58,46 +56,11 @@ async function runSize(ctx: BenchContext, s: RedisSystems, size: number): Promis
     },
   ];
   const limits = [LIMIT_PLAIN, LIMIT_PIPELINED];
-  ctx.log(`  write ${size} B sequential`);
-  const seq = await runCases(
+  const { seq, par } = await runSequentialAndInFlight(
     ctx,
-    systems.map((sys) => ({
-      name: sys.name,
-      kind: sys.kind,
-      ...(sys.note ? { note: sys.note } : {}),
-      run: async (n) => {
-        const m = await measure(sys.set, { iterations: n });
-        return { p50: percentile(m.samples, 50), p99: percentile(m.samples, 99) };
-      },
-    })),
-    {
-      metric: 'p50',
-      better: 'lower',
-      limit: limits,
-      calibrate: 100,
-      minIterations: 200,
-      maxIterations: 20_000,
-    },
-  );
-  ctx.log(`  write ${size} B, ${IN_FLIGHT} in flight`);
-  const par = await runCases(
-    ctx,
-    systems.map((sys) => ({
-      name: sys.name,
-      kind: sys.kind,
-      ...(sys.note ? { note: sys.note } : {}),
-      run: async (n) => ({
-        ops: (await measure(sys.set, { iterations: n, concurrency: IN_FLIGHT })).opsPerSec,
-      }),
-    })),
-    {
-      metric: 'ops',
-      better: 'higher',
-      limit: limits,
-      calibrate: 500,
-      minIterations: 1000,
-      maxIterations: 200_000,
-    },
+    `write ${size} B`,
+    systems.map(({ set, ...sys }) => ({ ...sys, op: set })),
+    limits,
   );
   const label = `${Math.round(size / 1024)} KB`;
   return [

@@ -42,22 +42,6 @@ import type {
   WrapOptions,
 } from './types.js';
 
-export type {
-  CacheOptions,
-  CacheStats,
-  CacheStrategy,
-  GetOrSetOptions,
-  LookupOptions,
-  LookupResult,
-  LookupSource,
-  Resolved,
-  ResolveStatus,
-  SetOptions,
-  SetResult,
-  TierStats,
-  WrapOptions,
-} from './types.js';
-
 /**
  * Creates a {@link Cache}.
  *
