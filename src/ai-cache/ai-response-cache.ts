@@ -297,12 +297,13 @@ export class AIResponseCache {
    *   operation, options or a response that cannot be serialized. Nothing is written then.
    */
   async cacheResponse<T>(args: CacheResponseArgs<T>): Promise<void> {
-    const issues = this.#validate(args);
-    if (args.response === undefined) {
-      issues.push({ path: 'response', message: 'undefined cannot be cached (use null for "no answer")' });
-    }
-    if (issues.length) throw new ValidationError('Invalid cacheResponse() call', issues);
-    const key = await this.#key(args);
+    const key = await this.#prepare(
+      args,
+      'cacheResponse',
+      args.response === undefined
+        ? [{ path: 'response', message: 'undefined cannot be cached (use null for "no answer")' }]
+        : [],
+    );
     const tier = sizeTierOf(args.text.length, this.config.sizeTiers);
     const ttlMs = this.#resolveTtl(args, tier);
     const stored: StoredAnswer = { v: 1, r: args.response, at: this.#now() };
@@ -339,10 +340,8 @@ export class AIResponseCache {
 
   /** Like {@link AIResponseCache.getResponse}, with the tier that answered and the stored meta. */
   async lookupResponse<T = unknown>(request: ResponseRequest): Promise<ResponseHit<T> | undefined> {
-    const issues = this.#validate(request);
-    if (issues.length) throw new ValidationError('Invalid getResponse() call', issues);
     const started = performance.now();
-    const key = await this.#key(request);
+    const key = await this.#prepare(request, 'getResponse');
     const tier = sizeTierOf(request.text.length, this.config.sizeTiers);
     const hit = await this.#operation(request.operation).lookup<unknown>(key, {
       promote: tier !== 'large' || this.config.promoteLargeToL1,
@@ -362,9 +361,8 @@ export class AIResponseCache {
 
   /** Removes one answer from both tiers. */
   async invalidate(request: ResponseRequest): Promise<boolean> {
-    const issues = this.#validate(request);
-    if (issues.length) throw new ValidationError('Invalid invalidate() call', issues);
-    return this.#operation(request.operation).delete(await this.#key(request));
+    const key = await this.#prepare(request, 'invalidate');
+    return this.#operation(request.operation).delete(key);
   }
 
   /** Removes every answer of `operation` from both tiers (SCAN by prefix in Redis), and nothing else. */
@@ -376,7 +374,7 @@ export class AIResponseCache {
 
   /** The full key an answer is stored under (for diagnostics and tests). */
   async keyFor(request: ResponseRequest): Promise<string> {
-    return this.#operation(request.operation).fullKey(await this.#key(request));
+    return this.#operation(request.operation).fullKey(await this.#prepare(request, 'keyFor'));
   }
 
   /** The TTL in milliseconds an answer would get (per-call `ttl` > `ttlResolver` > `operationTtls` > `defaultTtl`). */
@@ -474,44 +472,49 @@ export class AIResponseCache {
     return [];
   }
 
-  #validate(request: ResponseRequest): ValidationIssue[] {
+  /**
+   * Validates a request (every problem at once, with `extra` ones from the caller) and returns
+   * its key parts under `ai:{operation}`: text part, options hash, optional question hash. The
+   * options are serialized once, for both the check and the hash.
+   *
+   * @throws {ValidationError} listing every problem.
+   */
+  async #prepare(request: ResponseRequest, call: string, extra: ValidationIssue[] = []): Promise<string[]> {
     const issues = this.#validateOperation(request.operation);
-    if (typeof request.text !== 'string') {
+    const { text, question, options } = request;
+    if (typeof text !== 'string') {
       issues.push({ path: 'text', message: 'must be a string' });
-    } else if (request.text.length > this.config.maxTextLength) {
+    } else if (text.length > this.config.maxTextLength) {
       issues.push({
         path: 'text',
-        message: `is ${request.text.length} characters long; maxTextLength is ${this.config.maxTextLength}`,
+        message: `is ${text.length} characters long; maxTextLength is ${this.config.maxTextLength}`,
       });
     }
-    if (request.question !== undefined && typeof request.question !== 'string') {
+    if (question !== undefined && typeof question !== 'string') {
       issues.push({ path: 'question', message: 'must be a string when given' });
     }
-    if (request.options !== undefined) {
-      if (typeof request.options !== 'object' || request.options === null || Array.isArray(request.options)) {
+    let optionsJson = '{}';
+    if (options !== undefined) {
+      if (typeof options !== 'object' || options === null || Array.isArray(options)) {
         issues.push({ path: 'options', message: 'must be a plain object when given' });
       } else {
         try {
-          stableStringify(request.options);
+          optionsJson = stableStringify(options);
         } catch (error) {
           issues.push({ path: 'options', message: `cannot be serialized: ${(error as Error).message}` });
         }
       }
     }
-    return issues;
-  }
-
-  /** Key parts under `ai:{operation}`: text part, options hash, optional question hash. */
-  async #key(request: ResponseRequest): Promise<string[]> {
+    issues.push(...extra);
+    if (issues.length) throw new ValidationError(`Invalid ${call}() call`, issues);
     this.#hasher ??= await getHasher(this.config.hashAlgorithm);
     const hasher = this.#hasher;
-    const { text } = request;
     const textPart =
       this.config.hashAllText || text.length >= this.config.textHashThreshold
         ? `h=${hasher.hash(text)}`
         : `t=${text}`;
-    const parts = [textPart, `o=${hasher.hash(stableStringify(request.options ?? {}))}`];
-    if (request.question !== undefined) parts.push(`q=${hasher.hash(request.question)}`);
+    const parts = [textPart, `o=${hasher.hash(optionsJson)}`];
+    if (question !== undefined) parts.push(`q=${hasher.hash(question)}`);
     return parts;
   }
 
