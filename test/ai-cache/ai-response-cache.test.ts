@@ -3,11 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AIResponseCache } from '../../src/ai-cache/ai-response-cache.js';
 import { MemoryBackend } from '../../src/backends/memory.js';
 import { ValidationError } from '../../src/errors.js';
-
-function fakeClock(start = 1_700_000_000_000) {
-  let t = start;
-  return { now: () => t, advance: (ms: number) => (t += ms) };
-}
+import { fakeClock } from '../helpers/clock.js';
 
 const summary = { summary: 'A short summary.', tokens: 12 };
 

@@ -10,6 +10,7 @@ import { DiskBackend, type DiskBackendOptions, loadBetterSqlite3 } from '../../s
 import { createCache } from '../../src/cache/cache.js';
 import { ConfigurationError, InfrastructureError, ValidationError } from '../../src/errors.js';
 import { backendConformance } from '../../src/testing/index.js';
+import { fakeClock } from '../helpers/clock.js';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -34,16 +35,6 @@ async function keysOf(backend: DiskBackend, prefix?: string): Promise<string[]> 
   const out: string[] = [];
   for await (const key of backend.keys(prefix)) out.push(key);
   return out.sort();
-}
-
-function fakeClock(start = 1_000_000) {
-  let now = start;
-  return {
-    now: () => now,
-    advance: (ms: number) => {
-      now += ms;
-    },
-  };
 }
 
 /** A file-backed backend with a fake clock; recency refreshed on every read. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryBackend } from '../../src/backends/memory.js';
 import { InfrastructureError, ValidationError } from '../../src/errors.js';
 import { backendConformance } from '../../src/testing/index.js';
+import { fakeClock } from '../helpers/clock.js';
 
 backendConformance('MemoryBackend', () => new MemoryBackend());
 backendConformance(
@@ -15,16 +16,6 @@ async function keysOf(backend: MemoryBackend, prefix?: string): Promise<string[]
   const out: string[] = [];
   for await (const key of backend.keys(prefix)) out.push(key);
   return out.sort();
-}
-
-function fakeClock(start = 1_000_000) {
-  let now = start;
-  return {
-    now: () => now,
-    advance: (ms: number) => {
-      now += ms;
-    },
-  };
 }
 
 describe('MemoryBackend limits', () => {

@@ -3,11 +3,7 @@ import { MemoryBackend } from '../../src/backends/memory.js';
 import type { CacheBackend } from '../../src/backends/types.js';
 import { SerializationError, ValidationError } from '../../src/errors.js';
 import { type CacheEvent, type CacheOptions, createCache } from '../../src/index.js';
-
-function fakeClock(start = 1_700_000_000_000) {
-  let t = start;
-  return { now: () => t, advance: (ms: number) => (t += ms) };
-}
+import { fakeClock } from '../helpers/clock.js';
 
 function setup(options: CacheOptions = {}) {
   const clock = fakeClock();

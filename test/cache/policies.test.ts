@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryBackend } from '../../src/backends/memory.js';
 import { type CacheOptions, createCache, disabling, TimeoutError } from '../../src/index.js';
-
-function fakeClock(start = 1_700_000_000_000) {
-  let t = start;
-  return { now: () => t, advance: (ms: number) => (t += ms) };
-}
+import { fakeClock } from '../helpers/clock.js';
 
 function setup(options: CacheOptions = {}) {
   const clock = fakeClock();

@@ -2,11 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryBackend } from '../../src/backends/memory.js';
 import { createLocalBusHub } from '../../src/cache/bus.js';
 import { createCache, ValidationError } from '../../src/index.js';
-
-function fakeClock(start = 1_700_000_000_000) {
-  let t = start;
-  return { now: () => t, advance: (ms: number) => (t += ms) };
-}
+import { fakeClock } from '../helpers/clock.js';
 
 const flush = () => new Promise((r) => setTimeout(r, 0));
 
