@@ -18,6 +18,7 @@ export const ErrorCodes = {
   SERIALIZATION: 'E_SERIALIZATION',
   LOCK_TIMEOUT: 'E_LOCK_TIMEOUT',
   TIMEOUT: 'E_TIMEOUT',
+  CIRCUIT_OPEN: 'E_CIRCUIT_OPEN',
 } as const;
 
 /** One of {@link ErrorCodes}. */
@@ -80,10 +81,41 @@ export class ValidationError extends CacheError {
   }
 }
 
+/**
+ * What an infrastructure failure concerns: `'connection'` (refused, reset, timed out, not
+ * ready: the whole backend is unusable, a circuit breaker counts it) or `'key'` (one key or one
+ * write only, e.g. Redis `WRONGTYPE` or an `OOM` refusal: the rest of the cache keeps working).
+ */
+export type FailureScope = 'connection' | 'key';
+
+/** Options of {@link InfrastructureError}. */
+export interface InfrastructureErrorOptions extends CacheErrorOptions {
+  /** @default 'connection' */
+  scope?: FailureScope;
+}
+
 /** A backend (Redis, disk) could not be reached or failed. */
 export class InfrastructureError extends CacheError {
+  /** Whether the failure concerns the connection or one key only. */
+  readonly scope: FailureScope;
+
+  constructor(
+    message: string,
+    options: InfrastructureErrorOptions = {},
+    code: ErrorCode = ErrorCodes.INFRASTRUCTURE,
+  ) {
+    super(message, options, code);
+    this.scope = options.scope ?? 'connection';
+  }
+}
+
+/**
+ * A command was not sent because the connection's circuit breaker is open (the backend failed
+ * recently and has not answered a probe since). Raised without any I/O, within microseconds.
+ */
+export class CircuitOpenError extends InfrastructureError {
   constructor(message: string, options: CacheErrorOptions = {}) {
-    super(message, options, ErrorCodes.INFRASTRUCTURE);
+    super(message, { ...options, scope: 'connection' }, ErrorCodes.CIRCUIT_OPEN);
   }
 }
 

@@ -79,7 +79,13 @@ export type { MemoryBackendOptions } from './backends/memory.js';
 export { MemoryBackend } from './backends/memory.js';
 export type { RedisBackendOptions, RedisBackendStatus } from './backends/redis.js';
 export { RedisBackend } from './backends/redis.js';
-export type { BackendEntry, CacheBackend } from './backends/types.js';
+export type {
+  BackendEntry,
+  BackendHealth,
+  BackendHealthChange,
+  BackendHealthState,
+  CacheBackend,
+} from './backends/types.js';
 export type {
   BenchmarkConfig,
   BenchmarkEnvironment,
@@ -178,9 +184,16 @@ export {
   ENVELOPE_HEADER_BYTES,
   jsonSerializer,
 } from './compression/index.js';
-export type { CacheErrorOptions, ErrorCode, ValidationIssue } from './errors.js';
+export type {
+  CacheErrorOptions,
+  ErrorCode,
+  FailureScope,
+  InfrastructureErrorOptions,
+  ValidationIssue,
+} from './errors.js';
 export {
   CacheError,
+  CircuitOpenError,
   ConfigurationError,
   ErrorCodes,
   httpStatusFor,

@@ -15,6 +15,30 @@ export interface BackendEntry {
   ttlMs: number;
 }
 
+/** State of a backend's circuit breaker: `closed` (in use), `open` (failing fast), `half-open` (probing). */
+export type BackendHealthState = 'closed' | 'open' | 'half-open';
+
+/** One change of {@link BackendHealth.state}. */
+export interface BackendHealthChange {
+  readonly state: BackendHealthState;
+  readonly previous: BackendHealthState;
+  /** The connection-level failure that opened the breaker (secret-free), when `state` is `open`. */
+  readonly reason?: Error;
+}
+
+/**
+ * The circuit breaker of a backend with a connection (Redis). While `state` is `open`, every
+ * command fails at once with a `CircuitOpenError` and no I/O; a half-open probe closes it when
+ * the server answers again.
+ */
+export interface BackendHealth {
+  readonly state: BackendHealthState;
+  /** How many times the breaker has opened since the backend was created. */
+  readonly opened: number;
+  /** Subscribes to state changes; returns the unsubscribe function. */
+  onChange(listener: (change: BackendHealthChange) => void): () => void;
+}
+
 /**
  * A byte store with expiry. Implementations: `MemoryBackend`, `RedisBackend`, `DiskBackend`.
  * Third-party implementations can be checked with `backendConformance` from
@@ -43,4 +67,6 @@ export interface CacheBackend {
   connect?(): Promise<void>;
   /** Releases connections and timers. */
   close(): Promise<void>;
+  /** The circuit breaker, for backends with a connection (absent: always usable). */
+  readonly health?: BackendHealth;
 }
