@@ -209,6 +209,7 @@ export {
   escapeKeyPart,
   getHasher,
   KeyBuilder,
+  normalizeCacheKey,
   stableStringify,
   templateParams,
 } from './keys/index.js';

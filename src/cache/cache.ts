@@ -9,6 +9,7 @@
  * @module
  */
 import type { CacheBackend } from '../backends/types.js';
+import { entryFailure } from '../compression/codec.js';
 import type { EntryCodec, EntryMeta } from '../compression/types.js';
 import { TimeoutError, toError, ValidationError } from '../errors.js';
 import { getHasher, type Hasher } from '../keys/hash.js';
@@ -104,7 +105,12 @@ export class Cache {
     }
   }
 
-  /** The full key (prefix, namespaces, escaped key) under which `key` is stored. */
+  /**
+   * The full key under which `key` is stored: `prefix:ns1:ns2::key` (`prefix::key` at the root),
+   * or `prefix:ns1:ns2:#:<hash>` for a key too long for `maxKeyLength`.
+   *
+   * @throws {ValidationError} when `key` is not a valid {@link CacheKey}.
+   */
   async fullKey(key: CacheKey): Promise<string> {
     return (this.#keys ?? (await this.#keyBuilder())).key(key);
   }
@@ -192,7 +198,7 @@ export class Cache {
       (b) => b.get(full),
       () => undefined,
     );
-    const meta = bytes ? core.codec.readMeta(bytes) : undefined;
+    const meta = bytes ? core.codec.readMeta(bytes, full) : undefined;
     return meta !== undefined && core.now() < meta.freshUntil;
   }
 
@@ -389,8 +395,9 @@ export class Cache {
         args.forEach((arg, i) => {
           params[`arg${i}`] = arg;
         });
-        // The template escapes each value, so splitting on ':' yields its literal segments back.
-        return render(params).split(':');
+        // A rendered template is a string key, used verbatim: `cache.get('items:books:2')`
+        // reads what `key: 'items:{category}:{page}'` stored (values are escaped like array parts).
+        return render(params);
       };
     }
     const label = name ?? fn.name;
@@ -708,7 +715,8 @@ export class Cache {
     if (this.#keys) return this.#keys;
     const core = this.#core;
     if (!core.hasher) {
-      core.ready ??= getHasher(core.hashAlgorithm);
+      // The codec's checksums need xxhash loaded too (whatever the key hash algorithm).
+      core.ready ??= Promise.all([getHasher(core.hashAlgorithm), core.codec.ready()]).then(([h]) => h);
       core.hasher = await core.ready;
     }
     this.#keys ??= this.#makeKeyBuilder(core.hasher);
@@ -841,10 +849,12 @@ export class Cache {
     }
     let decoded: ReturnType<EntryCodec['decode']>;
     try {
-      decoded = core.codec.decode(bytes);
+      decoded = core.codec.decode(bytes, full);
     } catch (error) {
       core.counters.l2Misses++;
-      this.#reportError('decode', full, error, { reason: 'corrupt-entry' });
+      // Never served: a corrupt entry, or one that is not this key's (another key's, another
+      // format), is a miss, an `error` event and a delete.
+      this.#reportError('decode', full, error, { reason: entryFailure(error) });
       void this.#io(
         'delete',
         full,
@@ -951,7 +961,7 @@ export class Cache {
     if (tags) meta.tags = tags;
     let encoded: ReturnType<EntryCodec['encode']>;
     try {
-      encoded = core.codec.encode(value, meta);
+      encoded = core.codec.encode(value, meta, full);
     } catch (error) {
       throw new ValidationError(
         'Value cannot be serialized',

@@ -1,15 +1,15 @@
 /**
  * The entry codec: value -> serializer -> [compress] -> envelope, and back.
  *
- * ## Stored format (envelope version 1)
+ * ## Stored format (envelope version 2)
  *
- * Every entry a backend stores is one envelope: a fixed 40-byte header followed by the payload.
+ * Every entry a backend stores is one envelope: a fixed 56-byte header followed by the payload.
  * All multi-byte numbers are little-endian.
  *
  * ```text
  * offset size  field
  *      0    2  magic 0xA7 0xC1
- *      2    1  format version (1)
+ *      2    1  format version (2)
  *      3    1  codec id: 0 none, 1 lz4, 2 deflate (raw deflate)
  *      4    1  flags: bit0 compressed, bit1 encrypted (reserved, never set yet), bit2 stream,
  *              bit3 tagged; bits 4-7 must be 0
@@ -18,15 +18,25 @@
  *      8    8  createdAt   float64 (epoch ms)
  *     16    8  freshUntil  float64 (epoch ms; end of the logical TTL)
  *     24    8  staleUntil  float64 (epoch ms; end of the grace period, the physical expiry)
- *     32    4  payload length uint32 (the envelope is exactly 40 + tags length + this)
+ *     32    4  payload length uint32 (the envelope is exactly 56 + tags length + this)
  *     36    4  raw length uint32 (serialized, uncompressed length of the payload)
- *     40    t  tags section, only when tagged: UTF-8 JSON array of strings
- *   40+t    n  payload: the serialized value, compressed when the compressed flag is set
+ *     40    8  key binding uint64: XXH64 (seed 0) of the UTF-8 bytes of the entry's full key
+ *     48    8  checksum uint64: XXH64 of bytes 56..end (tags section and payload), seeded with
+ *              XXH64 (seed 0) of bytes 0..47 (the header before the checksum, binding included)
+ *     56    t  tags section, only when tagged: UTF-8 JSON array of strings
+ *   56+t    n  payload: the serialized value, compressed when the compressed flag is set
  * ```
  *
- * Untagged entries have t = 0, so the tags section (added after version 1 shipped) reads every
- * version-1 entry unchanged: old readers reject a tagged entry as `version` (unknown flag),
- * which is a miss, never a wrong value.
+ * Decoding checks, in order: magic, version, the header's own consistency (codec id, flags,
+ * reserved bytes, timestamps, exact length), the checksum, then the key binding; only then is
+ * the payload decompressed and deserialized. So a flipped bit anywhere, a truncated or extended
+ * entry, or another key's genuine entry is rejected before any of its bytes are interpreted.
+ *
+ * Version 1 (written by 0.1.0) is the same header without bytes 40-55 (a 40-byte header, tags
+ * and payload at offset 40) and still decodes, without a checksum or key binding. Its length
+ * must match exactly, which a version 2 entry whose version byte became 1 never does (it is 16
+ * bytes longer than its fields declare), so no change of the version byte turns a v2 entry into
+ * a v1 one that decodes.
  *
  * Payloads whose serialized length is at least `threshold` are compressed with the configured
  * codec, but stay compressed only when that actually saves bytes; otherwise they are stored raw
@@ -40,7 +50,8 @@
  * @module
  */
 
-import { SerializationError, ValidationError, type ValidationIssue } from '../errors.js';
+import { ConfigurationError, SerializationError, ValidationError, type ValidationIssue } from '../errors.js';
+import { type ByteHasher, byteHasherSync, loadByteHasher } from '../keys/hash.js';
 import {
   CodecIds,
   type Compressor,
@@ -60,11 +71,40 @@ import type {
   Serializer,
 } from './types.js';
 
-/** Size of the envelope header in bytes. */
-export const ENVELOPE_HEADER_BYTES = 40;
+/** Size of the envelope header in bytes (version 2). */
+export const ENVELOPE_HEADER_BYTES = 56;
+
+/** Size of the header of a version 1 envelope (still decoded). */
+export const ENVELOPE_V1_HEADER_BYTES = 40;
 
 /** Envelope format version written by this codec. */
-export const ENVELOPE_FORMAT_VERSION = 1;
+export const ENVELOPE_FORMAT_VERSION = 2;
+
+/**
+ * The fields of the version 2 header, in order: offset and size in bytes (the README's entry
+ * format table is checked against it).
+ */
+export const ENVELOPE_LAYOUT: readonly { readonly field: string; readonly offset: number; readonly size: number }[] =
+  Object.freeze([
+    { field: 'magic', offset: 0, size: 2 },
+    { field: 'version', offset: 2, size: 1 },
+    { field: 'codec', offset: 3, size: 1 },
+    { field: 'flags', offset: 4, size: 1 },
+    { field: 'reserved', offset: 5, size: 1 },
+    { field: 'tagsLength', offset: 6, size: 2 },
+    { field: 'createdAt', offset: 8, size: 8 },
+    { field: 'freshUntil', offset: 16, size: 8 },
+    { field: 'staleUntil', offset: 24, size: 8 },
+    { field: 'payloadLength', offset: 32, size: 4 },
+    { field: 'rawLength', offset: 36, size: 4 },
+    { field: 'keyHash', offset: 40, size: 8 },
+    { field: 'checksum', offset: 48, size: 8 },
+  ]);
+
+/** Offset of the key binding in a version 2 header. */
+const KEY_HASH_OFFSET = 40;
+/** Offset of the checksum in a version 2 header (it covers everything before and after it). */
+const CHECKSUM_OFFSET = 48;
 
 /** Default compression threshold in serialized bytes. */
 export const DEFAULT_COMPRESSION_THRESHOLD = 1024;
@@ -77,6 +117,8 @@ export const DEFAULT_COMPRESSION_THRESHOLD = 1024;
  * - `truncated`: shorter than the header or than the declared payload;
  * - `corrupt`: inconsistent header (reserved bytes set, trailing bytes, flags contradicting the
  *   codec, raw length differing from an uncompressed payload's length, NaN timestamps);
+ * - `checksum`: the checksum does not match the header and payload (a bit flip, a splice);
+ * - `key`: a sound entry, but written for another full key (copied or moved from another key);
  * - `decompress`: the payload cannot be decompressed to its declared length (or declares more
  *   than 512 MiB);
  * - `deserialize`: the serializer rejected the payload.
@@ -86,6 +128,8 @@ export type DecodeFailureReason =
   | 'version'
   | 'truncated'
   | 'corrupt'
+  | 'checksum'
+  | 'key'
   | 'decompress'
   | 'deserialize';
 
@@ -101,6 +145,17 @@ const MAX_TAGS_BYTES = 0xffff;
 const MAX_UINT32 = 0xffffffff;
 const CODECS: readonly CompressionCodec[] = ['lz4', 'deflate', 'none'];
 
+/**
+ * How the cache reports an entry it cannot serve (the `reason` of its `error` event):
+ * `'foreign-entry'` for bytes that are not an envelope of this format, or a sound envelope
+ * written for another key; `'corrupt-entry'` for everything else (checksum, lengths, header,
+ * decompression, deserialization).
+ */
+export function entryFailure(error: unknown): 'corrupt-entry' | 'foreign-entry' {
+  const reason = error instanceof SerializationError ? error.context.reason : undefined;
+  return reason === 'foreign' || reason === 'version' || reason === 'key' ? 'foreign-entry' : 'corrupt-entry';
+}
+
 function fail(reason: DecodeFailureReason, message: string, cause?: unknown): SerializationError {
   return new SerializationError(`Cannot decode cache entry: ${message}`, {
     context: { reason },
@@ -110,6 +165,10 @@ function fail(reason: DecodeFailureReason, message: string, cause?: unknown): Se
 
 /** Header fields after validation. */
 interface Header {
+  /** Format version (1 or 2). */
+  version: number;
+  /** Size of the fixed header of that version (where the tags section starts). */
+  headerBytes: number;
   codecId: number;
   flags: number;
   createdAt: number;
@@ -122,7 +181,8 @@ interface Header {
 }
 
 /**
- * Validates the header of `bytes` (and that the envelope length matches it).
+ * Validates the header of `bytes` (and that the envelope length matches it); does not check the
+ * checksum or the key binding (see {@link verify}).
  * Returns the header, or the failure (never throws: readMeta relies on it).
  */
 function parseHeader(bytes: Uint8Array): Header | SerializationError {
@@ -134,12 +194,14 @@ function parseHeader(bytes: Uint8Array): Header | SerializationError {
   }
   if (bytes[0] !== MAGIC_0 || bytes[1] !== MAGIC_1)
     return fail('foreign', 'not an ai-response-cache envelope');
-  if (length < ENVELOPE_HEADER_BYTES) {
+  if (length < 3) return fail('truncated', `envelope is ${length} bytes long, shorter than its header`);
+  const version = bytes[2]!;
+  if (version !== ENVELOPE_FORMAT_VERSION && version !== 1)
+    return fail('version', `unknown envelope format version ${version}`);
+  const headerBytes = version === 1 ? ENVELOPE_V1_HEADER_BYTES : ENVELOPE_HEADER_BYTES;
+  if (length < headerBytes) {
     return fail('truncated', `envelope is ${length} bytes long, shorter than its header`);
   }
-  const version = bytes[2]!;
-  if (version !== ENVELOPE_FORMAT_VERSION)
-    return fail('version', `unknown envelope format version ${version}`);
   const codecId = bytes[3]!;
   if (compressorForId(codecId) === undefined) return fail('version', `unknown codec id ${codecId}`);
   const flags = bytes[4]!;
@@ -151,7 +213,7 @@ function parseHeader(bytes: Uint8Array): Header | SerializationError {
   const tagged = (flags & FLAG_TAGGED) !== 0;
   if (bytes[5] !== 0 || (!tagged && (bytes[6] !== 0 || bytes[7] !== 0)))
     return fail('corrupt', 'reserved header bytes are set');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, ENVELOPE_HEADER_BYTES);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, headerBytes);
   const tagsLength = tagged ? view.getUint16(6, true) : 0;
   if (tagged && tagsLength === 0) return fail('corrupt', 'tagged entry with an empty tags section');
   const createdAt = view.getFloat64(8, true);
@@ -162,7 +224,7 @@ function parseHeader(bytes: Uint8Array): Header | SerializationError {
   }
   const payloadLength = view.getUint32(32, true);
   const rawLength = view.getUint32(36, true);
-  const expected = ENVELOPE_HEADER_BYTES + tagsLength + payloadLength;
+  const expected = headerBytes + tagsLength + payloadLength;
   if (length < expected)
     return fail('truncated', `envelope is ${length} bytes long, header declares ${expected}`);
   if (length > expected)
@@ -170,7 +232,54 @@ function parseHeader(bytes: Uint8Array): Header | SerializationError {
   if (codecId === CodecIds.none && rawLength !== payloadLength) {
     return fail('corrupt', 'raw length differs from the length of an uncompressed payload');
   }
-  return { codecId, flags, createdAt, freshUntil, staleUntil, payloadLength, rawLength, tagsLength };
+  return {
+    version,
+    headerBytes,
+    codecId,
+    flags,
+    createdAt,
+    freshUntil,
+    staleUntil,
+    payloadLength,
+    rawLength,
+    tagsLength,
+  };
+}
+
+/** The byte hasher, loaded by {@link EntryCodec.ready}. */
+function byteHasher(): ByteHasher {
+  const hasher = byteHasherSync();
+  if (hasher === undefined) {
+    throw new ConfigurationError('The entry codec is not ready: await codec.ready() before the first encode or decode');
+  }
+  return hasher;
+}
+
+/** The checksum of a version 2 envelope: XXH64 of bytes 56..end seeded with XXH64 of bytes 0..47. */
+function checksumOf(hasher: ByteHasher, bytes: Uint8Array): bigint {
+  return hasher.h64Raw(bytes.subarray(ENVELOPE_HEADER_BYTES), hasher.h64Raw(bytes.subarray(0, CHECKSUM_OFFSET)));
+}
+
+/** Checks the checksum and key binding of a parsed version 2 envelope (v1 has neither). */
+function verify(bytes: Uint8Array, header: Header, key: string): SerializationError | undefined {
+  if (header.version === 1) return undefined;
+  const hasher = byteHasher();
+  const view = new DataView(bytes.buffer, bytes.byteOffset, ENVELOPE_HEADER_BYTES);
+  if (view.getBigUint64(CHECKSUM_OFFSET, true) !== checksumOf(hasher, bytes)) {
+    return fail('checksum', 'checksum mismatch');
+  }
+  if (view.getBigUint64(KEY_HASH_OFFSET, true) !== hasher.h64(key)) {
+    return fail('key', 'the entry was written for another key');
+  }
+  return undefined;
+}
+
+/** Writes the key binding, then the checksum (which covers it) into a complete v2 envelope. */
+function seal(out: Uint8Array, key: string): void {
+  const hasher = byteHasher();
+  const view = new DataView(out.buffer, out.byteOffset, ENVELOPE_HEADER_BYTES);
+  view.setBigUint64(KEY_HASH_OFFSET, hasher.h64(key), true);
+  view.setBigUint64(CHECKSUM_OFFSET, checksumOf(hasher, out), true);
 }
 
 /** Encodes tags for the tags section (a JSON array of strings), or `undefined` when there are none. */
@@ -194,7 +303,7 @@ function decodeTags(bytes: Uint8Array, header: Header): string[] | undefined {
   let tags: unknown;
   try {
     tags = JSON.parse(
-      tagsDecoder.decode(bytes.subarray(ENVELOPE_HEADER_BYTES, ENVELOPE_HEADER_BYTES + header.tagsLength)),
+      tagsDecoder.decode(bytes.subarray(header.headerBytes, header.headerBytes + header.tagsLength)),
     );
   } catch (error) {
     throw fail('corrupt', 'tags section is not valid JSON', error);
@@ -279,6 +388,14 @@ function isTimestamp(value: unknown): boolean {
   return typeof value === 'number' && !Number.isNaN(value);
 }
 
+function checkKey(key: unknown): void {
+  if (typeof key !== 'string') {
+    throw new ValidationError('Invalid entry key', [
+      { path: 'key', message: 'must be the full key the entry is stored under (a string)' },
+    ]);
+  }
+}
+
 /** Allocation-free on the happy path (encode is hot). */
 function checkMeta(meta: EntryMeta): void {
   if (isTimestamp(meta?.createdAt) && isTimestamp(meta?.freshUntil) && isTimestamp(meta?.staleUntil)) return;
@@ -294,6 +411,7 @@ function checkMeta(meta: EntryMeta): void {
 function envelope(
   serialized: Uint8Array,
   meta: EntryMeta,
+  key: string,
   compressor: Compressor,
   threshold: number,
   tags: Uint8Array | undefined,
@@ -321,12 +439,14 @@ function envelope(
       const out = new Uint8Array(start + compressed.length);
       writeHeader(out, compressor.id, meta, true, compressed.length, rawLength, tags);
       out.set(compressed, start);
+      seal(out, key);
       return { bytes: out, serialized, compressed: true };
     }
   }
   const out = new Uint8Array(start + rawLength);
   writeHeader(out, CodecIds.none, meta, false, rawLength, rawLength, tags);
   out.set(serialized, start);
+  seal(out, key);
   return { bytes: out, serialized, compressed: false };
 }
 
@@ -338,13 +458,18 @@ function envelope(
  * @example
  * ```ts
  * const codec = createEntryCodec({ codec: 'lz4', threshold: 1024 });
- * const { bytes } = codec.encode({ answer: 42 }, { createdAt: now, freshUntil: now + 60_000, staleUntil: now + 120_000 });
- * const entry = codec.decode<{ answer: number }>(bytes); // entry.value.answer === 42
+ * await codec.ready(); // loads xxhash (checksums) once per process
+ * const meta = { createdAt: now, freshUntil: now + 60_000, staleUntil: now + 120_000 };
+ * const { bytes } = codec.encode({ answer: 42 }, meta, 'app::answer');
+ * const entry = codec.decode<{ answer: number }>(bytes, 'app::answer'); // entry.value.answer === 42
+ * codec.decode(bytes, 'app::other'); // throws SerializationError, reason 'key'
  * ```
  *
  * Besides the {@link SerializationError}s documented on {@link EntryCodec}, `encode` throws a
- * {@link ValidationError} when `meta` holds a timestamp that is not a number (or NaN): that
- * is a programming error, and such an envelope could never be decoded.
+ * {@link ValidationError} when `meta` holds a timestamp that is not a number (or NaN) or `key`
+ * is not a string: that is a programming error, and such an envelope could never be decoded.
+ * `encode`, `decode` and `readMeta` throw a {@link ConfigurationError} when called before
+ * `ready()` resolved (anywhere in the process).
  *
  * @throws {ValidationError} listing every invalid option.
  */
@@ -379,10 +504,15 @@ export function createEntryCodec(options?: CodecOptions): EntryCodec {
   }
 
   return {
-    encode(value: unknown, meta: EntryMeta): EncodedEntry {
+    ready: async (): Promise<void> => {
+      await loadByteHasher();
+    },
+
+    encode(value: unknown, meta: EntryMeta, key: string): EncodedEntry {
       checkMeta(meta);
+      checkKey(key);
       const tags = encodeTags(meta.tags);
-      if (!fastJson) return envelope(serialize(value), meta, compressor, threshold, tags);
+      if (!fastJson) return envelope(serialize(value), meta, key, compressor, threshold, tags);
       const text = toJsonText(value);
       const start = ENVELOPE_HEADER_BYTES + (tags?.length ?? 0);
       // Zero-copy path: JSON text that is entirely ASCII has as many UTF-8 bytes as UTF-16
@@ -393,19 +523,22 @@ export function createEntryCodec(options?: CodecOptions): EntryCodec {
         const payload = out.subarray(start);
         if (utf8Encoder.encodeInto(text, payload).read === text.length) {
           writeHeader(out, CodecIds.none, meta, false, text.length, text.length, tags);
+          seal(out, key);
           return { bytes: out, serialized: payload, compressed: false };
         }
       }
-      return envelope(utf8Encoder.encode(text), meta, compressor, threshold, tags);
+      return envelope(utf8Encoder.encode(text), meta, key, compressor, threshold, tags);
     },
 
-    decode<T = unknown>(bytes: Uint8Array): DecodedEntry<T> {
+    decode<T = unknown>(bytes: Uint8Array, key: string): DecodedEntry<T> {
       if (!(bytes instanceof Uint8Array)) throw fail('foreign', 'input is not a Uint8Array');
       const header = parseHeader(bytes);
       if (header instanceof SerializationError) throw header;
+      const rejected = verify(bytes, header, key);
+      if (rejected) throw rejected;
       const compressed = header.codecId !== CodecIds.none;
       const tags = decodeTags(bytes, header);
-      let serialized = bytes.subarray(ENVELOPE_HEADER_BYTES + header.tagsLength);
+      let serialized = bytes.subarray(header.headerBytes + header.tagsLength);
       if (compressed) {
         // compressorForId cannot be undefined here: parseHeader checked the id.
         const decompressor = compressorForId(header.codecId)!;
@@ -425,15 +558,16 @@ export function createEntryCodec(options?: CodecOptions): EntryCodec {
         compressed,
         bytes: bytes.length,
         rawBytes: header.rawLength,
+        version: header.version,
       };
       if (tags) entry.tags = tags;
       return entry;
     },
 
-    readMeta(bytes: Uint8Array): EntryMeta | undefined {
+    readMeta(bytes: Uint8Array, key: string): EntryMeta | undefined {
       if (!(bytes instanceof Uint8Array)) return undefined;
       const header = parseHeader(bytes);
-      if (header instanceof SerializationError) return undefined;
+      if (header instanceof SerializationError || verify(bytes, header, key) !== undefined) return undefined;
       let tags: string[] | undefined;
       try {
         tags = decodeTags(bytes, header);

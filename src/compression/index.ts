@@ -10,6 +10,8 @@ export {
   type DecodeFailureReason,
   ENVELOPE_FORMAT_VERSION,
   ENVELOPE_HEADER_BYTES,
+  ENVELOPE_LAYOUT,
+  ENVELOPE_V1_HEADER_BYTES,
 } from './codec.js';
 export { jsonSerializer } from './serializer.js';
 export type {

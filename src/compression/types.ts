@@ -62,16 +62,36 @@ export interface DecodedEntry<T = unknown> extends EntryMeta {
   bytes: number;
   /** Size of the serialized (uncompressed) value in bytes. */
   rawBytes: number;
+  /** Envelope format version the entry was written in (1: no checksum nor key binding). */
+  version: number;
 }
 
-/** Encodes values into self-describing envelopes and back. */
+/**
+ * Encodes values into self-describing envelopes bound to the full key they are stored under,
+ * and back.
+ */
 export interface EntryCodec {
-  /** @throws {SerializationError} when the value cannot be serialized. */
-  encode(value: unknown, meta: EntryMeta): EncodedEntry;
-  /** @throws {SerializationError} for truncated, foreign or corrupted bytes (never anything else). */
-  decode<T = unknown>(bytes: Uint8Array): DecodedEntry<T>;
-  /** Reads only the header; `undefined` when the bytes are not a valid envelope. */
-  readMeta(bytes: Uint8Array): EntryMeta | undefined;
+  /**
+   * Loads the hash function of the checksums (xxhash-wasm, once per process). Await it once
+   * before the first `encode` / `decode` / `readMeta`; `Cache` does it for you.
+   */
+  ready(): Promise<void>;
+  /**
+   * Encodes `value` into an envelope for the full key `key` (a checksum over header and payload
+   * and a hash of `key` are part of the header).
+   *
+   * @throws {SerializationError} when the value cannot be serialized.
+   */
+  encode(value: unknown, meta: EntryMeta, key: string): EncodedEntry;
+  /**
+   * Decodes an envelope read from under the full key `key`.
+   *
+   * @throws {SerializationError} for truncated, extended, foreign or corrupted bytes, or bytes
+   *   written for another key (never anything else; see `DecodeFailureReason`).
+   */
+  decode<T = unknown>(bytes: Uint8Array, key: string): DecodedEntry<T>;
+  /** Reads only the header (checksum and key binding checked); `undefined` when the bytes are not a valid envelope for `key`. */
+  readMeta(bytes: Uint8Array, key: string): EntryMeta | undefined;
   /** Deserializes a serialized payload (used for the L1 copy of a written value). */
   deserialize(serialized: Uint8Array): unknown;
 }

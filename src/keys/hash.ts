@@ -8,7 +8,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import xxhash from 'xxhash-wasm';
+import xxhash, { type XXHashAPI } from 'xxhash-wasm';
 import { ConfigurationError, ValidationError } from '../errors.js';
 
 /** Hash algorithms for keys. */
@@ -41,10 +41,20 @@ const sha256Promise: Promise<Hasher> = Promise.resolve(sha256Hasher);
 
 let xxh64Hasher: Hasher | undefined;
 let xxh64Promise: Promise<Hasher> | undefined;
+let xxhashApi: XXHashAPI | undefined;
+
+/** The byte hashing functions of xxhash-wasm that the entry codec uses (checksums, key binding). */
+export interface ByteHasher {
+  /** XXH64 of `bytes` with `seed`. */
+  h64Raw(bytes: Uint8Array, seed?: bigint): bigint;
+  /** XXH64 of the UTF-8 bytes of `input` with `seed`. */
+  h64(input: string, seed?: bigint): bigint;
+}
 
 function initXxh64(): Promise<Hasher> {
   xxh64Promise = xxhash().then(
     (api) => {
+      xxhashApi = api;
       const h64ToString = api.h64ToString;
       xxh64Hasher = Object.freeze({
         algorithm: 'xxh64',
@@ -97,4 +107,21 @@ export function getHasherSync(algorithm: HashAlgorithm = 'xxh64'): Hasher | unde
   if (algorithm === 'sha256') return sha256Hasher;
   if (algorithm !== 'xxh64') throw unknownAlgorithm(algorithm);
   return xxh64Hasher;
+}
+
+/**
+ * Loads the xxhash WebAssembly module (once per process, shared with {@link getHasher}) and
+ * returns its byte hashing functions. The entry codec needs it loaded before its first
+ * `encode` / `decode`: `Cache` awaits it in `ready()` and before its first operation.
+ *
+ * @throws {ConfigurationError} (rejection) when xxhash-wasm cannot be initialised.
+ */
+export async function loadByteHasher(): Promise<ByteHasher> {
+  if (xxhashApi === undefined) await getHasher('xxh64');
+  return xxhashApi as ByteHasher;
+}
+
+/** The byte hashing functions, or `undefined` while {@link loadByteHasher} has not resolved yet. */
+export function byteHasherSync(): ByteHasher | undefined {
+  return xxhashApi;
 }

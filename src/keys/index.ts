@@ -5,6 +5,12 @@
  */
 
 export { getHasher, getHasherSync, HASH_HEX_LENGTH, type HashAlgorithm, type Hasher } from './hash.js';
-export { type CacheKey, escapeKeyPart, KeyBuilder, type KeyBuilderOptions } from './key-builder.js';
+export {
+  type CacheKey,
+  escapeKeyPart,
+  KeyBuilder,
+  type KeyBuilderOptions,
+  normalizeCacheKey,
+} from './key-builder.js';
 export { stableStringify } from './stable-stringify.js';
 export { compileKeyTemplate, templateParams } from './template.js';

@@ -70,6 +70,8 @@ function toKeyPart(value: unknown): string | undefined {
     case 'string':
       return value;
     case 'number':
+      // NaN and ±Infinity are not keys (see CacheKey).
+      return Number.isFinite(value) ? String(value) : undefined;
     case 'boolean':
     case 'bigint':
       return String(value);
@@ -78,6 +80,18 @@ function toKeyPart(value: unknown): string | undefined {
     default:
       // undefined, function, symbol
       return undefined;
+  }
+}
+
+function describeBad(value: unknown): string {
+  if (value === undefined) return 'missing parameter';
+  if (typeof value === 'number') return `${Number.isNaN(value) ? 'NaN' : String(value)} cannot be part of a key`;
+  return `a ${typeof value} cannot be part of a key`;
+}
+
+function unused(): void {
+  switch (0) {
+    default:
   }
 }
 
@@ -98,10 +112,14 @@ export function templateParams(template: string): string[] {
  * Compiles a key template (`"items:{category}:{page}"`) into a function building the key from
  * parameters.
  *
- * Values are stringified (strings as they are, numbers / booleans / bigints with `String()`,
- * objects, arrays and `null` with {@link stableStringify}) and escaped with
- * {@link escapeKeyPart}, so a value containing `:` cannot forge another key. For that
- * guarantee to hold, consecutive parameters must be separated by a literal containing `:`
+ * The literal text of the template is kept as it is; each value is stringified (strings as they
+ * are, finite numbers / booleans / bigints with `String()`, objects, arrays and `null` with
+ * {@link stableStringify}) and escaped with {@link escapeKeyPart}, exactly as the parts of an
+ * array key are. So the result, used as a (verbatim) string key, is the same key as the array
+ * of its parts: `'items:{category}:{page}'` with `{ category: 'books', page: 2 }` gives
+ * `'items:books:2'`, the key of `cache.get('items:books:2')` and of
+ * `cache.get(['items', 'books', 2])`, and a value containing `:` cannot forge another key. For
+ * that guarantee to hold, consecutive parameters must be separated by a literal containing `:`
  * (`"{a}:{b}"`, not `"{a}{b}"` or `"{a}-{b}"`); the compiler enforces it.
  *
  * @example
@@ -113,7 +131,7 @@ export function templateParams(template: string): string[] {
  *
  * @throws {ValidationError} at compile time when the template is malformed; the returned
  *   function throws a {@link ValidationError} naming every missing (`undefined`) parameter or
- *   parameter that cannot be part of a key (function, symbol).
+ *   parameter that cannot be part of a key (function, symbol, `NaN`, `±Infinity`).
  */
 export function compileKeyTemplate(template: string): (params: Record<string, unknown>) => string {
   const segments = parseTemplate(template);
@@ -132,7 +150,7 @@ export function compileKeyTemplate(template: string): (params: Record<string, un
         if (!issues.some((issue) => issue.path === segment.param)) {
           issues.push({
             path: segment.param,
-            message: value === undefined ? 'missing parameter' : `a ${typeof value} cannot be part of a key`,
+            message: describeBad(value),
           });
         }
         continue;
