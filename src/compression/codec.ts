@@ -84,22 +84,25 @@ export const ENVELOPE_FORMAT_VERSION = 2;
  * The fields of the version 2 header, in order: offset and size in bytes (the README's entry
  * format table is checked against it).
  */
-export const ENVELOPE_LAYOUT: readonly { readonly field: string; readonly offset: number; readonly size: number }[] =
-  Object.freeze([
-    { field: 'magic', offset: 0, size: 2 },
-    { field: 'version', offset: 2, size: 1 },
-    { field: 'codec', offset: 3, size: 1 },
-    { field: 'flags', offset: 4, size: 1 },
-    { field: 'reserved', offset: 5, size: 1 },
-    { field: 'tagsLength', offset: 6, size: 2 },
-    { field: 'createdAt', offset: 8, size: 8 },
-    { field: 'freshUntil', offset: 16, size: 8 },
-    { field: 'staleUntil', offset: 24, size: 8 },
-    { field: 'payloadLength', offset: 32, size: 4 },
-    { field: 'rawLength', offset: 36, size: 4 },
-    { field: 'keyHash', offset: 40, size: 8 },
-    { field: 'checksum', offset: 48, size: 8 },
-  ]);
+export const ENVELOPE_LAYOUT: readonly {
+  readonly field: string;
+  readonly offset: number;
+  readonly size: number;
+}[] = Object.freeze([
+  { field: 'magic', offset: 0, size: 2 },
+  { field: 'version', offset: 2, size: 1 },
+  { field: 'codec', offset: 3, size: 1 },
+  { field: 'flags', offset: 4, size: 1 },
+  { field: 'reserved', offset: 5, size: 1 },
+  { field: 'tagsLength', offset: 6, size: 2 },
+  { field: 'createdAt', offset: 8, size: 8 },
+  { field: 'freshUntil', offset: 16, size: 8 },
+  { field: 'staleUntil', offset: 24, size: 8 },
+  { field: 'payloadLength', offset: 32, size: 4 },
+  { field: 'rawLength', offset: 36, size: 4 },
+  { field: 'keyHash', offset: 40, size: 8 },
+  { field: 'checksum', offset: 48, size: 8 },
+]);
 
 /** Offset of the key binding in a version 2 header. */
 const KEY_HASH_OFFSET = 40;
@@ -250,14 +253,19 @@ function parseHeader(bytes: Uint8Array): Header | SerializationError {
 function byteHasher(): ByteHasher {
   const hasher = byteHasherSync();
   if (hasher === undefined) {
-    throw new ConfigurationError('The entry codec is not ready: await codec.ready() before the first encode or decode');
+    throw new ConfigurationError(
+      'The entry codec is not ready: await codec.ready() before the first encode or decode',
+    );
   }
   return hasher;
 }
 
 /** The checksum of a version 2 envelope: XXH64 of bytes 56..end seeded with XXH64 of bytes 0..47. */
 function checksumOf(hasher: ByteHasher, bytes: Uint8Array): bigint {
-  return hasher.h64Raw(bytes.subarray(ENVELOPE_HEADER_BYTES), hasher.h64Raw(bytes.subarray(0, CHECKSUM_OFFSET)));
+  return hasher.h64Raw(
+    bytes.subarray(ENVELOPE_HEADER_BYTES),
+    hasher.h64Raw(bytes.subarray(0, CHECKSUM_OFFSET)),
+  );
 }
 
 /** Checks the checksum and key binding of a parsed version 2 envelope (v1 has neither). */

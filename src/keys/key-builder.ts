@@ -135,7 +135,9 @@ export function normalizeCacheKey(userKey: CacheKey): string {
   }
   const parts = userKey as readonly unknown[];
   if (parts.length === 0) {
-    throw new ValidationError('Invalid cache key', [{ path: 'key', message: 'an array key must have at least one part' }]);
+    throw new ValidationError('Invalid cache key', [
+      { path: 'key', message: 'an array key must have at least one part' },
+    ]);
   }
   const issues: ValidationIssue[] = [];
   let out = '';

@@ -85,7 +85,8 @@ function toKeyPart(value: unknown): string | undefined {
 
 function describeBad(value: unknown): string {
   if (value === undefined) return 'missing parameter';
-  if (typeof value === 'number') return `${Number.isNaN(value) ? 'NaN' : String(value)} cannot be part of a key`;
+  if (typeof value === 'number')
+    return `${Number.isNaN(value) ? 'NaN' : String(value)} cannot be part of a key`;
   return `a ${typeof value} cannot be part of a key`;
 }
 

@@ -29,7 +29,7 @@ describeRedis('Cache over a real Redis', (url) => {
     const second = await reader.lookup(['q', 1]);
     expect(second).toMatchObject({ tier: 'l1', value });
     expect(reader.stats()).toMatchObject({ l1: { hits: 1 }, l2: { hits: 1 } });
-    const pttl = await (backends[0] as RedisBackend).client.pttl(`${prefix}:q:1`);
+    const pttl = await (backends[0] as RedisBackend).client.pttl(`${prefix}::q:1`);
     expect(pttl).toBeGreaterThan(299_000);
     expect(pttl).toBeLessThanOrEqual(300_000);
   });
@@ -44,7 +44,7 @@ describeRedis('Cache over a real Redis', (url) => {
     ).join(' ');
     const result = await cache.set('big', { text });
     expect(result.compressed).toBe(true);
-    const raw = await b.client.getBuffer(`${prefix}:big`);
+    const raw = await b.client.getBuffer(`${prefix}::big`);
     expect(raw?.byteLength).toBe(result.bytes);
     expect(result.bytes).toBeLessThan(result.serializedBytes * 0.7);
     const fresh = createCache({ prefix, backend: b });
@@ -114,7 +114,7 @@ describeOwnRedisServer('Cache when Redis stops mid-run', () => {
     cache.on('recovered', () => states.push('recovered'));
 
     await cache.set('held', 'in L1 and Redis');
-    expect(await backend.client.exists('stop:held')).toBe(1);
+    expect(await backend.client.exists('stop::held')).toBe(1);
 
     await server.stop();
 
@@ -136,7 +136,7 @@ describeOwnRedisServer('Cache when Redis stops mid-run', () => {
     const deadline = Date.now() + 5_000;
     while (Date.now() < deadline && backend.status !== 'ready') await new Promise((r) => setTimeout(r, 25));
     await cache.set('after', { back: true });
-    expect(await backend.client.exists('stop:after')).toBe(1);
+    expect(await backend.client.exists('stop::after')).toBe(1);
     const reader = createCache({ prefix: 'stop', backend, l1: false });
     expect(await reader.get('after')).toEqual({ back: true });
     expect(states).toEqual(['degraded', 'recovered']);

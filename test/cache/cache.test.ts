@@ -102,7 +102,7 @@ describe('Cache: get / set / delete / has', () => {
     expect(await cache.get(['user', 'a:b'])).toBe(1);
     expect(await cache.get(['user:a', 'b'])).toBe(2);
     expect(await cache.get('user:a:b')).toBe(3);
-    expect(await cache.fullKey(['user', 42])).toBe('cache:user:42');
+    expect(await cache.fullKey(['user', 42])).toBe('cache::user:42');
   });
 
   it('hashes keys that are too long while keeping them distinct', async () => {
@@ -250,7 +250,7 @@ describe('Cache: namespaces and clear', () => {
     await a.set('x', 1);
     await b.set('x', 2);
     await cache.set('root', 0);
-    expect(await users.fullKey('1')).toBe('app:tenant-a:users:1');
+    expect(await users.fullKey('1')).toBe('app:tenant-a:users::1');
     await a.clear();
     expect(await users.get('1')).toBeUndefined();
     expect(await a.get('x')).toBeUndefined();
@@ -291,12 +291,21 @@ describe('Cache: failures never reach the caller', () => {
 
   it('treats a corrupted entry as a miss, deletes it and reports it', async () => {
     const { cache, backend, events } = setup({ l1: false });
-    await backend.set('cache:bad', new Uint8Array([1, 2, 3, 4]), 10_000);
+    await backend.set('cache::bad', new Uint8Array([1, 2, 3, 4]), 10_000);
     expect(await cache.get('bad')).toBeUndefined();
     const error = events.find((e) => e.type === 'error');
     expect(error?.error).toBeInstanceOf(SerializationError);
-    expect(error?.detail).toEqual({ reason: 'corrupt-entry' });
-    expect(await backend.has('cache:bad')).toBe(false);
+    expect(error?.detail).toEqual({ reason: 'foreign-entry' });
+    expect(await backend.has('cache::bad')).toBe(false);
+    // A genuine entry with one flipped payload byte fails its checksum.
+    await cache.set('flipped', { v: 'value' });
+    const bytes = (await backend.get('cache::flipped')) as Uint8Array;
+    const copy = Uint8Array.from(bytes);
+    copy[copy.length - 2] = (copy[copy.length - 2] as number) ^ 1;
+    await backend.set('cache::flipped', copy, 10_000);
+    expect(await cache.get('flipped')).toBeUndefined();
+    expect(events.filter((e) => e.type === 'error').at(-1)?.detail).toEqual({ reason: 'corrupt-entry' });
+    expect(await backend.has('cache::flipped')).toBe(false);
   });
 });
 
@@ -340,7 +349,7 @@ describe('Cache: events and callbacks', () => {
     expect(await cache.get('a')).toBe('v!');
     await cache.get('zz');
     await cache.delete('a');
-    expect(seen).toEqual(['set cache:a true', 'miss cache:zz', 'delete cache:a true']);
+    expect(seen).toEqual(['set cache::a true', 'miss cache::zz', 'delete cache::a true']);
     expect(events.filter((e) => e.type === 'error').map((e) => e.error?.message)).toEqual(['bad callback']);
     remove();
     await cache.set('b', 'w');
@@ -380,7 +389,7 @@ describe('Cache: getMany', () => {
     const spy = vi.spyOn(backend, 'getMany');
     expect(await reader.getMany(['a', 'b', 'c'])).toEqual([1, 2, undefined]);
     expect(spy).toHaveBeenCalledTimes(1);
-    expect(spy.mock.calls[0]?.[0]).toEqual(['cache:b', 'cache:c']);
+    expect(spy.mock.calls[0]?.[0]).toEqual(['cache::b', 'cache::c']);
   });
 });
 

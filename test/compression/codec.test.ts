@@ -1,7 +1,8 @@
 import { Buffer } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import xxhash, { type XXHashAPI } from 'xxhash-wasm';
 import {
   type CompressionCodec,
   createEntryCodec,
@@ -12,9 +13,38 @@ import {
 } from '../../src/compression/index.js';
 import { SerializationError, ValidationError } from '../../src/errors.js';
 
+/** The full key every entry of these tests is written for (the envelope is bound to it). */
+const KEY = 'app::answer';
+
+let xx: XXHashAPI;
+beforeAll(async () => {
+  await createEntryCodec().ready();
+  xx = await xxhash();
+});
+
+/**
+ * Rewrites the key binding and the checksum of a version 2 envelope after a test patched its
+ * header, computed as the README documents them, so the checks behind the checksum are reached.
+ */
+function reseal(bytes: Uint8Array, key = KEY): Uint8Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  view.setBigUint64(40, xx.h64(key), true);
+  view.setBigUint64(48, xx.h64Raw(bytes.subarray(56), xx.h64Raw(bytes.subarray(0, 48))), true);
+  return bytes;
+}
+
 const CODECS: readonly CompressionCodec[] = ['lz4', 'deflate', 'none'];
 const THRESHOLDS = [0, 1024, Number.MAX_SAFE_INTEGER] as const;
-const REASONS = ['foreign', 'version', 'truncated', 'corrupt', 'decompress', 'deserialize'];
+const REASONS = [
+  'foreign',
+  'version',
+  'truncated',
+  'corrupt',
+  'checksum',
+  'key',
+  'decompress',
+  'deserialize',
+];
 
 const meta: EntryMeta = {
   createdAt: 1_700_000_000_000,
@@ -109,8 +139,8 @@ describe('entry codec roundtrip', () => {
         const entryCodec = createEntryCodec({ codec, threshold });
         fc.assert(
           fc.property(fc.oneof(fc.jsonValue(), compressibleArb), metaArb, (value, m) => {
-            const encoded = entryCodec.encode(value, m);
-            const decoded = entryCodec.decode(encoded.bytes);
+            const encoded = entryCodec.encode(value, m, KEY);
+            const decoded = entryCodec.decode(encoded.bytes, KEY);
             expect(decoded.value).toEqual(JSON.parse(JSON.stringify(value)));
             expect(decoded.createdAt).toBe(m.createdAt);
             expect(decoded.freshUntil).toBe(m.freshUntil);
@@ -118,7 +148,7 @@ describe('entry codec roundtrip', () => {
             expect(decoded.stream).toBe(m.stream ?? false);
             expect(decoded.compressed).toBe(encoded.compressed);
             expect(decoded.bytes).toBe(encoded.bytes.length);
-            expect(entryCodec.readMeta(encoded.bytes)).toEqual({ ...m, stream: m.stream ?? false });
+            expect(entryCodec.readMeta(encoded.bytes, KEY)).toEqual({ ...m, stream: m.stream ?? false });
             expect(entryCodec.deserialize(encoded.serialized)).toEqual(decoded.value);
             if (codec === 'none' || threshold === Number.MAX_SAFE_INTEGER)
               expect(encoded.compressed).toBe(false);
@@ -133,14 +163,14 @@ describe('entry codec roundtrip', () => {
     const codec = createEntryCodec({ threshold: 64 });
     fc.assert(
       fc.property(fc.jsonValue({ stringUnit: 'binary', maxDepth: 2 }), (value) => {
-        expect(codec.decode(codec.encode(value, meta).bytes).value).toEqual(
+        expect(codec.decode(codec.encode(value, meta, KEY).bytes, KEY).value).toEqual(
           JSON.parse(JSON.stringify(value)),
         );
       }),
       { numRuns: 100 },
     );
     for (const s of ['\uD800', 'a\uDFFFb', '日本語'.repeat(500), '🙂'.repeat(10)]) {
-      expect(codec.decode(codec.encode({ s }, meta).bytes).value).toEqual({ s });
+      expect(codec.decode(codec.encode({ s }, meta, KEY).bytes, KEY).value).toEqual({ s });
     }
   });
 
@@ -148,24 +178,24 @@ describe('entry codec roundtrip', () => {
     const value = prose(5000);
     const reader = createEntryCodec({ codec: 'none' });
     for (const codec of CODECS) {
-      const { bytes } = createEntryCodec({ codec, threshold: 0 }).encode(value, meta);
-      expect(reader.decode(bytes).value).toEqual(value);
+      const { bytes } = createEntryCodec({ codec, threshold: 0 }).encode(value, meta, KEY);
+      expect(reader.decode(bytes, KEY).value).toEqual(value);
     }
   });
 
   it('decodes Buffer slices with non-zero (and unaligned) byteOffsets', () => {
     const codec = createEntryCodec({ threshold: 100 });
     for (const value of [{ small: true }, prose(3000)]) {
-      const { bytes } = codec.encode(value, { ...meta, stream: true });
+      const { bytes } = codec.encode(value, { ...meta, stream: true }, KEY);
       for (const offset of [1, 3, 7, 13]) {
         const backing = Buffer.concat([randomBytes(offset), bytes, randomBytes(5)]);
         const slice = backing.subarray(offset, offset + bytes.length);
         expect(slice.byteOffset).toBeGreaterThan(0);
-        const decoded = codec.decode(slice);
+        const decoded = codec.decode(slice, KEY);
         expect(decoded.value).toEqual(value);
         expect(decoded.createdAt).toBe(meta.createdAt);
         expect(decoded.stream).toBe(true);
-        expect(codec.readMeta(slice)).toEqual({ ...meta, stream: true });
+        expect(codec.readMeta(slice, KEY)).toEqual({ ...meta, stream: true });
       }
     }
   });
@@ -173,46 +203,49 @@ describe('entry codec roundtrip', () => {
 
 describe('envelope layout', () => {
   it('writes the documented header', () => {
-    const { bytes } = createEntryCodec().encode({ a: 1 }, { ...meta, stream: true });
+    const { bytes } = createEntryCodec().encode({ a: 1 }, { ...meta, stream: true }, KEY);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    expect([...bytes.subarray(0, 8)]).toEqual([0xa7, 0xc1, 1, 0, 0b100, 0, 0, 0]);
+    expect([...bytes.subarray(0, 8)]).toEqual([0xa7, 0xc1, 2, 0, 0b100, 0, 0, 0]);
     expect(view.getFloat64(8, true)).toBe(meta.createdAt);
     expect(view.getFloat64(16, true)).toBe(meta.freshUntil);
     expect(view.getFloat64(24, true)).toBe(meta.staleUntil);
     expect(view.getUint32(32, true)).toBe(7);
     expect(view.getUint32(36, true)).toBe(7);
+    expect(view.getBigUint64(40, true)).toBe(xx.h64(KEY));
+    expect(view.getBigUint64(48, true)).toBe(xx.h64Raw(bytes.subarray(56), xx.h64Raw(bytes.subarray(0, 48))));
+    expect(ENVELOPE_HEADER_BYTES).toBe(56);
     expect(Buffer.from(bytes.subarray(ENVELOPE_HEADER_BYTES)).toString()).toBe('{"a":1}');
     expect(bytes.length).toBe(ENVELOPE_HEADER_BYTES + 7);
   });
 
   it('stores payloads below the threshold raw and at or above it compressed', () => {
     const codec = createEntryCodec({ codec: 'lz4', threshold: 1024 });
-    const below = codec.encode('x'.repeat(1000), meta); // 1002 serialized bytes
+    const below = codec.encode('x'.repeat(1000), meta, KEY); // 1002 serialized bytes
     expect(below.compressed).toBe(false);
     expect(below.bytes[3]).toBe(0);
     expect(below.bytes[4]! & 1).toBe(0);
-    const at = codec.encode('x'.repeat(1022), meta); // exactly 1024 serialized bytes
+    const at = codec.encode('x'.repeat(1022), meta, KEY); // exactly 1024 serialized bytes
     expect(at.serialized.length).toBe(1024);
     expect(at.compressed).toBe(true);
     expect(at.bytes[3]).toBe(1);
     expect(at.bytes[4]! & 1).toBe(1);
     expect(at.bytes.length).toBeLessThan(200);
-    expect(codec.decode(at.bytes).value).toBe('x'.repeat(1022));
+    expect(codec.decode(at.bytes, KEY).value).toBe('x'.repeat(1022));
   });
 
   it('keeps incompressible payloads raw (codec 0) even above the threshold', () => {
     const codec = createEntryCodec({ codec: 'lz4', threshold: 0 });
     const value = randomBytes(4000).toString('base64');
-    const { bytes, compressed } = codec.encode(value, meta);
+    const { bytes, compressed } = codec.encode(value, meta, KEY);
     expect(compressed).toBe(false);
     expect(bytes[3]).toBe(0);
     expect(bytes.length).toBe(ENVELOPE_HEADER_BYTES + value.length + 2);
-    expect(codec.decode(bytes).value).toBe(value);
+    expect(codec.decode(bytes, KEY).value).toBe(value);
   });
 
   it('compresses 100 KB of varied English prose to less than 70% with lz4', () => {
     const value = prose(100_000);
-    const { bytes, serialized, compressed } = createEntryCodec({ codec: 'lz4' }).encode(value, meta);
+    const { bytes, serialized, compressed } = createEntryCodec({ codec: 'lz4' }).encode(value, meta, KEY);
     expect(serialized.length).toBeGreaterThan(100_000);
     expect(compressed).toBe(true);
     expect(bytes.length / serialized.length).toBeLessThan(0.7);
@@ -222,10 +255,10 @@ describe('envelope layout', () => {
     const value = prose(50_000, 7);
     const sizes = [1, 6, 9].map((level) => {
       const codec = createEntryCodec({ codec: 'deflate', level, threshold: 0 });
-      const { bytes, compressed } = codec.encode(value, meta);
+      const { bytes, compressed } = codec.encode(value, meta, KEY);
       expect(compressed).toBe(true);
       expect(bytes[3]).toBe(2);
-      expect(codec.decode(bytes).value).toEqual(value);
+      expect(codec.decode(bytes, KEY).value).toEqual(value);
       return bytes.length;
     });
     expect(sizes[2]!).toBeLessThan(sizes[0]!);
@@ -276,15 +309,17 @@ describe('options', () => {
       },
     };
     const codec = createEntryCodec({ serializer, threshold: 0 });
-    expect(codec.decode(codec.encode('hello', meta).bytes).value).toBe('HELLO');
-    expect(codec.decode(codec.encode('abc'.repeat(1000), meta).bytes).value).toBe('ABC'.repeat(1000));
-    expect(() => codec.encode('boom', meta)).toThrow(SerializationError);
-    expect(reasonOf(() => codec.decode(codec.encode('bad', meta).bytes))).toBe('deserialize');
+    expect(codec.decode(codec.encode('hello', meta, KEY).bytes, KEY).value).toBe('HELLO');
+    expect(codec.decode(codec.encode('abc'.repeat(1000), meta, KEY).bytes, KEY).value).toBe(
+      'ABC'.repeat(1000),
+    );
+    expect(() => codec.encode('boom', meta, KEY)).toThrow(SerializationError);
+    expect(reasonOf(() => codec.decode(codec.encode('bad', meta, KEY).bytes, KEY))).toBe('deserialize');
   });
 
   it('rejects invalid meta', () => {
     const codec = createEntryCodec();
-    expect(() => codec.encode(1, { ...meta, freshUntil: Number.NaN })).toThrow(ValidationError);
+    expect(() => codec.encode(1, { ...meta, freshUntil: Number.NaN }, KEY)).toThrow(ValidationError);
   });
 });
 
@@ -301,12 +336,13 @@ describe('serialization errors', () => {
     ['a circular structure', circular],
   ])('throws SerializationError for %s', (_name, value) => {
     expect(() => jsonSerializer.serialize(value)).toThrow(SerializationError);
-    expect(() => codec.encode(value, meta)).toThrow(SerializationError);
+    expect(() => codec.encode(value, meta, KEY)).toThrow(SerializationError);
   });
 
   it('follows JSON semantics for nested values', () => {
     const decoded = codec.decode(
-      codec.encode({ a: undefined, d: new Date(0), n: Number.NaN, l: [undefined] }, meta).bytes,
+      codec.encode({ a: undefined, d: new Date(0), n: Number.NaN, l: [undefined] }, meta, KEY).bytes,
+      KEY,
     );
     expect(decoded.value).toEqual({ d: '1970-01-01T00:00:00.000Z', n: null, l: [null] });
   });
@@ -320,11 +356,16 @@ describe('serialization errors', () => {
 describe('decode failures', () => {
   const codec = createEntryCodec({ threshold: 0 });
   const valid = (value: unknown = prose(2000), c: CompressionCodec = 'lz4'): Uint8Array =>
-    createEntryCodec({ codec: c, threshold: 0 }).encode(value, meta).bytes;
-  const patched = (bytes: Uint8Array, patch: (copy: Uint8Array, view: DataView) => void): Uint8Array => {
+    createEntryCodec({ codec: c, threshold: 0 }).encode(value, meta, KEY).bytes;
+  /** A copy of `bytes` patched by `patch`, resealed (valid checksum) unless `seal` is false. */
+  const patched = (
+    bytes: Uint8Array,
+    patch: (copy: Uint8Array, view: DataView) => void,
+    seal = true,
+  ): Uint8Array => {
     const copy = Uint8Array.from(bytes);
     patch(copy, new DataView(copy.buffer));
-    return copy;
+    return seal ? reseal(copy) : copy;
   };
 
   const withByte = (bytes: Uint8Array, index: number, value: number): Uint8Array =>
@@ -335,29 +376,90 @@ describe('decode failures', () => {
   it('reports the reason', () => {
     const lz4 = valid();
     expect(lz4[3]).toBe(1);
-    expect(reasonOf(() => codec.decode(new Uint8Array(0)))).toBe('foreign');
-    expect(reasonOf(() => codec.decode(new TextEncoder().encode('{"hello":"world"}')))).toBe('foreign');
-    expect(reasonOf(() => codec.decode(lz4.subarray(0, 1)))).toBe('truncated');
-    expect(reasonOf(() => codec.decode(lz4.subarray(0, 20)))).toBe('truncated');
-    expect(reasonOf(() => codec.decode(lz4.subarray(0, lz4.length - 1)))).toBe('truncated');
-    expect(reasonOf(() => codec.decode(Buffer.concat([lz4, Buffer.from([0])])))).toBe('corrupt');
-    expect(reasonOf(() => codec.decode(withByte(lz4, 2, 2)))).toBe('version');
-    expect(reasonOf(() => codec.decode(withByte(lz4, 3, 9)))).toBe('version');
-    expect(reasonOf(() => codec.decode(withByte(lz4, 4, 0b011)))).toBe('version');
-    expect(reasonOf(() => codec.decode(withByte(lz4, 4, 0b10001)))).toBe('version');
-    expect(reasonOf(() => codec.decode(withByte(lz4, 4, 0b1001)))).toBe('corrupt'); // tagged, empty tags section
-    expect(reasonOf(() => codec.decode(withByte(lz4, 4, 0)))).toBe('corrupt');
-    expect(reasonOf(() => codec.decode(withByte(lz4, 6, 1)))).toBe('corrupt');
-    expect(reasonOf(() => codec.decode(patched(lz4, (_, v) => v.setFloat64(16, Number.NaN, true))))).toBe(
-      'corrupt',
-    );
-    expect(reasonOf(() => codec.decode(patched(lz4, (_, v) => v.setUint32(36, 12345, true))))).toBe(
-      'decompress',
-    );
-    expect(reasonOf(() => codec.decode(patched(lz4, (b) => b.fill(0xff, 44, 80))))).toBe('decompress');
+    expect(reasonOf(() => codec.decode(new Uint8Array(0), KEY))).toBe('foreign');
+    expect(reasonOf(() => codec.decode(new TextEncoder().encode('{"hello":"world"}'), KEY))).toBe('foreign');
+    expect(reasonOf(() => codec.decode(lz4.subarray(0, 1), KEY))).toBe('truncated');
+    expect(reasonOf(() => codec.decode(lz4.subarray(0, 20), KEY))).toBe('truncated');
+    expect(reasonOf(() => codec.decode(lz4.subarray(0, lz4.length - 1), KEY))).toBe('truncated');
+    expect(reasonOf(() => codec.decode(Buffer.concat([lz4, Buffer.from([0])]), KEY))).toBe('corrupt');
+    expect(reasonOf(() => codec.decode(withByte(lz4, 2, 3), KEY))).toBe('version');
+    // Version byte 1: read as a v1 header, the entry is 16 bytes longer than its fields declare.
+    expect(reasonOf(() => codec.decode(withByte(lz4, 2, 1), KEY))).toBe('corrupt');
+    // Any unsealed change is a checksum failure; a sound entry read under another key is 'key'.
+    expect(
+      reasonOf(() =>
+        codec.decode(
+          patched(lz4, (b) => (b[60] = b[60]! ^ 1), false),
+          KEY,
+        ),
+      ),
+    ).toBe('checksum');
+    expect(
+      reasonOf(() =>
+        codec.decode(
+          patched(lz4, (b) => (b[9] = b[9]! ^ 1), false),
+          KEY,
+        ),
+      ),
+    ).toBe('checksum');
+    expect(
+      reasonOf(() =>
+        codec.decode(
+          patched(lz4, (b) => (b[41] = b[41]! ^ 1), false),
+          KEY,
+        ),
+      ),
+    ).toBe('checksum');
+    expect(
+      reasonOf(() =>
+        codec.decode(
+          patched(lz4, (b) => (b[50] = b[50]! ^ 1), false),
+          KEY,
+        ),
+      ),
+    ).toBe('checksum');
+    expect(reasonOf(() => codec.decode(lz4, 'app::other'))).toBe('key');
+    expect(reasonOf(() => codec.decode(lz4, ''))).toBe('key');
+    expect(reasonOf(() => codec.decode(withByte(lz4, 3, 9), KEY))).toBe('version');
+    expect(reasonOf(() => codec.decode(withByte(lz4, 4, 0b011), KEY))).toBe('version');
+    expect(reasonOf(() => codec.decode(withByte(lz4, 4, 0b10001), KEY))).toBe('version');
+    expect(reasonOf(() => codec.decode(withByte(lz4, 4, 0b1001), KEY))).toBe('corrupt'); // tagged, empty tags section
+    expect(reasonOf(() => codec.decode(withByte(lz4, 4, 0), KEY))).toBe('corrupt');
+    expect(reasonOf(() => codec.decode(withByte(lz4, 6, 1), KEY))).toBe('corrupt');
+    expect(
+      reasonOf(() =>
+        codec.decode(
+          patched(lz4, (_, v) => v.setFloat64(16, Number.NaN, true)),
+          KEY,
+        ),
+      ),
+    ).toBe('corrupt');
+    expect(
+      reasonOf(() =>
+        codec.decode(
+          patched(lz4, (_, v) => v.setUint32(36, 12345, true)),
+          KEY,
+        ),
+      ),
+    ).toBe('decompress');
+    expect(
+      reasonOf(() =>
+        codec.decode(
+          patched(lz4, (b) => b.fill(0xff, 60, 96)),
+          KEY,
+        ),
+      ),
+    ).toBe('decompress');
     const raw = valid('plain', 'none');
-    expect(reasonOf(() => codec.decode(withByte(raw, 40, 0x7b)))).toBe('deserialize');
-    expect(reasonOf(() => codec.decode(patched(raw, (_, v) => v.setUint32(36, 3, true))))).toBe('corrupt');
+    expect(reasonOf(() => codec.decode(withByte(raw, 56, 0x7b), KEY))).toBe('deserialize');
+    expect(
+      reasonOf(() =>
+        codec.decode(
+          patched(raw, (_, v) => v.setUint32(36, 3, true)),
+          KEY,
+        ),
+      ),
+    ).toBe('corrupt');
   });
 
   it('rejects decompression bombs without allocating', () => {
@@ -365,24 +467,25 @@ describe('decode failures', () => {
       const bytes = valid(prose(2000), c);
       const bomb = patched(bytes, (_, v) => {
         v.setUint32(36, 600 * 1024 * 1024, true);
-        if (c === 'lz4') v.setUint32(40, 600 * 1024 * 1024, true);
+        if (c === 'lz4') v.setUint32(56, 600 * 1024 * 1024, true);
       });
-      expect(reasonOf(() => codec.decode(bomb))).toBe('decompress');
+      expect(reasonOf(() => codec.decode(bomb, KEY))).toBe('decompress');
     }
     // A deflate stream that inflates to far more than declared stops at the declared length.
     const big = createEntryCodec({ codec: 'deflate', threshold: 0 }).encode(
       '0'.repeat(1_000_000),
       meta,
+      KEY,
     ).bytes;
     const lying = patched(big, (_, v) => v.setUint32(36, 1000, true));
-    expect(reasonOf(() => codec.decode(lying))).toBe('decompress');
+    expect(reasonOf(() => codec.decode(lying, KEY))).toBe('decompress');
   });
 
   it('garbage never throws anything but SerializationError', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
-        decodesOrSerializationError(() => codec.decode(bytes));
-        expect(() => codec.readMeta(bytes)).not.toThrow();
+        decodesOrSerializationError(() => codec.decode(bytes, KEY));
+        expect(() => codec.readMeta(bytes, KEY)).not.toThrow();
       }),
       { numRuns: 300 },
     );
@@ -392,9 +495,10 @@ describe('decode failures', () => {
         fc.uint8Array({ minLength: 0, maxLength: 300 }),
         fc.integer({ min: 0, max: 7 }),
         (tail, codecByte) => {
-          const bytes = Uint8Array.from([0xa7, 0xc1, 1, codecByte % 3, codecByte, 0, 0, 0, ...tail]);
-          decodesOrSerializationError(() => codec.decode(bytes));
-          expect(() => codec.readMeta(bytes)).not.toThrow();
+          const version = 1 + (codecByte % 2);
+          const bytes = Uint8Array.from([0xa7, 0xc1, version, codecByte % 3, codecByte, 0, 0, 0, ...tail]);
+          decodesOrSerializationError(() => codec.decode(bytes, KEY));
+          expect(() => codec.readMeta(bytes, KEY)).not.toThrow();
         },
       ),
       { numRuns: 300 },
@@ -404,7 +508,7 @@ describe('decode failures', () => {
   it('valid envelopes with random bit flips or truncations decode or throw SerializationError', () => {
     const envelopeArb = fc
       .tuple(fc.oneof(fc.jsonValue({ maxDepth: 2 }), compressibleArb), fc.constantFrom(...CODECS), metaArb)
-      .map(([value, c, m]) => createEntryCodec({ codec: c, threshold: 0 }).encode(value, m).bytes);
+      .map(([value, c, m]) => createEntryCodec({ codec: c, threshold: 0 }).encode(value, m, KEY).bytes);
     fc.assert(
       fc.property(
         envelopeArb,
@@ -415,8 +519,8 @@ describe('decode failures', () => {
             const index = position % copy.length;
             copy[index] = copy[index]! ^ (1 << bit);
           }
-          decodesOrSerializationError(() => codec.decode(copy));
-          expect(() => codec.readMeta(copy)).not.toThrow();
+          decodesOrSerializationError(() => codec.decode(copy, KEY));
+          expect(() => codec.readMeta(copy, KEY)).not.toThrow();
         },
       ),
       { numRuns: 400 },
@@ -424,23 +528,23 @@ describe('decode failures', () => {
     fc.assert(
       fc.property(envelopeArb, fc.nat(), (bytes, cut) => {
         const truncated = bytes.subarray(0, cut % bytes.length);
-        expect(reasonOf(() => codec.decode(truncated))).toBe(
+        expect(reasonOf(() => codec.decode(truncated, KEY))).toBe(
           truncated.length === 0 ? 'foreign' : 'truncated',
         );
-        expect(codec.readMeta(truncated)).toBeUndefined();
+        expect(codec.readMeta(truncated, KEY)).toBeUndefined();
       }),
       { numRuns: 200 },
     );
   });
 
   it('readMeta never throws and returns undefined for non-envelopes', () => {
-    expect(codec.readMeta(new Uint8Array(0))).toBeUndefined();
-    expect(codec.readMeta(undefined as unknown as Uint8Array)).toBeUndefined();
-    expect(codec.readMeta('text' as unknown as Uint8Array)).toBeUndefined();
-    expect(() => codec.decode(null as unknown as Uint8Array)).toThrow(SerializationError);
+    expect(codec.readMeta(new Uint8Array(0), KEY)).toBeUndefined();
+    expect(codec.readMeta(undefined as unknown as Uint8Array, KEY)).toBeUndefined();
+    expect(codec.readMeta('text' as unknown as Uint8Array, KEY)).toBeUndefined();
+    expect(() => codec.decode(null as unknown as Uint8Array, KEY)).toThrow(SerializationError);
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 100 }), (bytes) => {
-        expect(codec.readMeta(bytes)).toBeUndefined();
+        expect(codec.readMeta(bytes, KEY)).toBeUndefined();
       }),
       { numRuns: 200 },
     );
@@ -453,27 +557,29 @@ describe('tags section', () => {
     for (const threshold of [0, 1_000_000]) {
       const codec = createEntryCodec({ threshold });
       const value = { text: 'tagged value '.repeat(50) };
-      const { bytes } = codec.encode(value, { ...meta, tags: ['user:1', 'posts', 'ünïcode'] });
-      const decoded = codec.decode(bytes);
+      const { bytes } = codec.encode(value, { ...meta, tags: ['user:1', 'posts', 'ünïcode'] }, KEY);
+      const decoded = codec.decode(bytes, KEY);
       expect(decoded.value).toEqual(value);
       expect(decoded.tags).toEqual(['user:1', 'posts', 'ünïcode']);
-      expect(codec.readMeta(bytes)?.tags).toEqual(['user:1', 'posts', 'ünïcode']);
+      expect(codec.readMeta(bytes, KEY)?.tags).toEqual(['user:1', 'posts', 'ünïcode']);
     }
   });
 
-  it('untagged entries carry no tags and keep the version-1 layout', () => {
+  it('untagged entries carry no tags (the tags section is empty)', () => {
     const codec = createEntryCodec();
-    const { bytes } = codec.encode(1, { ...meta, tags: [] });
+    const { bytes } = codec.encode(1, { ...meta, tags: [] }, KEY);
     expect(bytes[4]! & 0b1000).toBe(0);
-    expect(codec.decode(bytes).tags).toBeUndefined();
+    expect(codec.decode(bytes, KEY).tags).toBeUndefined();
   });
 
   it('a corrupted tags section is a SerializationError, never another error', () => {
     const codec = createEntryCodec();
-    const { bytes } = codec.encode('v', { ...meta, tags: ['a'] });
+    const { bytes } = codec.encode('v', { ...meta, tags: ['a'] }, KEY);
     const broken = Uint8Array.from(bytes);
-    broken[41] = 0xff; // inside the JSON of the tags
-    expect(() => codec.decode(broken)).toThrow(SerializationError);
-    expect(codec.readMeta(broken)).toBeUndefined();
+    broken[57] = 0xff; // inside the JSON of the tags
+    expect(reasonOf(() => codec.decode(broken, KEY))).toBe('checksum');
+    reseal(broken);
+    expect(reasonOf(() => codec.decode(broken, KEY))).toBe('corrupt');
+    expect(codec.readMeta(broken, KEY)).toBeUndefined();
   });
 });
