@@ -90,12 +90,6 @@ function describeBad(value: unknown): string {
   return `a ${typeof value} cannot be part of a key`;
 }
 
-function unused(): void {
-  switch (0) {
-    default:
-  }
-}
-
 /**
  * The parameter names of `template`, in order of first appearance, without duplicates.
  *
