@@ -135,14 +135,14 @@ export function defineEntryCorruptionSuite(
 
     for (const size of ['small raw', 'large lz4'] as const) {
       it(`${RUNS_PER_KIND} corruptions of each kind of ${size} entries: 0 wrong values, each an error event and a delete`, async () => {
-        const valueOf = size === 'small raw' ? smallValue : largeValue;
+        const valueFor = size === 'small raw' ? smallValue : largeValue;
         const ns = cache.namespace(size === 'small raw' ? 'small' : 'large');
         const keys = Array.from({ length: BATCH }, (_, i) => ['entry', i] as const);
         const fulls = await Promise.all(keys.map((k) => ns.fullKey([...k])));
         // Genuine entries, one per key, as the cache writes them.
         const genuine: Uint8Array[] = [];
         for (let i = 0; i < BATCH; i++) {
-          const result = await ns.set([...(keys[i] as readonly [string, number])], valueOf(i));
+          const result = await ns.set([...(keys[i] as readonly [string, number])], valueFor(i));
           expect(result.compressed).toBe(size === 'large lz4');
           genuine.push((await raw.readRaw(fulls[i] as string)) as Uint8Array);
         }
@@ -177,7 +177,7 @@ export function defineEntryCorruptionSuite(
               if (got === undefined) {
                 tally[kind].detected++;
                 detected.push(full);
-              } else if (JSON.stringify(got) === JSON.stringify(valueOf(i))) {
+              } else if (JSON.stringify(got) === JSON.stringify(valueFor(i))) {
                 tally[kind].served++;
               } else {
                 tally[kind].wrong++;
