@@ -161,7 +161,10 @@ export function createCore(options: CacheOptions): { core: Core; namespaces: str
 
 export const now = (): number => performance.now();
 
-/** The backend key holding a tag's invalidation stamp (`#` cannot appear in namespaces or escaped keys). */
+/**
+ * The backend key holding a tag's invalidation stamp: `prefix:#tag:<tag>`. No namespace name contains
+ * `#` and every user key starts with `prefix:` + `:` or a namespace, so no key can equal a stamp.
+ */
 export function tagKey(prefix: string, tag: string): string {
   return `${prefix}:#tag:${escapeKeyPart(tag)}`;
 }

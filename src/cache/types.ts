@@ -17,7 +17,7 @@ import type { Ttl } from './ttl.js';
 export interface CacheOptions {
   /** First segment of every key. @default 'cache' */
   prefix?: string;
-  /** Namespace of the returned cache (`prefix:namespace:key`). @default none */
+  /** Namespace of the returned cache (`prefix:namespace::key`). @default none */
   namespace?: string;
   /** Default time to live of entries. @default '1h' */
   ttl?: Ttl;
