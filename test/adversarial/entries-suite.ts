@@ -159,19 +159,22 @@ export function defineEntryCorruptionSuite(
         for (const kind of KINDS) {
           for (let done = 0; done < RUNS_PER_KIND; done += BATCH) {
             const before = errors.length;
-            const outcomes = await Promise.all(
-              keys.map(async (key, i) => {
-                const full = fulls[i] as string;
+            // Corrupt every key of the batch, then read them back: one batch in two through
+            // getMany (the batched read path), the others through concurrent get() calls.
+            await Promise.all(
+              keys.map(async (_key, i) => {
                 const other =
                   rnd.nextInt(0, 3) === 0
                     ? stranger
                     : (genuine[(i + 1 + rnd.nextInt(0, BATCH - 2)) % BATCH] as Uint8Array);
-                const bytes = corrupt(kind, genuine[i] as Uint8Array, other, rnd);
-                await raw.writeRaw(full, bytes);
-                const got = await ns.get([...key]);
-                return { full, got, i };
+                await raw.writeRaw(fulls[i] as string, corrupt(kind, genuine[i] as Uint8Array, other, rnd));
               }),
             );
+            const values =
+              (done / BATCH) % 2 === 1
+                ? await ns.getMany(keys.map((k) => [...k]))
+                : await Promise.all(keys.map((k) => ns.get([...k])));
+            const outcomes = values.map((got, i) => ({ full: fulls[i] as string, got, i }));
             const detected: string[] = [];
             for (const { full, got, i } of outcomes) {
               if (got === undefined) {
