@@ -182,6 +182,8 @@ export {
   createEntryCodec,
   ENVELOPE_FORMAT_VERSION,
   ENVELOPE_HEADER_BYTES,
+  ENVELOPE_LAYOUT,
+  ENVELOPE_V1_HEADER_BYTES,
   jsonSerializer,
 } from './compression/index.js';
 export type {

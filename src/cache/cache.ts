@@ -198,8 +198,18 @@ export class Cache {
       (b) => b.get(full),
       () => undefined,
     );
-    const meta = bytes ? core.codec.readMeta(bytes, full) : undefined;
-    return meta !== undefined && core.now() < meta.freshUntil;
+    if (bytes === undefined) return false;
+    const meta = core.codec.readMeta(bytes, full);
+    if (meta === undefined) {
+      // Not a sound entry of this key: decode once more (rare) to report why, and delete it.
+      try {
+        core.codec.decode(bytes, full);
+      } catch (error) {
+        this.#rejectEntry(full, error);
+      }
+      return false;
+    }
+    return core.now() < meta.freshUntil;
   }
 
   /**
@@ -852,15 +862,7 @@ export class Cache {
       decoded = core.codec.decode(bytes, full);
     } catch (error) {
       core.counters.l2Misses++;
-      // Never served: a corrupt entry, or one that is not this key's (another key's, another
-      // format), is a miss, an `error` event and a delete.
-      this.#reportError('decode', full, error, { reason: entryFailure(error) });
-      void this.#io(
-        'delete',
-        full,
-        (b) => b.delete(full),
-        () => false,
-      );
+      this.#rejectEntry(full, error);
       return undefined;
     }
     const stale = t >= decoded.freshUntil;
@@ -901,6 +903,20 @@ export class Cache {
     };
     if (decoded.tags) result.tags = decoded.tags;
     return result;
+  }
+
+  /**
+   * Never served: a corrupt entry, or one that is not this key's (another key's, another
+   * format), is a miss, an `error` event (`corrupt-entry` / `foreign-entry`) and a delete.
+   */
+  #rejectEntry(full: string, error: unknown): void {
+    this.#reportError('decode', full, error, { reason: entryFailure(error) });
+    void this.#io(
+      'delete',
+      full,
+      (b) => b.delete(full),
+      () => false,
+    );
   }
 
   async #afterHit(

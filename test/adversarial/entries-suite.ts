@@ -133,6 +133,25 @@ export function defineEntryCorruptionSuite(
       await raw?.close();
     });
 
+    it('has() never vouches for a corrupt or transplanted entry: false, an error event and a delete', async () => {
+      const ns = cache.namespace('has');
+      await ns.set('a', { owner: 'a' });
+      await ns.set('b', { owner: 'b' });
+      const [fa, fb] = await Promise.all([ns.fullKey('a'), ns.fullKey('b')]);
+      const genuineA = (await raw.readRaw(fa)) as Uint8Array;
+      await raw.writeRaw(fb, genuineA);
+      const before = errors.length;
+      expect(await ns.has('b')).toBe(false);
+      expect(errors.slice(before).map((e) => [e.key, e.detail?.reason])).toEqual([[fb, 'foreign-entry']]);
+      await vi.waitFor(async () => expect(await raw.exists(fb)).toBe(false));
+      const flipped = Uint8Array.from(genuineA);
+      flipped[flipped.length - 1] = (flipped[flipped.length - 1] as number) ^ 0x10;
+      await raw.writeRaw(fa, flipped);
+      expect(await ns.has('a')).toBe(false);
+      expect(errors.at(-1)?.detail?.reason).toBe('corrupt-entry');
+      await vi.waitFor(async () => expect(await raw.exists(fa)).toBe(false));
+    });
+
     for (const size of ['small raw', 'large lz4'] as const) {
       it(`${RUNS_PER_KIND} corruptions of each kind of ${size} entries: 0 wrong values, each an error event and a delete`, async () => {
         const valueFor = size === 'small raw' ? smallValue : largeValue;
