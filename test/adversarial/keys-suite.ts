@@ -101,6 +101,9 @@ export function defineKeyIsolationSuite(
           // B reads nothing, has nothing, and B's delete removes nothing of A's.
           expect(await at(reader, pb).get(kb)).toBeUndefined();
           expect(await at(reader, pb).has(kb)).toBe(false);
+          expect(await at(reader, pb).getMany([kb])).toEqual([undefined]);
+          expect(await at(reader, pb).getOrSet(kb, () => 'produced by B')).toBe('produced by B');
+          expect(await b.delete(kb)).toBe(true);
           expect(await b.delete(kb)).toBe(false);
           expect(await at(reader, pa).get(ka)).toEqual(value);
           // B's own write leaves A's value alone.
