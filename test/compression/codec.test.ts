@@ -505,7 +505,7 @@ describe('decode failures', () => {
     );
   });
 
-  it('valid envelopes with random bit flips or truncations decode or throw SerializationError', () => {
+  it('valid envelopes with random bit flips or truncations never decode (SerializationError only)', () => {
     const envelopeArb = fc
       .tuple(fc.oneof(fc.jsonValue({ maxDepth: 2 }), compressibleArb), fc.constantFrom(...CODECS), metaArb)
       .map(([value, c, m]) => createEntryCodec({ codec: c, threshold: 0 }).encode(value, m, KEY).bytes);
@@ -515,12 +515,16 @@ describe('decode failures', () => {
         fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 7 })), { minLength: 1, maxLength: 4 }),
         (bytes, flips) => {
           const copy = Uint8Array.from(bytes);
+          const seen = new Set<number>();
           for (const [position, bit] of flips) {
             const index = position % copy.length;
+            if (seen.has(index)) continue; // two flips of one byte could cancel out
+            seen.add(index);
             copy[index] = copy[index]! ^ (1 << bit);
           }
-          decodesOrSerializationError(() => codec.decode(copy, KEY));
-          expect(() => codec.readMeta(copy, KEY)).not.toThrow();
+          // The checksum catches any change: the entry never decodes.
+          expect(REASONS).toContain(reasonOf(() => codec.decode(copy, KEY)));
+          expect(codec.readMeta(copy, KEY)).toBeUndefined();
         },
       ),
       { numRuns: 400 },
