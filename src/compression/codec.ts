@@ -44,7 +44,8 @@
  * An lz4 payload is lz4-napi's block format (4-byte LE size prefix, then an LZ4 block); a
  * deflate payload is a raw deflate stream.
  *
- * Decoding never throws anything but a {@link SerializationError}; its `context.reason` is one of
+ * Once the codec is ready (`await codec.ready()`, which loads xxhash-wasm), decoding never
+ * throws anything but a {@link SerializationError}; its `context.reason` is one of
  * {@link DecodeFailureReason}.
  *
  * @module

@@ -117,7 +117,16 @@ export function getHasherSync(algorithm: HashAlgorithm = 'xxh64'): Hasher | unde
  * @throws {ConfigurationError} (rejection) when xxhash-wasm cannot be initialised.
  */
 export async function loadByteHasher(): Promise<ByteHasher> {
-  if (xxhashApi === undefined) await getHasher('xxh64');
+  if (xxhashApi === undefined) {
+    try {
+      await getHasher('xxh64');
+    } catch (error) {
+      throw new ConfigurationError(
+        'xxhash-wasm could not be initialised: the entry codec needs it for its checksums (WebAssembly must be available)',
+        { context: { algorithm: 'xxh64' }, cause: error },
+      );
+    }
+  }
   return xxhashApi as ByteHasher;
 }
 
