@@ -42,6 +42,15 @@ describe('key templates', () => {
     ).toEqual(['category', 'sort']);
   });
 
+  it('rejects NaN and infinite numbers, saying what was given (they are not keys)', () => {
+    const build = compileKeyTemplate('items:{category}:{page}');
+    expect(issuesOf(() => build({ category: Number.NaN, page: Number.POSITIVE_INFINITY }))).toEqual([
+      { path: 'category', message: 'NaN cannot be part of a key' },
+      { path: 'page', message: 'Infinity cannot be part of a key' },
+    ]);
+    expect(build({ category: -0, page: 1.5 })).toBe('items:0:1.5');
+  });
+
   it('rejects malformed templates', () => {
     for (const bad of ['', 'a:{', 'a:}', 'a:{}', 'a:{1x}', 'a:{b{c}}', '{a}{b}', '{a}-{b}', 'x:{a b}']) {
       expect(() => compileKeyTemplate(bad), bad).toThrow(ValidationError);
