@@ -273,7 +273,9 @@ describeRedisKind('cluster', 'Redis Cluster (3 masters started by the test)', ()
     };
     const results = await Promise.all(
       caches.flatMap((cache) =>
-        Array.from({ length: 10 }, () => cache.getOrSet('hot', produce, { lock: { ttl: 5000, wait: 5000 } })),
+        Array.from({ length: 10 }, () =>
+          cache.getOrSet('hot', produce, { lock: { ttlMs: 5000, waitMs: 5000 } }),
+        ),
       ),
     );
     expect(results.every((r) => r === 'once')).toBe(true);
