@@ -23,6 +23,8 @@ export interface RedisServerHandle {
   readonly pid: number | undefined;
   /** Stops the server (SIGTERM, then SIGKILL after 3 s) and waits for the process to exit. */
   stop(): Promise<void>;
+  /** Kills the process with SIGKILL (no shutdown, like a crash) and waits for it to exit. */
+  kill(): Promise<void>;
   /** Starts the server again on the same port and waits until it answers PING. */
   start(): Promise<void>;
   /** Freezes the process with SIGSTOP: connections stay open, nothing is answered. */
@@ -253,6 +255,14 @@ export async function startRedisServer(options: StartRedisServerOptions = {}): P
       return child?.pid;
     },
     stop: stopProcess,
+    kill: async () => {
+      const proc = child;
+      if (!proc || proc.pid === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
+      process.kill(proc.pid, 'SIGKILL');
+      await exited;
+      child = undefined;
+      paused = false;
+    },
     start: async () => {
       if (child) throw new Error('redis-server is already running');
       await launch();
