@@ -29,7 +29,8 @@ const READ_KEYS = 200;
 /** How many of them the fault damages (garbage, WRONGTYPE). */
 const DAMAGED = 10;
 
-type ReadOutcome = 'hit' | 'miss' | 'wrong';
+/** `hit` is a hit from Redis; `fallback-hit` a hit from the memory fallback of a degraded cache. */
+type ReadOutcome = 'hit' | 'fallback-hit' | 'miss' | 'wrong';
 
 /** A cache under test, reduced to what the scenarios need. */
 interface DataSubject {
@@ -85,6 +86,14 @@ const subjects: Record<string, (url: string) => DataSubject> = {
     });
     const errors: CacheEvent[] = [];
     ai.on('error', (event) => errors.push(event));
+    // While degraded, hits come from the memory fallback, not from Redis.
+    let degraded = false;
+    ai.on('degraded', () => {
+      degraded = true;
+    });
+    ai.on('recovered', () => {
+      degraded = false;
+    });
     const request = (n: number) => ({
       text: `document ${n}`,
       operation: 'summarize',
@@ -100,7 +109,8 @@ const subjects: Record<string, (url: string) => DataSubject> = {
           await ai.cacheResponse({ ...request(n), response: { n } });
           return 'miss';
         }
-        return hit.n === n ? 'hit' : 'wrong';
+        if (hit.n !== n) return 'wrong';
+        return degraded ? 'fallback-hit' : 'hit';
       },
       write: async (n) => {
         await ai.cacheResponse({
@@ -149,8 +159,7 @@ const faults: Record<string, Fault> = {
     apply: async (raw, subject) => {
       for (const n of damagedKeys.slice(0, 1)) {
         const key = await subject.fullKey(n);
-        await raw.del(key);
-        await raw.rpush(key, 'not', 'a', 'cache', 'entry');
+        await raw.multi().del(key).rpush(key, 'not', 'a', 'cache', 'entry').pexpire(key, 60_000).exec();
       }
       return damagedKeys.slice(0, 1);
     },
@@ -239,7 +248,9 @@ describeRedisKind('chaos', 'Chaos: garbage, WRONGTYPE and OOM under ~100 concurr
             }
           })();
         }
-        await load.settle(CALLERS * 20);
+        // At least 2000 calls and 1.5 s: longer than one "stay away from the backend" period
+        // (retryPrimaryAfterMs, 1 s), so a cache that degrades as a whole shows in the hit ratio.
+        await Promise.all([load.settle(CALLERS * 20), sleep(1500)]);
         const writesDuringFault = writes;
         faulted = false;
         await saboteur;
