@@ -10,6 +10,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBackend } from '../../src/backends/redis.js';
 import { createCache } from '../../src/cache/cache.js';
+import { AIResponseCache } from '../../src/index.js';
 import { RedisLock } from '../../src/locks/redis-lock.js';
 import { backendConformance } from '../../src/testing/index.js';
 import { describeRedisKind, uniqueCachePrefix, uniqueKeyPrefix } from '../helpers/redis.js';
@@ -280,6 +281,34 @@ describeRedisKind('cluster', 'Redis Cluster (3 masters started by the test)', ()
     );
     expect(results.every((r) => r === 'once')).toBe(true);
     expect(calls).toBe(1);
+  });
+
+  it('AIResponseCache on the Cluster (redisClient): shared answers, invalidateOperation on every master', async () => {
+    const prefix = uniqueCachePrefix('cl-ai');
+    const make = () => track(new AIResponseCache({ redisClient: clusterClient(), prefix }));
+    const writer = make();
+    await writer.connect();
+    const requests = Array.from({ length: 30 }, (_, i) => ({
+      text: `document ${i}`,
+      operation: 'summarize',
+      options: { model: 'm' },
+    }));
+    for (const [i, request] of requests.entries())
+      await writer.cacheResponse({ ...request, response: { i } });
+    await writer.cacheResponse({ text: 'other', operation: 'translate', response: 'kept' });
+    const reader = make();
+    await reader.connect();
+    for (const [i, request] of requests.entries()) expect(await reader.getResponse(request)).toEqual({ i });
+    expect(reader.stats().l2Hits).toBe(30);
+    expect(reader.stats().degraded).toBe(false);
+    const perNode = await Promise.all(
+      [0, 1, 2].map(async (i) => (await keysOnNode(nodeClient(i), prefix)).length),
+    );
+    for (const count of perNode) expect(count).toBeGreaterThan(0);
+    await writer.invalidateOperation('summarize');
+    const fresh = make();
+    for (const request of requests) expect(await fresh.getResponse(request)).toBeUndefined();
+    expect(await fresh.getResponse({ text: 'other', operation: 'translate' })).toBe('kept');
   });
 
   describe('L1 coherence between two processes through the bus', () => {
