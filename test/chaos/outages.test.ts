@@ -20,7 +20,13 @@ import type { CacheBackend } from '../../src/backends/types.js';
 import { createCache } from '../../src/cache/cache.js';
 import { AIResponseCache } from '../../src/index.js';
 import { withCache } from '../../src/integrations/openai/index.js';
-import { type CallReport, countUnhandledRejections, type LoadResult, startLoad } from '../helpers/chaos.js';
+import {
+  type CallReport,
+  countUnhandledRejections,
+  type LoadResult,
+  quantile,
+  startLoad,
+} from '../helpers/chaos.js';
 import { describeRedisKind, uniqueCachePrefix } from '../helpers/redis.js';
 import { type RedisServerHandle, sleep, startRedisServer } from '../helpers/redis-server.js';
 
@@ -231,7 +237,12 @@ describeRedisKind('chaos', 'Chaos: Redis killed, frozen and restarted under ~100
         const load = startLoad((caller, i) => s.call(caller, i), { callers: CALLERS });
         await load.settle(CALLERS * 3);
         load.phase('outage');
+        // Calls that start while the breaker is open are measured apart (the fast-fail path).
+        const unsubscribe = s.backend.health?.onChange((change) => {
+          if (change.state === 'open') load.phase('breaker-open');
+        });
         await fault.apply(server);
+        if (!fault.recovers) await load.settle(CALLERS * 2);
 
         let resumed = false;
         if (fault.recovers) {
@@ -246,6 +257,7 @@ describeRedisKind('chaos', 'Chaos: Redis killed, frozen and restarted under ~100
         }
         await load.settle(CALLERS * 2);
         const result: LoadResult = await load.stop();
+        unsubscribe?.();
         const context = JSON.stringify({
           calls: result.calls,
           failed: result.failed,
@@ -283,6 +295,17 @@ describeRedisKind('chaos', 'Chaos: Redis killed, frozen and restarted under ~100
         expect
           .soft(result.maxMs, `longest call within upstream + 3 x commandTimeoutMs (${context})`)
           .toBeLessThanOrEqual(bound);
+        if (!fault.recovers) {
+          // Redis dead, breaker open: a call costs no Redis time at all. p99 of the calls made
+          // while the breaker was open <= 5 ms (a withCache miss: the upstream's time + 50 ms),
+          // plus the worst event-loop delay of the run.
+          const open = result.durationsByPhase.get('breaker-open') ?? [];
+          expect.soft(open.length, 'calls were made while the breaker was open').toBeGreaterThan(CALLERS);
+          const limit = (s.upstreamMaxMs() > 0 ? s.upstreamMaxMs() + 50 : 5) + result.maxLoopDelayMs;
+          expect
+            .soft(quantile(open, 0.99), `p99 with the breaker open (${context})`)
+            .toBeLessThanOrEqual(limit);
+        }
       }, 40_000);
     }
   }

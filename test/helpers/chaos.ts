@@ -33,6 +33,8 @@ export interface LoadResult {
   maxLoopDelayMs: number;
   /** Overheads of the calls made while `phase` was set, by phase name. */
   overheadsByPhase: Map<string, number[]>;
+  /** Durations of the calls made while `phase` was set, by phase name. */
+  durationsByPhase: Map<string, number[]>;
 }
 
 /** A running load; see {@link startLoad}. */
@@ -82,6 +84,15 @@ export function startLoad(
   let phase = 'start';
   const overheads: number[] = [];
   const overheadsByPhase = new Map<string, number[]>();
+  const durationsByPhase = new Map<string, number[]>();
+  const record = (map: Map<string, number[]>, tag: string, value: number) => {
+    let list = map.get(tag);
+    if (!list) {
+      list = [];
+      map.set(tag, list);
+    }
+    list.push(value);
+  };
   const failures: unknown[] = [];
   const waiters: { at: number; resolve: () => void }[] = [];
 
@@ -103,12 +114,8 @@ export function startLoad(
       maxMs = Math.max(maxMs, ms);
       maxOverheadMs = Math.max(maxOverheadMs, overhead);
       overheads.push(overhead);
-      let list = overheadsByPhase.get(tag);
-      if (!list) {
-        list = [];
-        overheadsByPhase.set(tag, list);
-      }
-      list.push(overhead);
+      record(overheadsByPhase, tag, overhead);
+      record(durationsByPhase, tag, ms);
       for (let w = waiters.length - 1; w >= 0; w--) {
         const waiter = waiters[w] as { at: number; resolve: () => void };
         if (calls >= waiter.at) {
@@ -153,6 +160,7 @@ export function startLoad(
         p99OverheadMs: quantile(overheads, 0.99),
         maxLoopDelayMs: loopDelay.max / 1e6,
         overheadsByPhase,
+        durationsByPhase,
       };
     },
   };
