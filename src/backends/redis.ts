@@ -296,6 +296,9 @@ export class RedisBackend implements CacheBackend {
         // (not above commandTimeoutMs) is trusted to bound its commands instead.
         connectTimeout: this.#connectTimeoutMs,
         retryStrategy: (times) => Math.min(times * 50, 1000),
+        // Sentinel only (ignored otherwise): follow +switch-master at once. Without it the client
+        // stays on a failed-over master, and its writes are lost, until the sentinel demotes it.
+        failoverDetector: true,
       };
       this.#client =
         options.url === undefined && options.redis !== undefined

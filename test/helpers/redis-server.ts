@@ -17,10 +17,14 @@ export interface RedisServerHandle {
   readonly url: string;
   /** Loopback TCP port (kept across {@link RedisServerHandle.start} restarts). */
   readonly port: number;
+  /** The server's working directory (a temp dir, removed when the test process exits). */
+  readonly dir: string;
   /** Pid of the current process (changes after a restart; `undefined` while stopped). */
   readonly pid: number | undefined;
   /** Stops the server (SIGTERM, then SIGKILL after 3 s) and waits for the process to exit. */
   stop(): Promise<void>;
+  /** Kills the process with SIGKILL (no shutdown, like a crash) and waits for it to exit. */
+  kill(): Promise<void>;
   /** Starts the server again on the same port and waits until it answers PING. */
   start(): Promise<void>;
   /** Freezes the process with SIGSTOP: connections stay open, nothing is answered. */
@@ -43,6 +47,19 @@ export interface StartRedisServerOptions {
    * @default []
    */
   args?: string[];
+  /**
+   * A config file passed as the first argument (needed by `--sentinel` mode, which rewrites it).
+   * @default none
+   */
+  configFile?: string;
+  /**
+   * Readiness probe, called every 25 ms until it resolves `true` (e.g. a TLS handshake when
+   * the plain port is disabled).
+   * @default a raw `PING` on `port` (`+PONG` or `-NOAUTH`)
+   */
+  probe?: (port: number) => Promise<boolean>;
+  /** Label used in error messages. @default 'redis-server' */
+  label?: string;
 }
 
 function isExecutable(path: string): boolean {
@@ -59,7 +76,15 @@ function isExecutable(path: string): boolean {
  * locations; `undefined` when none is found.
  */
 export function findRedisServerBinary(): string | undefined {
-  const fromEnv = process.env.REDIS_SERVER_BIN;
+  return findBinary('redis-server', 'REDIS_SERVER_BIN');
+}
+
+/**
+ * Path of an executable `name`: `$<envVar>` when given and executable, then `$PATH`, then the
+ * usual install locations; `undefined` when none is found.
+ */
+export function findBinary(name: string, envVar?: string): string | undefined {
+  const fromEnv = envVar === undefined ? undefined : process.env[envVar];
   if (fromEnv && isExecutable(fromEnv)) return fromEnv;
   const dirs = [
     ...(process.env.PATH ?? '').split(delimiter).filter(Boolean),
@@ -69,7 +94,7 @@ export function findRedisServerBinary(): string | undefined {
     '/usr/sbin',
   ];
   for (const dir of dirs) {
-    const candidate = join(dir, 'redis-server');
+    const candidate = join(dir, name);
     if (isExecutable(candidate)) return candidate;
   }
   return undefined;
@@ -89,8 +114,8 @@ export async function findFreePort(): Promise<number> {
   });
 }
 
-/** Sends one raw `PING` and resolves `true` on `+PONG` within `timeoutMs`. */
-function ping(port: number, timeoutMs = 500): Promise<boolean> {
+/** Sends one raw `PING` and resolves `true` on `+PONG` (or `-NOAUTH`) within `timeoutMs`. */
+export function ping(port: number, timeoutMs = 500): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port });
     let reply = '';
@@ -110,7 +135,8 @@ function ping(port: number, timeoutMs = 500): Promise<boolean> {
   });
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Resolves after `ms` milliseconds. */
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Spawns `redis-server --port <port> --bind 127.0.0.1 --save '' --appendonly no
@@ -123,6 +149,8 @@ export async function startRedisServer(options: StartRedisServerOptions = {}): P
   if (!binary) throw new Error('redis-server binary not found (install redis or set REDIS_SERVER_BIN)');
   const port = options.port ?? (await findFreePort());
   const startTimeoutMs = options.startTimeoutMs ?? 10_000;
+  const probe = options.probe ?? ((p: number) => ping(p));
+  const label = options.label ?? 'redis-server';
   const dir = mkdtempSync(join(tmpdir(), 'arc-redis-'));
 
   let child: ChildProcess | undefined;
@@ -149,6 +177,7 @@ export async function startRedisServer(options: StartRedisServerOptions = {}): P
     const proc = spawn(
       binary,
       [
+        ...(options.configFile === undefined ? [] : [options.configFile]),
         '--port',
         String(port),
         '--bind',
@@ -185,11 +214,11 @@ export async function startRedisServer(options: StartRedisServerOptions = {}): P
     const deadline = Date.now() + startTimeoutMs;
     while (Date.now() < deadline) {
       if (hasExited) break;
-      if (await ping(port)) return;
+      if (await probe(port)) return;
       await sleep(25);
     }
     await stopProcess();
-    throw new Error(`redis-server did not answer PING on 127.0.0.1:${port}.\nOutput:\n${output}`);
+    throw new Error(`${label} did not answer on 127.0.0.1:${port}.\nOutput:\n${output}`);
   };
 
   const stopProcess = async (): Promise<void> => {
@@ -221,10 +250,19 @@ export async function startRedisServer(options: StartRedisServerOptions = {}): P
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    dir,
     get pid() {
       return child?.pid;
     },
     stop: stopProcess,
+    kill: async () => {
+      const proc = child;
+      if (!proc || proc.pid === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
+      process.kill(proc.pid, 'SIGKILL');
+      await exited;
+      child = undefined;
+      paused = false;
+    },
     start: async () => {
       if (child) throw new Error('redis-server is already running');
       await launch();

@@ -9,12 +9,19 @@
 import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { describe, inject, it } from 'vitest';
+import { findRedisCliBinary } from './redis-cluster.js';
 import { findRedisServerBinary } from './redis-server.js';
+import { findOpensslBinary } from './redis-tls.js';
+
+/** The kinds of Redis server a test can run against (counted apart by the reporter). */
+export type RedisServerKind = 'standalone' | 'cluster' | 'tls' | 'sentinel' | 'chaos';
 
 declare module 'vitest' {
   interface TaskMeta {
     /** Set on tests that talk to a real redis-server (see `describeRedis`). */
     redisServer?: boolean;
+    /** Which kind of server (absent: `standalone`); see {@link describeRedisKind}. */
+    redisKind?: RedisServerKind;
   }
 }
 
@@ -93,4 +100,53 @@ export function redisResources(url: () => string, clientOptions: RedisOptions = 
       for (const client of clients.splice(0)) client.disconnect();
     },
   };
+}
+
+/** The binaries each server kind needs (beyond Node). */
+const requiredBinaries: Record<
+  Exclude<RedisServerKind, 'standalone'>,
+  Record<string, () => string | undefined>
+> = {
+  cluster: { 'redis-server': findRedisServerBinary, 'redis-cli': findRedisCliBinary },
+  tls: { 'redis-server': findRedisServerBinary, openssl: findOpensslBinary },
+  // redis-sentinel is optional: `redis-server --sentinel` is the same program.
+  sentinel: { 'redis-server': findRedisServerBinary },
+  chaos: { 'redis-server': findRedisServerBinary },
+};
+
+/** The binaries missing for `kind` (empty when its tests can run). */
+export function missingBinaries(kind: Exclude<RedisServerKind, 'standalone'>): string[] {
+  return Object.entries(requiredBinaries[kind])
+    .filter(([, find]) => find() === undefined)
+    .map(([name]) => name);
+}
+
+/**
+ * `describe` for tests that start their own servers of one kind (a Cluster, a TLS server,
+ * Sentinel, or a redis-server the chaos suite kills). Its tests carry `meta.redisKind = kind`
+ * (and `meta.redisServer`), so the reporter counts them per kind. When a binary is missing, the
+ * block is skipped with a loud warning — except under `CI=true`, where that is a failing test.
+ */
+export function describeRedisKind(
+  kind: Exclude<RedisServerKind, 'standalone'>,
+  name: string,
+  fn: () => void,
+): void {
+  const missing = missingBinaries(kind);
+  if (missing.length > 0 && process.env.CI === 'true') {
+    describe(name, { meta: { redisServer: true, redisKind: kind } }, () => {
+      it(`needs ${missing.join(', ')}`, () => {
+        throw new Error(`${missing.join(', ')} not found: the ${kind} tests are required in CI`);
+      });
+    });
+    return;
+  }
+  if (missing.length > 0) {
+    console.warn(`!! WARNING: ${missing.join(', ')} not found: the ${kind} tests "${name}" are SKIPPED`);
+  }
+  describe.skipIf(missing.length > 0)(
+    missing.length > 0 ? `${name} (no ${missing.join(', ')})` : name,
+    { meta: { redisServer: true, redisKind: kind } },
+    fn,
+  );
 }
