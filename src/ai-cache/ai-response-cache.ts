@@ -128,6 +128,12 @@ export interface AIResponseCacheOptions extends AICacheConfigInput {
    * @default true
    */
   owns?: boolean | Pick<Ownership, 'backend' | 'lock' | 'bus'>;
+  /**
+   * Time budget of the cache work of one call through `ai.cache.getOrSet` or an LLM client
+   * wrapper (`withCache`): lookup, lock acquisition and store together (see `CacheOptions.budget`).
+   * @default the backend's `commandTimeoutMs` when it exposes one, else 1000 (ms)
+   */
+  budget?: Ttl;
 }
 
 /** Hit and miss counters of one slice (an operation or a size tier). */
@@ -239,7 +245,7 @@ export class AIResponseCache {
 
   /** @throws {ValidationError} listing every invalid option. */
   constructor(options: AIResponseCacheOptions = {}) {
-    const { redisClient, backend, ttlResolver, prices, now, lock, bus, owns, ...data } = options;
+    const { redisClient, backend, ttlResolver, prices, now, lock, bus, owns, budget, ...data } = options;
     this.config = parseConfig(AICacheConfigSchema, data, { source: 'AIResponseCache options' });
     this.#ttlFn = ttlResolver;
     this.#prices = prices;
@@ -291,6 +297,7 @@ export class AIResponseCache {
       maxKeyLength: Math.max(this.config.maxKeyLength, 6 * this.config.textHashThreshold + 256),
       failOnConnectionError: this.config.failOnConnectionError,
       ...(now ? { now } : {}),
+      ...(budget === undefined ? {} : { budget }),
       // The cache closes the lock too (each component once); what was handed in per `owns`.
       ...(this.lock ? { lock: this.lock } : {}),
       owns: {
