@@ -4,9 +4,13 @@
  * noeviction) concern those keys only, and every other key keeps hitting from Redis.
  */
 import { Redis } from 'ioredis';
+import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type MockOpenAI, startMockOpenAI } from '../../examples/mock-openai/server.js';
 import { RedisBackend } from '../../src/backends/redis.js';
 import { AIResponseCache, type CacheEvent, createCache } from '../../src/index.js';
+import { cacheStatus, withCache } from '../../src/integrations/openai/index.js';
+import { RedisLock } from '../../src/locks/redis-lock.js';
 import { describeOwnRedisServer, uniqueCachePrefix } from '../helpers/redis.js';
 import { type RedisServerHandle, startRedisServer } from '../helpers/redis-server.js';
 
@@ -136,6 +140,61 @@ describeOwnRedisServer('Cache and AIResponseCache: Redis failures concern what f
       expect(stats.l2Hits).toBeGreaterThanOrEqual(0.95 * KEYS);
       expect(stats.degraded).toBe(false);
       expect(degraded).toHaveLength(0);
+    });
+  });
+
+  describe('redis-server hung (SIGSTOP)', () => {
+    const TIMEOUT = 300;
+    let upstream: MockOpenAI | undefined;
+    afterEach(async () => {
+      if (paused) server.resume();
+      paused = false;
+      await upstream?.close();
+      upstream = undefined;
+    });
+    let paused = false;
+
+    it('getOrSet with the lock: lookup + lock + store stay within one budget, not one timeout each', async () => {
+      const prefix = uniqueCachePrefix('hung');
+      const backend = new RedisBackend({ url: server.url, commandTimeoutMs: TIMEOUT });
+      const lock = new RedisLock({ client: backend.client, keyPrefix: `${prefix}:lock:` });
+      const cache = track(createCache({ prefix, backend, lock, l1: false, budget: TIMEOUT }));
+      await cache.connect();
+      await cache.set('warm', 1);
+      server.pause();
+      paused = true;
+      const started = performance.now();
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => cache.getOrSet(`k${i}`, async () => i, { lock: true })),
+      );
+      const elapsed = performance.now() - started;
+      expect(results).toEqual(Array.from({ length: 20 }, (_, i) => i));
+      // One budget (plus scheduling slack), where three bounded steps would take 3x the timeout.
+      expect(elapsed).toBeLessThan(2.5 * TIMEOUT);
+    });
+
+    it('withCache(openai): a miss costs the upstream plus at most about one budget', async () => {
+      upstream = await startMockOpenAI({ latencyMs: { firstTokenMs: 5, perChunkMs: 0, responseMs: 10 } });
+      const client = new OpenAI({ baseURL: upstream.url, apiKey: 'sk-test-secret', maxRetries: 0 });
+      const ai = track(
+        new AIResponseCache({
+          redisUrl: server.url,
+          prefix: uniqueCachePrefix('hung-ai'),
+          redis: { commandTimeoutMs: TIMEOUT },
+          budget: TIMEOUT,
+        }),
+      );
+      await ai.connect();
+      const openai = withCache(client, { cache: ai });
+      server.pause();
+      paused = true;
+      const started = performance.now();
+      const answer = await openai.chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'while Redis hangs' }],
+      });
+      expect(cacheStatus(answer)).toBe('miss');
+      expect(performance.now() - started).toBeLessThan(2.5 * TIMEOUT);
     });
   });
 
