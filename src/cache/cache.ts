@@ -901,7 +901,7 @@ export class Cache {
     }
     return (core.backend as CacheBackend).get(full).catch((error: unknown) => {
       if (failureScope(error) === 'key') {
-        this.#keyFailed('get', full, error);
+        this.#keyFailed('get', full, error, true);
         return undefined;
       }
       this.#backendFailed('get', full, error);
@@ -1217,13 +1217,13 @@ export class Cache {
   }
 
   /**
-   * A failure that concerns one key only (WRONGTYPE, OOM refusal of one write): reported, and a
-   * key that cannot be read is deleted (the next write would overwrite it anyway); the cache
-   * stays on the backend.
+   * A failure that concerns one key only (WRONGTYPE, OOM refusal of one write): reported; with
+   * `repair` (a single-key read), the unreadable key is deleted (the next write would overwrite
+   * it anyway). The cache stays on the backend.
    */
-  #keyFailed(op: CacheOp, key: string, error: unknown): void {
+  #keyFailed(op: CacheOp, key: string, error: unknown, repair = false): void {
     this.#reportError(op, key, error, { scope: 'key' });
-    if ((op === 'get' || op === 'has') && key !== '') {
+    if (repair) {
       void this.#io(
         'delete',
         key,

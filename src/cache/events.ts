@@ -44,7 +44,12 @@ export interface CacheEvent {
   backend?: string;
   /** The error, for `error` events. */
   error?: Error;
-  /** Free-form, secret-free details (e.g. `{ reason: 'corrupt-entry' }`). */
+  /**
+   * Free-form, secret-free details (e.g. `{ reason: 'corrupt-entry' }`). On `error` events:
+   * `scope: 'key'` for a failure about that key only, `reason: 'circuit-open'` for an operation
+   * skipped while the breaker is open, and `suppressed` on a rate-limited summary (how many
+   * errors of the same kind it stands for besides itself).
+   */
   detail?: Record<string, unknown>;
 }
 

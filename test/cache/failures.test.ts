@@ -3,7 +3,7 @@ import { MemoryBackend } from '../../src/backends/memory.js';
 import { LocalInvalidationBus } from '../../src/cache/bus.js';
 import { ErrorLimiter, type LimitedError } from '../../src/cache/events.js';
 import { CircuitOpenError, InfrastructureError, ValidationError } from '../../src/errors.js';
-import { type CacheEvent, createCache } from '../../src/index.js';
+import { AIResponseCache, type CacheEvent, createCache } from '../../src/index.js';
 import { fakeClock } from '../helpers/clock.js';
 import { ControlledBackend, CountingLock } from '../helpers/health-backend.js';
 
@@ -350,5 +350,29 @@ describe('Cache: close() closes what it owns', () => {
     await expect(cache.close()).resolves.toBeUndefined();
     expect(lock.closed).toBe(1);
     expect(of('error')[0]).toMatchObject({ op: 'close' });
+  });
+});
+
+describe('AIResponseCache: close() closes what it owns', () => {
+  it('closes a handed backend and lock once each; owns: false or per component leaves them open', async () => {
+    const backend = new ControlledBackend();
+    const lock = new CountingLock();
+    const ai = new AIResponseCache({ backend, lock });
+    await ai.close();
+    await ai.close();
+    expect([backend.closed, lock.closed]).toEqual([1, 1]);
+    const kept = new AIResponseCache({ backend, lock, owns: false });
+    await kept.close();
+    expect([backend.closed, lock.closed]).toEqual([1, 1]);
+    const partly = new AIResponseCache({ backend, lock, owns: { lock: false } });
+    await partly.close();
+    expect([backend.closed, lock.closed]).toEqual([2, 1]);
+  });
+
+  it('reports the backend breaker in stats()', () => {
+    const backend = new ControlledBackend();
+    const ai = new AIResponseCache({ backend });
+    backend.health.set('open');
+    expect(ai.stats()).toMatchObject({ degraded: true, breaker: { state: 'open', opened: 1 } });
   });
 });
