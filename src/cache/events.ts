@@ -155,7 +155,7 @@ export class CacheEmitter {
 /** Options of the `error`-event rate limiter (`createCache({ errorEvents })`). */
 export interface ErrorEventOptions {
   /**
-   * Per kind of error (operation + error code), the first `error` event is delivered at once;
+   * Per kind of error (operation + error code + failure scope), the first `error` event is delivered at once;
    * the following ones inside `intervalMs` are folded into one summary event delivered when the
    * interval ends (or with the next error of that kind after it), whose
    * `detail.suppressed` says how many were folded. `0` delivers every error event.
@@ -212,8 +212,9 @@ export class ErrorLimiter {
       this.#deliver({ op, key, error, detail, suppressed: 0 });
       return;
     }
-    const code = (error as { code?: unknown }).code;
-    const kind = `${op}\u0000${typeof code === 'string' ? code : error.name}`;
+    const { code, scope } = error as { code?: unknown; scope?: unknown };
+    // A failure about one key and a connection failure of the same op are different kinds.
+    const kind = `${op}\u0000${typeof code === 'string' ? code : error.name}\u0000${String(scope)}`;
     const t = this.#now();
     const state = this.#kinds.get(kind);
     if (state && t < state.until) {

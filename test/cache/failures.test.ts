@@ -376,3 +376,16 @@ describe('AIResponseCache: close() closes what it owns', () => {
     expect(ai.stats()).toMatchObject({ degraded: true, breaker: { state: 'open', opened: 1 } });
   });
 });
+
+describe('ErrorLimiter kinds', () => {
+  it('a key-scope failure is not folded into connection failures of the same op', () => {
+    const clock = fakeClock();
+    const out: LimitedError[] = [];
+    const limiter = new ErrorLimiter(1000, clock.now, (r) => out.push(r));
+    limiter.report('get', 'a', down(), undefined);
+    limiter.report('get', 'b', new InfrastructureError('WRONGTYPE', { scope: 'key' }), undefined);
+    limiter.report('get', 'c', down(), undefined);
+    expect(out.map((r) => r.key)).toEqual(['a', 'b']);
+    limiter.close();
+  });
+});
