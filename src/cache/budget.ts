@@ -24,9 +24,46 @@ export function defaultBudgetMs(backend: object | undefined): number {
   return typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? ms : DEFAULT_BUDGET_MS;
 }
 
+/** Deadlines are rounded up to this grid so that concurrent calls share one timer. */
+const GRID_MS = 4;
+
+interface Slot {
+  readonly fires: Set<() => void>;
+  readonly timer: NodeJS.Timeout;
+}
+
+/** Pending deadlines by grid slot (ms of `performance.now()`): one timer per slot, not per call. */
+const slots = new Map<number, Slot>();
+
+/** Calls `fire` at about `at` (`performance.now()` ms, rounded up to the grid); returns the cancel function. */
+function schedule(at: number, fire: () => void): () => void {
+  const key = Math.ceil(at / GRID_MS) * GRID_MS;
+  let slot = slots.get(key);
+  if (!slot) {
+    const fires = new Set<() => void>();
+    const timer = setTimeout(
+      () => {
+        if (slots.get(key)?.fires === fires) slots.delete(key);
+        for (const f of fires) f();
+      },
+      Math.max(0, key - performance.now()),
+    );
+    slot = { fires, timer };
+    slots.set(key, slot);
+  }
+  const { fires, timer } = slot;
+  fires.add(fire);
+  return () => {
+    if (!fires.delete(fire) || fires.size > 0) return;
+    clearTimeout(timer);
+    if (slots.get(key)?.fires === fires) slots.delete(key);
+  };
+}
+
 /**
  * Milliseconds of cache work left to one call. Each awaited step is charged the time it took;
- * the time of the producer (or upstream call) in between is not charged.
+ * the time of the producer (or upstream call) in between is not charged. Concurrent calls share
+ * timers (deadlines on a 4 ms grid), so bounding a step costs about a promise, not a timer.
  */
 export class Budget {
   #left: number;
@@ -53,25 +90,34 @@ export class Budget {
    * {@link OVER_BUDGET} when the budget runs out first; `work` then goes on in the background
    * (a later rejection is swallowed here: `work` must report its own failures).
    */
-  async bound<T>(work: Promise<T>): Promise<T | typeof OVER_BUDGET> {
+  bound<T>(work: Promise<T>): Promise<T | typeof OVER_BUDGET> {
     if (this.#left <= 0) {
       work.catch(() => {});
-      return OVER_BUDGET;
+      return Promise.resolve(OVER_BUDGET);
     }
     const started = this.#clock();
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        work,
-        new Promise<typeof OVER_BUDGET>((resolve) => {
-          timer = setTimeout(() => resolve(OVER_BUDGET), this.#left);
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
+    let settled = false;
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true;
       this.#left -= this.#clock() - started;
-      work.catch(() => {});
-    }
+      return true;
+    };
+    return new Promise<T | typeof OVER_BUDGET>((resolve, reject) => {
+      const cancel = schedule(performance.now() + this.#left, () => {
+        if (settle()) resolve(OVER_BUDGET);
+      });
+      work.then(
+        (value) => {
+          cancel();
+          if (settle()) resolve(value);
+        },
+        (error: unknown) => {
+          cancel();
+          if (settle()) reject(error);
+        },
+      );
+    });
   }
 }
 
