@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryBackend } from '../../src/backends/memory.js';
+import { Budget, OVER_BUDGET } from '../../src/cache/budget.js';
 import { LocalInvalidationBus } from '../../src/cache/bus.js';
 import { ErrorLimiter, type LimitedError } from '../../src/cache/events.js';
 import { CircuitOpenError, InfrastructureError, ValidationError } from '../../src/errors.js';
@@ -387,5 +388,41 @@ describe('ErrorLimiter kinds', () => {
     limiter.report('get', 'c', down(), undefined);
     expect(out.map((r) => r.key)).toEqual(['a', 'b']);
     limiter.close();
+  });
+});
+
+describe('Budget', () => {
+  it('charges each step the time it took (injected clock) and stops bounding once spent', async () => {
+    let t = 0;
+    const budget = new Budget(100, () => t);
+    const step = (ms: number) =>
+      budget.bound(
+        Promise.resolve().then(() => {
+          t += ms;
+          return ms;
+        }),
+      );
+    expect(await step(30)).toBe(30);
+    expect(budget.left).toBe(70);
+    expect(await step(70)).toBe(70);
+    expect(budget.spent).toBe(true);
+    let late = false;
+    const pending = new Promise<void>((resolve) => setTimeout(resolve, 5)).then(() => {
+      late = true;
+    });
+    expect(await budget.bound(pending)).toBe(OVER_BUDGET);
+    expect(late).toBe(false);
+  });
+
+  it('a step slower than the budget resolves OVER_BUDGET; a rejection passes through', async () => {
+    const budget = new Budget(10);
+    expect(await budget.bound(new Promise(() => {}))).toBe(OVER_BUDGET);
+    expect(budget.spent).toBe(true);
+    await expect(new Budget(50).bound(Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    // Concurrent steps share the grid timers and each settles on its own.
+    const many = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => new Budget(1000).bound(Promise.resolve(i))),
+    );
+    expect(many).toEqual(Array.from({ length: 100 }, (_, i) => i));
   });
 });
