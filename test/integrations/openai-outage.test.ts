@@ -74,4 +74,19 @@ describe('withCache while the backend fails', () => {
     expect(chunks).toBeGreaterThan(0);
     expect(performance.now() - started).toBeLessThan(2000);
   });
+
+  it('embeddings: parallel lookups and the stores share the budget on a hung backend', async () => {
+    const backend = new ControlledBackend();
+    backend.fault = () => 'hang';
+    ai = new AIResponseCache({ backend, lock: false, l1: false, budget: 40 });
+    const openai = withCache(client, { cache: ai });
+    const started = performance.now();
+    const result = await openai.embeddings.create({
+      model: 'text-embedding-3-small',
+      input: ['a', 'b', 'c'],
+    });
+    expect(result.data).toHaveLength(3);
+    expect(cacheStatus(result)).toBe('miss');
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
 });
