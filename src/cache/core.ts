@@ -138,7 +138,10 @@ export function createCore(options: CacheOptions): { core: Core; namespaces: str
   const owns = resolveOwnership(options.owns, issues);
   if (issues.length) throw new ValidationError('Invalid cache options', issues);
   const clock = options.now ?? Date.now;
-  const core: Core = {
+  // The limiter delivers through the core it belongs to (assigned right below).
+  let core: Core;
+  const errors = new ErrorLimiter(intervalMs, clock, (report) => deliverError(core, report));
+  core = {
     l1: resolveL1(options.l1),
     backend: options.backend,
     fallback: options.backend ? options.fallback : undefined,
@@ -187,15 +190,11 @@ export function createCore(options: CacheOptions): { core: Core; namespaces: str
     closed: false,
     budgetMs:
       options.budget === undefined ? defaultBudgetMs(options.backend) : parseTtl(options.budget, 'budget'),
-    // Assigned right below (the limiter delivers through the core).
-    errors: undefined as unknown as ErrorLimiter,
+    errors,
     owns,
     openError: undefined,
     unsubscribeHealth: undefined,
   };
-  (core as { errors: ErrorLimiter }).errors = new ErrorLimiter(intervalMs, clock, (report) =>
-    deliverError(core, report),
-  );
   // Validate prefix and namespace eagerly (KeyBuilder validates its parts).
   KeyBuilder.validatePart(prefix, 'prefix');
   const namespaces = options.namespace === undefined ? [] : [options.namespace];
