@@ -28,6 +28,7 @@ import { l1Scenario } from './scenarios/l1.js';
 import { l2Scenario } from './scenarios/l2.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { openaiScenario } from './scenarios/openai.js';
+import { outageScenario } from './scenarios/outage.js';
 import { stormScenario } from './scenarios/storm.js';
 import { writeScenario } from './scenarios/write.js';
 
@@ -39,6 +40,7 @@ const SCENARIOS = {
   openai: openaiScenario,
   compression: compressionScenario,
   memory: memoryScenario,
+  outage: outageScenario,
 } as const satisfies Record<string, (ctx: BenchContext) => Promise<ScenarioOutput>>;
 
 type ScenarioId = keyof typeof SCENARIOS;
@@ -104,7 +106,7 @@ function parseArgs(argv: readonly string[]): Args {
       args.rounds = n;
     } else if (arg === '--help' || arg === '-h') {
       process.stdout.write(
-        'npm run bench -- [--quick] [--only=l1,l2,write,storm,openai,compression,memory] [--rounds=N] [--no-write]\n',
+        'npm run bench -- [--quick] [--only=l1,l2,write,storm,openai,compression,memory,outage] [--rounds=N] [--no-write]\n',
       );
       process.exit(0);
     } else {

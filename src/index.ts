@@ -124,6 +124,7 @@ export {
   resultKey,
   summarize as summarizeSamples,
 } from './bench/index.js';
+export { Budget, budgetedLock, DEFAULT_BUDGET_MS, OVER_BUDGET } from './cache/budget.js';
 export type {
   BusStatusListener,
   InvalidationBus,
@@ -144,6 +145,7 @@ export type {
   CacheListener,
   CacheOp,
   CacheTier,
+  ErrorEventOptions,
   GetContext,
   SetContext,
 } from './cache/events.js';
@@ -155,6 +157,7 @@ export { deepFreeze } from './cache/l1.js';
 export type { Ttl } from './cache/ttl.js';
 export { parseTtl, tryParseTtl } from './cache/ttl.js';
 export type {
+  BreakerStats,
   CacheOptions,
   CacheStats,
   CacheStrategy,
@@ -162,6 +165,7 @@ export type {
   LookupOptions,
   LookupResult,
   LookupSource,
+  Ownership,
   Resolved,
   ResolveStatus,
   SetOptions,

@@ -17,7 +17,7 @@ import { type InvalidationBus, RedisInvalidationBus } from '../cache/bus.js';
 import { type Cache, createCache } from '../cache/cache.js';
 import type { CacheEventName, CacheListener } from '../cache/events.js';
 import { parseTtl, type Ttl } from '../cache/ttl.js';
-import type { CacheStats } from '../cache/types.js';
+import type { BreakerStats, CacheStats, Ownership } from '../cache/types.js';
 import { ValidationError, type ValidationIssue } from '../errors.js';
 import { getHasher, type Hasher } from '../keys/hash.js';
 import { KeyBuilder } from '../keys/key-builder.js';
@@ -120,6 +120,20 @@ export interface AIResponseCacheOptions extends AICacheConfigInput {
   prices?: Readonly<Record<string, { input: number; output: number }>>;
   /** Clock, injectable for tests. @default Date.now */
   now?: () => number;
+  /**
+   * Which of the components handed here (`backend`, `lock`, `bus`) {@link AIResponseCache.close}
+   * closes: `true` (all), `false` (none) or per component. What the cache creates itself (the
+   * Redis backend from `redisUrl` / `redis`, its lock and bus, the memory fallback) is always
+   * closed; a `redisClient` passed in is never closed (only what was built on it).
+   * @default true
+   */
+  owns?: boolean | Pick<Ownership, 'backend' | 'lock' | 'bus'>;
+  /**
+   * Time budget of the cache work of one call through `ai.cache.getOrSet` or an LLM client
+   * wrapper (`withCache`): lookup, lock acquisition and store together (see `CacheOptions.budget`).
+   * @default the backend's `commandTimeoutMs` when it exposes one, else 1000 (ms)
+   */
+  budget?: Ttl;
 }
 
 /** Hit and miss counters of one slice (an operation or a size tier). */
@@ -152,6 +166,8 @@ export interface AIResponseCacheStats {
   errors: number;
   /** Whether the L2 backend is failing (the memory fallback serves meanwhile). */
   degraded: boolean;
+  /** The L2 backend's circuit breaker, when it has one. */
+  breaker: BreakerStats | undefined;
   /** `'redis'`, `'memory'`, or the custom backend's name. */
   backend: string;
   operations: Record<string, SliceStats>;
@@ -187,6 +203,11 @@ const sliceStats = (s: Slice): SliceStats => ({
   ...s,
   hitRatio: s.hits + s.misses === 0 ? 0 : s.hits / (s.hits + s.misses),
 });
+
+function ownsGiven(owns: AIResponseCacheOptions['owns'], component: 'backend' | 'lock' | 'bus'): boolean {
+  if (owns === undefined || typeof owns === 'boolean') return owns ?? true;
+  return owns[component] ?? true;
+}
 
 function isStoredAnswer(value: unknown): value is StoredAnswer {
   return typeof value === 'object' && value !== null && (value as StoredAnswer).v === 1 && 'r' in value;
@@ -224,7 +245,7 @@ export class AIResponseCache {
 
   /** @throws {ValidationError} listing every invalid option. */
   constructor(options: AIResponseCacheOptions = {}) {
-    const { redisClient, backend, ttlResolver, prices, now, lock, bus, ...data } = options;
+    const { redisClient, backend, ttlResolver, prices, now, lock, bus, owns, budget, ...data } = options;
     this.config = parseConfig(AICacheConfigSchema, data, { source: 'AIResponseCache options' });
     this.#ttlFn = ttlResolver;
     this.#prices = prices;
@@ -276,6 +297,15 @@ export class AIResponseCache {
       maxKeyLength: Math.max(this.config.maxKeyLength, 6 * this.config.textHashThreshold + 256),
       failOnConnectionError: this.config.failOnConnectionError,
       ...(now ? { now } : {}),
+      ...(budget === undefined ? {} : { budget }),
+      // The cache closes the lock too (each component once); what was handed in per `owns`.
+      ...(this.lock ? { lock: this.lock } : {}),
+      owns: {
+        backend: backend === undefined || ownsGiven(owns, 'backend'),
+        fallback: true,
+        lock: lock === undefined || lock === false || ownsGiven(owns, 'lock'),
+        bus: bus === undefined || bus === false || ownsGiven(owns, 'bus'),
+      },
     });
     this.#ai = this.cache.namespace('ai');
   }
@@ -416,6 +446,7 @@ export class AIResponseCache {
       sets,
       errors: cache.errors,
       degraded: cache.degraded,
+      breaker: cache.breaker,
       backend: this.#backendName,
       operations,
       sizeTiers: {
@@ -434,9 +465,11 @@ export class AIResponseCache {
     };
   }
 
-  /** Closes the backend connections. */
+  /**
+   * Closes what this cache owns, in parallel and each once: the backend, fallback, lock and bus
+   * it created, and those handed to it unless marked not owned (`owns`). Never throws.
+   */
   async close(): Promise<void> {
-    await this.lock?.close();
     await this.cache.close();
   }
 

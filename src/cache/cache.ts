@@ -11,14 +11,30 @@
 import type { CacheBackend } from '../backends/types.js';
 import { entryFailure } from '../compression/codec.js';
 import type { EntryCodec, EntryMeta } from '../compression/types.js';
-import { TimeoutError, toError, ValidationError } from '../errors.js';
+import { CircuitOpenError, TimeoutError, toError, ValidationError } from '../errors.js';
 import { getHasher, type Hasher } from '../keys/hash.js';
 import { type CacheKey, KeyBuilder } from '../keys/key-builder.js';
 import { stableStringify } from '../keys/stable-stringify.js';
 import { compileKeyTemplate } from '../keys/template.js';
 import { produceOnce } from '../locks/stampede.js';
+import { Budget, budgetedLock, lockUnusable, OVER_BUDGET } from './budget.js';
 import type { InvalidationMessage } from './bus.js';
-import { type Core, createCore, l1Size, now, raceTimeout, TIMED_OUT, tagKey, validateTags } from './core.js';
+import {
+  breakerOpen,
+  type Core,
+  createCore,
+  emitEvent,
+  failureScope,
+  l1Size,
+  markDegraded,
+  markRecovered,
+  now,
+  raceTimeout,
+  reportError,
+  TIMED_OUT,
+  tagKey,
+  validateTags,
+} from './core.js';
 import { type DisableableOp, disabling, isDisabled } from './disabling.js';
 import type {
   CacheCallbacks,
@@ -62,12 +78,15 @@ export function createCache(options: CacheOptions = {}): Cache {
 export class Cache {
   readonly #core: Core;
   readonly #namespaces: readonly string[];
+  /** Whether this is the cache {@link createCache} returned (only it closes the shared state). */
+  readonly #root: boolean;
   #keys: KeyBuilder | undefined;
 
   /** @internal use {@link createCache}. */
-  constructor(core: Core, namespaces: readonly string[]) {
+  constructor(core: Core, namespaces: readonly string[], root = true) {
     this.#core = core;
     this.#namespaces = namespaces;
+    this.#root = root;
     if (core.hasher) this.#keys = this.#makeKeyBuilder(core.hasher);
   }
 
@@ -467,7 +486,7 @@ export class Cache {
   /** A cache whose keys live under `name` inside this cache's namespace. Namespaces nest. */
   namespace(name: string): Cache {
     KeyBuilder.validatePart(name, 'namespace');
-    return new Cache(this.#core, [...this.#namespaces, name]);
+    return new Cache(this.#core, [...this.#namespaces, name], false);
   }
 
   /** Subscribes to an event; returns a function that unsubscribes. */
@@ -497,6 +516,7 @@ export class Cache {
   /** Counters since creation (shared by all namespaces of one cache). */
   stats(): CacheStats {
     const c = this.#core.counters;
+    const health = this.#core.backend?.health;
     const reads = c.hits + c.misses;
     return {
       hits: c.hits,
@@ -514,7 +534,22 @@ export class Cache {
       },
       l2: { hits: c.l2Hits, misses: c.l2Misses, backend: this.#core.backend?.name },
       degraded: this.#core.degraded,
+      breaker: health ? { state: health.state, opened: health.opened } : undefined,
     };
+  }
+
+  /**
+   * Whether the backend is failing right now (its circuit breaker is open, or its last
+   * operation failed on the connection): reads are misses and writes are dropped (or both go to
+   * the fallback), and the cross-process lock is skipped.
+   */
+  get degraded(): boolean {
+    return this.#core.degraded || breakerOpen(this.#core);
+  }
+
+  /** The default cache-work budget of one call, in milliseconds (see {@link CacheOptions.budget}). */
+  get budgetMs(): number {
+    return this.#core.budgetMs;
   }
 
   /** The backend (L2), if any. */
@@ -527,13 +562,36 @@ export class Cache {
     return this.#namespaces;
   }
 
-  /** Closes the bus and the backend (and the fallback). Further calls are not supported. */
+  /**
+   * Closes what the cache owns, in parallel, each once even when the same object was given
+   * twice: the backend, the fallback, the lock and the bus handed to {@link createCache}, except
+   * those marked not owned (`owns`). Also stops following the backend's health and delivers
+   * pending `error` summaries. Never throws (a failing close is an `error` event with op
+   * `'close'`). Only the cache `createCache` returned closes anything: on a namespace derived
+   * with {@link Cache.namespace} this does nothing. Further calls resolve at once; other calls
+   * after it are not supported.
+   */
   async close(): Promise<void> {
-    if (this.#core.closed) return;
-    this.#core.closed = true;
-    await this.#core.bus?.close();
-    await this.#core.backend?.close();
-    await this.#core.fallback?.close();
+    const core = this.#core;
+    if (!this.#root || core.closed) return;
+    core.closed = true;
+    core.unsubscribeHealth?.();
+    core.unsubscribeHealth = undefined;
+    core.errors.close();
+    const owned = new Set<{ close(): Promise<void> }>();
+    if (core.bus && core.owns.bus) owned.add(core.bus);
+    if (core.lock && core.owns.lock) owned.add(core.lock);
+    if (core.backend && core.owns.backend) owned.add(core.backend);
+    if (core.fallback && core.owns.fallback) owned.add(core.fallback);
+    await Promise.all(
+      [...owned].map(async (component) => {
+        try {
+          await component.close();
+        } catch (error) {
+          this.#reportError('close', '', error);
+        }
+      }),
+    );
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -548,11 +606,14 @@ export class Cache {
     const core = this.#core;
     const strategy = o.strategy ?? 'refresh';
     if (strategy === 'bypass') return { value: await producer(), status: 'bypass' };
+    const budgetMs = o.budget === undefined ? core.budgetMs : parseTtl(o.budget, 'budget');
+    const budget = core.backend || core.lock ? new Budget(budgetMs) : undefined;
     if (strategy === 'invalidate') {
-      await this.#deleteFull(full);
-      return this.#produce(full, producer, o, undefined);
+      const deleting = this.#deleteFull(full);
+      await (budget ? budget.bound(deleting) : deleting);
+      return this.#produce(full, producer, o, undefined, budget);
     }
-    const entry = await this.#lookupFull<T>(full, o.promote !== false, true);
+    const entry = await this.#lookupFull<T>(full, o.promote !== false, true, budget);
     const t = core.now();
     if (entry && !entry.stale) {
       if (strategy === 'refresh' && this.#wantsRefresh(entry, t, o))
@@ -562,7 +623,7 @@ export class Cache {
     if (strategy === 'fresh') return { value: undefined as T, status: 'miss' };
     const stale = entry?.stale ? entry : undefined;
     if (stale && (core.backoff.get(full) ?? 0) > t) return { value: stale.value, status: 'stale' };
-    return this.#produce(full, producer, o, stale);
+    return this.#produce(full, producer, o, stale, budget);
   }
 
   /** Whether a fresh hit should trigger a background refresh (soft TTL or early refresh). */
@@ -596,9 +657,10 @@ export class Cache {
     producer: () => T | Promise<T>,
     o: GetOrSetOptions<T>,
     stale: LookupResult<T> | undefined,
+    budget?: Budget,
   ): Promise<Resolved<T>> {
     const core = this.#core;
-    const flight = core.flights.run(full, () => this.#produceAndStore(full, producer, o));
+    const flight = core.flights.run(full, () => this.#produceAndStore(full, producer, o, budget));
     let promise: Promise<{ value: unknown; coalesced: boolean }> = flight.promise as Promise<{
       value: unknown;
       coalesced: boolean;
@@ -640,11 +702,15 @@ export class Cache {
     }
   }
 
-  /** Runs the producer (under the distributed lock when asked) and stores its value. */
+  /**
+   * Runs the producer (under the distributed lock when asked, unless the backend is failing)
+   * and stores its value; with a `budget`, the lookup, lock and store steps share it.
+   */
   async #produceAndStore<T>(
     full: string,
     producer: () => T | Promise<T>,
     o: GetOrSetOptions<T>,
+    budget?: Budget,
   ): Promise<{ value: unknown; coalesced: boolean }> {
     const core = this.#core;
     const run = async (): Promise<unknown> => {
@@ -656,16 +722,18 @@ export class Cache {
       if (o.grace !== undefined) setOptions.grace = o.grace;
       if (o.l1 !== undefined) setOptions.l1 = o.l1;
       if (o.tags !== undefined) setOptions.tags = o.tags;
-      return (await this.#setFull(full, value, setOptions, 'getOrSet')).stored;
+      return (await this.#setFull(full, value, setOptions, 'getOrSet', budget)).stored;
     };
-    if (!o.lock || !core.lock) return { value: await run(), coalesced: false };
+    // While the backend fails, a waiter could not read what the lock holder stores: skip the lock.
+    if (!o.lock || !core.lock || lockUnusable(core.backend?.health, core.degraded))
+      return { value: await run(), coalesced: false };
     const settings = o.lock === true ? {} : o.lock;
     const result = await produceOnce<unknown>({
-      lock: core.lock,
+      lock: budget ? budgetedLock(core.lock, budget, core.backend?.health) : core.lock,
       key: full,
       ...settings,
       recheck: async () => {
-        const hit = await this.#lookupFull<unknown>(full, o.promote !== false);
+        const hit = await this.#lookupFull<unknown>(full, o.promote !== false, false, budget);
         return hit?.value;
       },
       produce: run,
@@ -686,16 +754,23 @@ export class Cache {
   }
 
   /** Like {@link Cache.#tagInvalidated}, after refreshing the stamps of `tags` from the backend. */
-  async #tagsInvalidatedRemote(tags: readonly string[], createdAt: number): Promise<boolean> {
+  async #tagsInvalidatedRemote(
+    tags: readonly string[],
+    createdAt: number,
+    budget?: Budget,
+  ): Promise<boolean> {
     const core = this.#core;
     if (core.backend) {
       const keys = tags.map((tag) => tagKey(core.prefix, tag));
-      const values = await this.#io(
+      const reading = this.#io(
         'get',
         keys[0] ?? '',
         (b) => (b.getMany ? b.getMany(keys) : Promise.all(keys.map((k) => b.get(k)))),
         () => keys.map(() => undefined),
       );
+      const read = budget ? await budget.bound(reading) : await reading;
+      // Over budget: decide with the stamps known here.
+      const values = read === OVER_BUDGET ? [] : read;
       values.forEach((bytes, i) => {
         if (bytes?.byteLength !== 8) return;
         const at = new DataView(bytes.buffer, bytes.byteOffset, 8).getFloat64(0, true);
@@ -789,6 +864,7 @@ export class Cache {
     full: string,
     promote = true,
     allowStale = false,
+    budget?: Budget,
   ): Promise<LookupResult<T> | undefined> {
     const core = this.#core;
     if (isDisabled('get')) return undefined;
@@ -806,33 +882,18 @@ export class Cache {
       return undefined;
     }
     const invalidationsBefore = core.invalidations;
-    // The hot read path calls the backend directly (no #io closures or extra async frame).
     let bytes: Uint8Array | undefined;
-    if (!core.degraded) {
-      try {
-        bytes = await core.backend.get(full);
-      } catch (error) {
-        this.#backendFailed('get', full, error);
-        if (core.fallback)
-          bytes = await this.#io(
-            'get',
-            full,
-            (b) => b.get(full),
-            () => undefined,
-          );
-      }
+    if (budget) {
+      // Past the budget the read goes on in the background (it reports its own failure): a miss.
+      const read = await budget.bound(this.#readL2(full));
+      bytes = read === OVER_BUDGET ? undefined : read;
     } else {
-      bytes = await this.#io(
-        'get',
-        full,
-        (b) => b.get(full),
-        () => undefined,
-      );
+      bytes = await this.#readL2(full);
     }
     // An invalidation that arrived while the read was in flight may concern what it returned.
     const mayPromote = promote && core.invalidations === invalidationsBefore;
     let hit = this.#acceptL2(full, bytes, core.now(), mayPromote, allowStale);
-    if (hit?.tags && (await this.#tagsInvalidatedRemote(hit.tags, hit.createdAt))) {
+    if (hit?.tags && (await this.#tagsInvalidatedRemote(hit.tags, hit.createdAt, budget))) {
       core.l1?.delete(full);
       hit = undefined;
     }
@@ -842,6 +903,34 @@ export class Cache {
       return (hit ?? l1Hit) as LookupResult<T> | undefined;
     }
     return (await this.#afterHit(full, hit, startedAt)) as LookupResult<T>;
+  }
+
+  /** Reads `full` from the backend (or the fallback while degraded); never rejects. */
+  #readL2(full: string): Promise<Uint8Array | undefined> {
+    const core = this.#core;
+    // The hot read path calls the backend directly (no #io closures).
+    if (core.degraded) {
+      return this.#io(
+        'get',
+        full,
+        (b) => b.get(full),
+        () => undefined,
+      );
+    }
+    return (core.backend as CacheBackend).get(full).catch((error: unknown) => {
+      if (failureScope(error) === 'key') {
+        this.#keyFailed('get', full, error, true);
+        return undefined;
+      }
+      this.#backendFailed('get', full, error);
+      if (!core.fallback) return undefined;
+      return this.#io(
+        'get',
+        full,
+        (b) => b.get(full),
+        () => undefined,
+      );
+    });
   }
 
   /** Decodes bytes from L2; promotes fresh entries into L1. Corrupt entries are deleted and reported. */
@@ -957,6 +1046,7 @@ export class Cache {
     value: unknown,
     options: SetOptions,
     op: CacheOp = 'set',
+    budget?: Budget,
   ): Promise<{ stored: unknown; result: SetResult }> {
     const core = this.#core;
     const startedAt = now();
@@ -1004,12 +1094,14 @@ export class Cache {
       stored = core.codec.deserialize(encoded.serialized);
     }
     if (core.backend) {
-      await this.#io(
+      const writing = this.#io(
         'set',
         full,
         (b) => b.set(full, encoded.bytes, meta.staleUntil - t),
         () => undefined,
       );
+      // Past the budget the write finishes in the background (#io reports its failure).
+      await (budget ? budget.bound(writing) : writing);
     }
     this.#announce({ type: 'delete', keys: [full] });
     core.counters.sets++;
@@ -1067,9 +1159,7 @@ export class Cache {
     tier: CacheTier,
     extra: Partial<CacheEvent> = {},
   ): void {
-    const event: CacheEvent = { type, op, key, tier, ...extra };
-    if (this.#core.backend) event.backend = this.#core.backend.name;
-    this.#core.emitter.emit(event);
+    emitEvent(this.#core, type, op, key, tier, extra);
   }
 
   #invoke<K extends 'onMiss' | 'onSet' | 'onDelete'>(
@@ -1093,31 +1183,16 @@ export class Cache {
     }
   }
 
+  /** Counts an error; the `error` event and `onError` callbacks are rate-limited per kind. */
   #reportError(op: CacheOp, key: string, error: unknown, detail?: Record<string, unknown>): void {
-    const core = this.#core;
-    core.counters.errors++;
-    const err = toError(error);
-    if (core.emitter.listening('error')) {
-      this.#emit('error', op, key, op === 'callback' ? 'none' : 'l2', {
-        error: err,
-        ...(detail ? { detail } : {}),
-      });
-    }
-    for (const callbacks of [...core.callbacks]) {
-      if (!callbacks.onError) continue;
-      try {
-        const result = callbacks.onError({ key, op, error: err });
-        if (result && typeof (result as Promise<void>).then === 'function')
-          (result as Promise<void>).catch(() => {});
-      } catch {
-        // An onError callback that throws is ignored: reporting it would loop.
-      }
-    }
+    reportError(this.#core, op, key, error, detail);
   }
 
   /**
-   * Runs one backend operation: on the primary, or on the fallback while the primary is failing.
-   * A failure is reported (event) and answered with `onFail()`; it never throws.
+   * Runs one backend operation: on the primary, or on the fallback while the primary is failing
+   * (without touching the primary while its breaker is open). A failure is reported (event) and
+   * answered with `onFail()`; it never throws. A failure about one key (see `failureScope`)
+   * concerns that key only: it never makes the cache degraded.
    */
   async #io<T>(
     op: CacheOp,
@@ -1127,7 +1202,8 @@ export class Cache {
   ): Promise<T> {
     const core = this.#core;
     const fallback = core.fallback;
-    if (core.degraded && fallback && now() - core.failedAt < core.retryPrimaryAfterMs) {
+    const open = breakerOpen(core);
+    if (core.degraded && fallback && (open || now() - core.failedAt < core.retryPrimaryAfterMs)) {
       try {
         return await fn(fallback);
       } catch (error) {
@@ -1135,11 +1211,26 @@ export class Cache {
         return onFail();
       }
     }
+    if (open) {
+      // No I/O while the breaker is open: the reason is in a (rate-limited) error event.
+      this.#reportError(
+        op,
+        key,
+        core.openError ?? new CircuitOpenError(`${core.backend?.name} skipped: its circuit breaker is open`),
+        { reason: 'circuit-open' },
+      );
+      return onFail();
+    }
+    const backend = core.backend as CacheBackend;
     try {
-      const result = await fn(core.backend as CacheBackend);
-      if (core.degraded) this.#backendOk();
+      const result = await fn(backend);
+      if (core.degraded && (backend.health?.state ?? 'closed') === 'closed') this.#backendOk();
       return result;
     } catch (error) {
+      if (failureScope(error) === 'key') {
+        this.#keyFailed(op, key, error);
+        return onFail();
+      }
       this.#backendFailed(op, key, error);
       if (!fallback) return onFail();
       try {
@@ -1151,24 +1242,30 @@ export class Cache {
     }
   }
 
-  #backendFailed(op: CacheOp, key: string, error: unknown): void {
-    const core = this.#core;
-    core.failedAt = now();
-    this.#reportError(op, key, error);
-    if (!core.degraded) {
-      core.degraded = true;
-      if (core.emitter.listening('degraded')) {
-        this.#emit('degraded', op, key, 'l2', { error: toError(error), detail: { reason: 'backend-error' } });
-      }
+  /**
+   * A failure that concerns one key only (WRONGTYPE, OOM refusal of one write): reported; with
+   * `repair` (a single-key read), the unreadable key is deleted (the next write would overwrite
+   * it anyway). The cache stays on the backend.
+   */
+  #keyFailed(op: CacheOp, key: string, error: unknown, repair = false): void {
+    this.#reportError(op, key, error, { scope: 'key' });
+    if (repair) {
+      void this.#io(
+        'delete',
+        key,
+        (b) => b.delete(key),
+        () => false,
+      );
     }
   }
 
+  /** A connection-level failure: reported, and the cache is degraded until the backend answers. */
+  #backendFailed(op: CacheOp, key: string, error: unknown): void {
+    this.#reportError(op, key, error);
+    markDegraded(this.#core, op, key, error, 'backend-error');
+  }
+
   #backendOk(): void {
-    const core = this.#core;
-    if (!core.degraded) return;
-    core.degraded = false;
-    // The fallback only bridged the outage; the primary is the truth again.
-    core.fallback?.clear().catch(() => {});
-    if (core.emitter.listening('recovered')) this.#emit('recovered', 'get', '', 'l2');
+    markRecovered(this.#core, 'backend-ok');
   }
 }

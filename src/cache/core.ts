@@ -4,19 +4,35 @@
  *
  * @module
  */
-import type { CacheBackend } from '../backends/types.js';
+import type { BackendHealthState, CacheBackend } from '../backends/types.js';
 import { createEntryCodec } from '../compression/codec.js';
 import type { EntryCodec } from '../compression/types.js';
-import { ValidationError } from '../errors.js';
+import {
+  CircuitOpenError,
+  InfrastructureError,
+  SerializationError,
+  toError,
+  ValidationError,
+} from '../errors.js';
 import type { HashAlgorithm, Hasher } from '../keys/hash.js';
 import { escapeKeyPart, KeyBuilder } from '../keys/key-builder.js';
 import { SingleFlight } from '../locks/single-flight.js';
 import type { DistributedLock } from '../locks/types.js';
+import { defaultBudgetMs } from './budget.js';
 import type { InvalidationBus, InvalidationMessage } from './bus.js';
-import { type CacheCallbacks, CacheEmitter } from './events.js';
+import {
+  type CacheCallbacks,
+  CacheEmitter,
+  type CacheEvent,
+  type CacheEventName,
+  type CacheOp,
+  type CacheTier,
+  ErrorLimiter,
+  type LimitedError,
+} from './events.js';
 import { type L1Options, L1Tier } from './l1.js';
 import { parseTtl } from './ttl.js';
-import type { CacheOptions } from './types.js';
+import type { CacheOptions, Ownership } from './types.js';
 
 export interface Counters {
   hits: number;
@@ -64,6 +80,16 @@ export interface Core {
   ready: Promise<Hasher> | undefined;
   degraded: boolean;
   closed: boolean;
+  /** Default cache-work budget of one getOrSet / resolve / wrap call (ms). */
+  readonly budgetMs: number;
+  /** Rate limiter of `error` events and `onError` callbacks. */
+  readonly errors: ErrorLimiter;
+  /** Which of the components handed to `createCache` `close()` closes. */
+  readonly owns: Required<Ownership>;
+  /** The error reported for operations skipped while the breaker is open (one per opening). */
+  openError: CircuitOpenError | undefined;
+  /** Unsubscribes from the backend's health changes (set when the backend has `health`). */
+  unsubscribeHealth: (() => void) | undefined;
 }
 
 const ONE_MIB = 1024 * 1024;
@@ -102,8 +128,20 @@ export function createCore(options: CacheOptions): { core: Core; namespaces: str
   if (options.maxKeyLength !== undefined && (!Number.isInteger(maxKeyLength) || maxKeyLength < 32)) {
     issues.push({ path: 'maxKeyLength', message: `must be an integer >= 32 (got ${String(maxKeyLength)})` });
   }
+  const intervalMs = options.errorEvents?.intervalMs ?? 1000;
+  if (!(typeof intervalMs === 'number' && Number.isFinite(intervalMs) && intervalMs >= 0)) {
+    issues.push({
+      path: 'errorEvents.intervalMs',
+      message: `must be a finite number >= 0 (got ${String(intervalMs)})`,
+    });
+  }
+  const owns = resolveOwnership(options.owns, issues);
   if (issues.length) throw new ValidationError('Invalid cache options', issues);
-  const core: Core = {
+  const clock = options.now ?? Date.now;
+  // The limiter delivers through the core it belongs to (assigned right below).
+  let core: Core;
+  const errors = new ErrorLimiter(intervalMs, clock, (report) => deliverError(core, report));
+  core = {
     l1: resolveL1(options.l1),
     backend: options.backend,
     fallback: options.backend ? options.fallback : undefined,
@@ -141,7 +179,7 @@ export function createCore(options: CacheOptions): { core: Core; namespaces: str
       l2Hits: 0,
       l2Misses: 0,
     },
-    now: options.now ?? Date.now,
+    now: clock,
     defaultTtlMs: parseTtl(options.ttl ?? '1h'),
     hashAlgorithm: options.hashAlgorithm ?? 'xxh64',
     maxKeyLength,
@@ -150,13 +188,164 @@ export function createCore(options: CacheOptions): { core: Core; namespaces: str
     ready: undefined,
     degraded: false,
     closed: false,
+    budgetMs:
+      options.budget === undefined ? defaultBudgetMs(options.backend) : parseTtl(options.budget, 'budget'),
+    errors,
+    owns,
+    openError: undefined,
+    unsubscribeHealth: undefined,
   };
   // Validate prefix and namespace eagerly (KeyBuilder validates its parts).
   KeyBuilder.validatePart(prefix, 'prefix');
   const namespaces = options.namespace === undefined ? [] : [options.namespace];
   for (const ns of namespaces) KeyBuilder.validatePart(ns, 'namespace');
   if (core.bus) attachBus(core, core.bus);
+  if (core.backend?.health) attachHealth(core);
   return { core, namespaces };
+}
+
+function resolveOwnership(
+  owns: CacheOptions['owns'],
+  issues: { path: string; message: string }[],
+): Required<Ownership> {
+  const all = { backend: true, fallback: true, lock: true, bus: true };
+  if (owns === undefined || owns === true) return all;
+  if (owns === false) return { backend: false, fallback: false, lock: false, bus: false };
+  if (typeof owns !== 'object' || owns === null) {
+    issues.push({ path: 'owns', message: 'must be a boolean or { backend?, fallback?, lock?, bus? }' });
+    return all;
+  }
+  for (const [field, value] of Object.entries(owns)) {
+    if (!(field in all)) issues.push({ path: `owns.${field}`, message: 'is not a component of the cache' });
+    else if (typeof value !== 'boolean' && value !== undefined)
+      issues.push({ path: `owns.${field}`, message: `must be a boolean (got ${String(value)})` });
+  }
+  return {
+    backend: owns.backend ?? true,
+    fallback: owns.fallback ?? true,
+    lock: owns.lock ?? true,
+    bus: owns.bus ?? true,
+  };
+}
+
+/** Builds and emits one event (`backend` filled in). Call only when someone listens or it is cheap. */
+export function emitEvent(
+  core: Core,
+  type: CacheEventName,
+  op: CacheOp,
+  key: string,
+  tier: CacheTier,
+  extra: Partial<CacheEvent> = {},
+): void {
+  const event: CacheEvent = { type, op, key, tier, ...extra };
+  if (core.backend) event.backend = core.backend.name;
+  core.emitter.emit(event);
+}
+
+/** Counts an error and hands it to the rate limiter (which emits `error` and calls `onError`). */
+export function reportError(
+  core: Core,
+  op: CacheOp,
+  key: string,
+  error: unknown,
+  detail?: Record<string, unknown>,
+): void {
+  core.counters.errors++;
+  if (!core.emitter.listening('error') && !core.callbacks.some((c) => c.onError)) return;
+  core.errors.report(op, key, toError(error), detail);
+}
+
+/** Delivers one (rate-limited) error: the `error` event and the `onError` callbacks. */
+function deliverError(core: Core, report: LimitedError): void {
+  const { op, key, error, suppressed } = report;
+  const detail = suppressed > 0 ? { ...report.detail, suppressed } : report.detail;
+  if (core.emitter.listening('error')) {
+    emitEvent(core, 'error', op, key, op === 'callback' ? 'none' : 'l2', {
+      error,
+      ...(detail ? { detail } : {}),
+    });
+  }
+  for (const callbacks of [...core.callbacks]) {
+    if (!callbacks.onError) continue;
+    try {
+      const result = callbacks.onError({ key, op, error, ...(suppressed > 0 ? { suppressed } : {}) });
+      if (result && typeof (result as Promise<void>).then === 'function')
+        (result as Promise<void>).catch(() => {});
+    } catch {
+      // An onError callback that throws is ignored: reporting it would loop.
+    }
+  }
+}
+
+/** Enters degraded mode (once): `degraded` event with the reason. */
+export function markDegraded(core: Core, op: CacheOp, key: string, error: unknown, reason: string): void {
+  core.failedAt = now();
+  if (core.degraded) return;
+  core.degraded = true;
+  if (core.emitter.listening('degraded')) {
+    emitEvent(core, 'degraded', op, key, 'l2', { error: toError(error), detail: { reason } });
+  }
+}
+
+/** Leaves degraded mode (once): the fallback is cleared, `recovered` event. */
+export function markRecovered(core: Core, reason: string): void {
+  if (!core.degraded) return;
+  core.degraded = false;
+  // The fallback only bridged the outage; the primary is the truth again.
+  core.fallback?.clear().catch(() => {});
+  if (core.emitter.listening('recovered')) {
+    emitEvent(core, 'recovered', 'get', '', 'l2', { detail: { reason } });
+  }
+}
+
+/** Follows the backend's circuit breaker: open -> degraded, closed -> recovered. */
+function attachHealth(core: Core): void {
+  const health = core.backend?.health;
+  if (!health) return;
+  const apply = (state: BackendHealthState, reason: Error | undefined) => {
+    if (state === 'open') {
+      const cause = reason ?? new Error('circuit breaker open');
+      core.openError = new CircuitOpenError(
+        `${core.backend?.name ?? 'backend'} skipped: its circuit breaker is open (${cause.message})`,
+        { cause, context: { backend: core.backend?.name, reason: 'circuit-open' } },
+      );
+      markDegraded(core, 'get', '', reason ?? core.openError, 'circuit-open');
+    } else if (state === 'closed') {
+      core.openError = undefined;
+      markRecovered(core, 'circuit-closed');
+    }
+  };
+  if (health.state === 'open') apply('open', undefined);
+  core.unsubscribeHealth = health.onChange((change) => apply(change.state, change.reason));
+}
+
+/**
+ * Whether the backend's breaker is open: operations then skip it without any I/O (reads are
+ * misses, writes are dropped, or both go to the fallback).
+ */
+export function breakerOpen(core: Core): boolean {
+  return core.backend?.health?.state === 'open';
+}
+
+const KEY_SCOPED_REPLY = /\b(WRONGTYPE|OOM)\b/;
+
+/**
+ * What a backend failure concerns. `'key'`: one key or one write only (an error with
+ * `scope: 'key'`, an undecodable entry, or, for backends that do not classify their errors
+ * yet, a Redis `WRONGTYPE` / `OOM` reply anywhere in the cause chain): the rest of the cache
+ * keeps using the backend. Everything else (refused, reset, timed out, breaker open, unknown)
+ * is `'connection'`.
+ */
+export function failureScope(error: unknown): 'connection' | 'key' {
+  if (error instanceof CircuitOpenError) return 'connection';
+  if (error instanceof InfrastructureError && error.scope === 'key') return 'key';
+  if (error instanceof SerializationError) return 'key';
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
+    if (KEY_SCOPED_REPLY.test(current.message)) return 'key';
+    current = current.cause;
+  }
+  return 'connection';
 }
 
 export const now = (): number => performance.now();

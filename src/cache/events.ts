@@ -20,7 +20,8 @@ export type CacheOp =
   | 'getOrSet'
   | 'connect'
   | 'callback'
-  | 'decode';
+  | 'decode'
+  | 'close';
 
 /** Tier that answered or was touched. */
 export type CacheTier = 'l1' | 'l2' | 'producer' | 'none';
@@ -43,7 +44,12 @@ export interface CacheEvent {
   backend?: string;
   /** The error, for `error` events. */
   error?: Error;
-  /** Free-form, secret-free details (e.g. `{ reason: 'corrupt-entry' }`). */
+  /**
+   * Free-form, secret-free details (e.g. `{ reason: 'corrupt-entry' }`). On `error` events:
+   * `scope: 'key'` for a failure about that key only, `reason: 'circuit-open'` for an operation
+   * skipped while the breaker is open, and `suppressed` on a rate-limited summary (how many
+   * errors of the same kind it stands for besides itself).
+   */
   detail?: Record<string, unknown>;
 }
 
@@ -83,8 +89,12 @@ export interface CacheCallbacks {
   onDelete?(context: { key: string; existed: boolean; durationMs: number }): void | Promise<void>;
   /** Called on every miss. */
   onMiss?(context: { key: string; durationMs: number }): void | Promise<void>;
-  /** Called on every error (backend, decoding, callback). */
-  onError?(context: { key: string; op: CacheOp; error: Error }): void | Promise<void>;
+  /**
+   * Called on errors (backend, decoding, callback), rate-limited like the `error` event (see
+   * `createCache({ errorEvents })`): `suppressed` is set on a summary and counts the errors of
+   * the same kind folded into it.
+   */
+  onError?(context: { key: string; op: CacheOp; error: Error; suppressed?: number }): void | Promise<void>;
 }
 
 /** A minimal, allocation-free-when-idle event emitter. An `error` event without listeners is simply dropped. */
@@ -139,5 +149,121 @@ export class CacheEmitter {
         }
       }
     }
+  }
+}
+
+/** Options of the `error`-event rate limiter (`createCache({ errorEvents })`). */
+export interface ErrorEventOptions {
+  /**
+   * Per kind of error (operation + error code + failure scope), the first `error` event is delivered at once;
+   * the following ones inside `intervalMs` are folded into one summary event delivered when the
+   * interval ends (or with the next error of that kind after it), whose
+   * `detail.suppressed` says how many were folded. `0` delivers every error event.
+   * `stats().errors` counts every error either way. @default 1000
+   */
+  intervalMs?: number;
+}
+
+/** What the limiter hands to its `deliver` function: one error to report now. */
+export interface LimitedError {
+  op: CacheOp;
+  key: string;
+  error: Error;
+  detail: Record<string, unknown> | undefined;
+  /** How many errors of this kind were folded into this one (0 for a first occurrence). */
+  suppressed: number;
+}
+
+interface ErrorKind {
+  /** Errors of this kind are folded until then (cache clock). */
+  until: number;
+  /** Folded since the last delivery. */
+  suppressed: number;
+  /** The latest folded error, delivered as the summary. */
+  last: Omit<LimitedError, 'suppressed'> | undefined;
+}
+
+/** Most distinct kinds tracked; the oldest is forgotten past it. */
+const MAX_KINDS = 256;
+
+/**
+ * Rate-limits error reports per kind (`op` + error code): the first at once, then at most one
+ * summary per interval carrying the count of folded errors. Times come from the cache clock;
+ * pending summaries are also flushed by one unref'd timer (so they arrive even when the errors
+ * stop) and by {@link ErrorLimiter.close}.
+ */
+export class ErrorLimiter {
+  readonly #intervalMs: number;
+  readonly #now: () => number;
+  readonly #deliver: (report: LimitedError) => void;
+  readonly #kinds = new Map<string, ErrorKind>();
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(intervalMs: number, now: () => number, deliver: (report: LimitedError) => void) {
+    this.#intervalMs = intervalMs;
+    this.#now = now;
+    this.#deliver = deliver;
+  }
+
+  /** Reports one error: delivered now, or folded into the next summary of its kind. */
+  report(op: CacheOp, key: string, error: Error, detail: Record<string, unknown> | undefined): void {
+    if (this.#intervalMs <= 0 || this.#closed) {
+      this.#deliver({ op, key, error, detail, suppressed: 0 });
+      return;
+    }
+    const { code, scope } = error as { code?: unknown; scope?: unknown };
+    // A failure about one key and a connection failure of the same op are different kinds.
+    const kind = `${op}\u0000${typeof code === 'string' ? code : error.name}\u0000${String(scope)}`;
+    const t = this.#now();
+    const state = this.#kinds.get(kind);
+    if (state && t < state.until) {
+      state.suppressed++;
+      state.last = { op, key, error, detail };
+      this.#arm();
+      return;
+    }
+    const suppressed = state?.suppressed ?? 0;
+    this.#kinds.delete(kind);
+    this.#kinds.set(kind, { until: t + this.#intervalMs, suppressed: 0, last: undefined });
+    if (this.#kinds.size > MAX_KINDS) {
+      const oldest = this.#kinds.keys().next().value as string;
+      this.#flushKind(oldest);
+      this.#kinds.delete(oldest);
+    }
+    this.#deliver({ op, key, error, detail, suppressed });
+  }
+
+  /** Delivers every pending summary now. */
+  flush(): void {
+    for (const kind of this.#kinds.keys()) this.#flushKind(kind);
+  }
+
+  /** Delivers the pending summaries and clears the timer; later errors are delivered unlimited (no timer). */
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.flush();
+    this.#kinds.clear();
+  }
+
+  #flushKind(kind: string): void {
+    const state = this.#kinds.get(kind);
+    if (!state?.last || state.suppressed === 0) return;
+    const { last, suppressed } = state;
+    state.suppressed = 0;
+    state.last = undefined;
+    state.until = this.#now() + this.#intervalMs;
+    this.#deliver({ ...last, suppressed });
+  }
+
+  #arm(): void {
+    if (this.#timer) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.flush();
+    }, this.#intervalMs);
+    this.#timer.unref();
   }
 }

@@ -3,13 +3,14 @@
  *
  * @module
  */
-import type { CacheBackend } from '../backends/types.js';
+import type { BackendHealthState, CacheBackend } from '../backends/types.js';
 import type { CompressionCodec, Serializer } from '../compression/types.js';
 import type { HashAlgorithm } from '../keys/hash.js';
 import type { CacheKey } from '../keys/key-builder.js';
 import type { StampedeLockOptions } from '../locks/stampede.js';
 import type { DistributedLock } from '../locks/types.js';
 import type { InvalidationBus } from './bus.js';
+import type { ErrorEventOptions } from './events.js';
 import type { L1Options } from './l1.js';
 import type { Ttl } from './ttl.js';
 
@@ -62,6 +63,34 @@ export interface CacheOptions {
    * this could outlive the record of its tag's invalidation. @default '30d'
    */
   tagStampTtl?: Ttl;
+  /**
+   * Time budget of the cache work of one `getOrSet` / `resolve` / `wrap` call: lookup, lock
+   * acquisition and store together (the producer's own time is not counted). Past it the
+   * producer runs (a lookup still pending counts as a miss) and the value is returned while a
+   * pending store finishes in the background. Overridable per call.
+   * @default the backend's `commandTimeoutMs` when it exposes one, else 1000 (ms)
+   */
+  budget?: Ttl;
+  /** Rate limiting of `error` events and `onError` callbacks, per kind (operation + error code). @default { intervalMs: 1000 } */
+  errorEvents?: ErrorEventOptions;
+  /**
+   * Which of the components handed here {@link Cache.close} closes: `true` (all of them),
+   * `false` (none), or per component. Each is closed once even when the same object is given
+   * twice (e.g. as `lock` and `bus`). @default true
+   */
+  owns?: boolean | Ownership;
+}
+
+/** Per component, whether {@link Cache.close} closes it (see {@link CacheOptions.owns}). */
+export interface Ownership {
+  /** @default true */
+  backend?: boolean;
+  /** @default true */
+  fallback?: boolean;
+  /** @default true */
+  lock?: boolean;
+  /** @default true */
+  bus?: boolean;
 }
 
 /** Options of {@link Cache.set}. */
@@ -137,6 +166,12 @@ export interface GetOrSetOptions<T = unknown> extends Omit<SetOptions, 'ttl'>, L
    * `true` for the defaults, or lock settings. Ignored when the cache has no lock. @default false
    */
   lock?: boolean | StampedeLockOptions;
+  /**
+   * Time budget of this call's cache work (lookup + lock acquisition + store). While the
+   * backend's breaker is open (or the backend is failing) the lock is skipped altogether.
+   * @default the cache's `budget`
+   */
+  budget?: Ttl;
 }
 
 /** Options of {@link Cache.wrap}: the getOrSet policies plus how to derive the key. */
@@ -203,4 +238,14 @@ export interface CacheStats {
   l2: TierStats & { backend: string | undefined };
   /** Whether the backend is currently failing (reads are misses, writes are dropped). */
   degraded: boolean;
+  /** The backend's circuit breaker, when it has one (`CacheBackend.health`). */
+  breaker: BreakerStats | undefined;
+}
+
+/** State of the backend's circuit breaker in {@link CacheStats}. */
+export interface BreakerStats {
+  /** `closed` (in use), `open` (skipped), `half-open` (probing). */
+  state: BackendHealthState;
+  /** How many times it has opened since the backend was created. */
+  opened: number;
 }

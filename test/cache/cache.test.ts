@@ -269,7 +269,8 @@ describe('Cache: namespaces and clear', () => {
 
 describe('Cache: failures never reach the caller', () => {
   it('turns backend failures into misses, dropped writes and error events', async () => {
-    const cache = createCache({ backend: brokenBackend() });
+    // One event per failure here (no rate limiting): see test/cache/failures.test.ts for the limiter.
+    const cache = createCache({ backend: brokenBackend(), errorEvents: { intervalMs: 0 } });
     const errors: CacheEvent[] = [];
     const degraded: CacheEvent[] = [];
     cache.on('error', (e) => errors.push(e));
@@ -283,6 +284,7 @@ describe('Cache: failures never reach the caller', () => {
     expect(await cache.getMany(['x', 'y'])).toEqual([undefined, undefined]);
     expect(await cache.getOrSet('p', () => 'produced')).toBe('produced');
     expect(errors.length).toBeGreaterThanOrEqual(6);
+    expect(cache.stats().errors).toBe(errors.length);
     expect(errors[0]).toMatchObject({ type: 'error', op: 'set', backend: 'broken' });
     expect(errors[0]?.error?.message).toBe('backend down');
     expect(degraded).toHaveLength(1);

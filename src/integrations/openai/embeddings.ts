@@ -16,7 +16,7 @@
  * @module
  */
 import type { ResponseMeta, ResponseRequest } from '../../index.js';
-import { stableStringify } from '../../index.js';
+import { Budget, OVER_BUDGET, stableStringify } from '../../index.js';
 import { isRecord, type Json } from './convert.js';
 import type { Engine, UpstreamPromise } from './engine.js';
 import { cacheRequest, keyedBody } from './keys.js';
@@ -63,10 +63,13 @@ export async function embeddingsOutcome(
   );
   const found = new Map<string, Found>();
   let joined = false;
+  // The lookups (in parallel) and the stores of one call share one budget of cache work.
+  const budget = new Budget(ai.cache.budgetMs);
   if (perCall.forceRefresh)
-    await Promise.all(requests.map((r) => ai.invalidate(r).catch((e) => engine.report(e))));
+    await budget.bound(Promise.all(requests.map((r) => ai.invalidate(r).catch((e) => engine.report(e)))));
   if (!perCall.noCache && !perCall.forceRefresh) {
-    const hits = await Promise.all(requests.map((r) => engine.lookup(r, 'hit')));
+    const looked = await budget.bound(Promise.all(requests.map((r) => engine.lookup(r, 'hit'))));
+    const hits = looked === OVER_BUDGET ? [] : looked;
     hits.forEach((hit, i) => {
       if (hit?.entry.f === 'json')
         found.set(unique[i] as string, { vector: hit.entry.v, meta: hit.meta ?? {} });
@@ -94,7 +97,7 @@ export async function embeddingsOutcome(
   let model = params.model;
   let requestId: string | null = null;
   if (missing.length > 0) {
-    const sent = await fetchMissing(engine, call, texts, missing, flightKey);
+    const sent = await fetchMissing(engine, call, texts, missing, flightKey, budget);
     for (const [text, value] of sent.found) found.set(text, value);
     ({ usage, requestId } = sent);
     model = sent.model ?? model;
@@ -128,6 +131,7 @@ async function fetchMissing(
   texts: string[],
   missing: { text: string; request: ResponseRequest }[],
   flightKey: (request: ResponseRequest) => string,
+  budget: Budget,
 ): Promise<Sent> {
   const { params } = call;
   const settle = new Map<string, (value: Found | undefined) => void>();
@@ -151,23 +155,26 @@ async function fetchMissing(
     const promptTokens = typeof usage.prompt_tokens === 'number' ? usage.prompt_tokens : 0;
     const totalChars = missing.reduce((sum, m) => sum + m.text.length, 0) || 1;
     const items = Array.isArray(result.data) ? result.data : [];
-    await Promise.all(
-      items.map(async (item, position) => {
-        if (!isRecord(item)) return;
-        const index = typeof item.index === 'number' ? item.index : position;
-        const target = missing[index];
-        if (!target) return;
-        const share = Math.round((promptTokens * target.text.length) / totalChars);
-        const meta: ResponseMeta = { latencyMs, usage: { promptTokens: share, totalTokens: share } };
-        if (typeof params.model === 'string') meta.model = params.model;
-        found.set(target.text, { vector: item.embedding, meta });
-        settle.get(flightKey(target.request))?.({ vector: item.embedding, meta });
-        const vector = item.embedding;
-        const storable = (typeof vector === 'string' || Array.isArray(vector)) && vector.length > 0;
-        if (cacheable && storable && !call.perCall.noStore) {
-          await engine.store(call, target.request, { f: 'json', v: vector }, meta);
-        }
-      }),
+    // Every vector is handed out synchronously below; only the stores are awaited (within budget).
+    await budget.bound(
+      Promise.all(
+        items.map(async (item, position) => {
+          if (!isRecord(item)) return;
+          const index = typeof item.index === 'number' ? item.index : position;
+          const target = missing[index];
+          if (!target) return;
+          const share = Math.round((promptTokens * target.text.length) / totalChars);
+          const meta: ResponseMeta = { latencyMs, usage: { promptTokens: share, totalTokens: share } };
+          if (typeof params.model === 'string') meta.model = params.model;
+          found.set(target.text, { vector: item.embedding, meta });
+          settle.get(flightKey(target.request))?.({ vector: item.embedding, meta });
+          const vector = item.embedding;
+          const storable = (typeof vector === 'string' || Array.isArray(vector)) && vector.length > 0;
+          if (cacheable && storable && !call.perCall.noStore) {
+            await engine.store(call, target.request, { f: 'json', v: vector }, meta);
+          }
+        }),
+      ),
     );
     return {
       found,

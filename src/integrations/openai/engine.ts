@@ -6,7 +6,7 @@
  * @module
  */
 import type { AIResponseCache, ResponseMeta, ResponseRequest, TtlSetting } from '../../index.js';
-import { ChunkFanout, type ChunkSource, SingleFlight } from '../../index.js';
+import { type Budget, ChunkFanout, type ChunkSource, OVER_BUDGET, SingleFlight } from '../../index.js';
 import { assembleChunks, type Entry, isCacheableAnswer, isEntry, metaOf } from './answers.js';
 import type { Json } from './convert.js';
 import { synthesizedResponse, tagged } from './promise.js';
@@ -139,8 +139,36 @@ export class Engine {
     }
   }
 
-  /** The stored answer of `request`, or `undefined` (also when the cache fails). */
-  async lookup(request: ResponseRequest, origin: EntrySource['origin']): Promise<EntrySource | undefined> {
+  /**
+   * The stored answer of `request`, or `undefined` (also when the cache fails, or when the
+   * lookup outlasts the call's `budget`: it then finishes in the background).
+   */
+  async lookup(
+    request: ResponseRequest,
+    origin: EntrySource['origin'],
+    budget?: Budget,
+  ): Promise<EntrySource | undefined> {
+    const pending = this.#lookup(request, origin);
+    if (!budget) return pending;
+    const found = await budget.bound(pending);
+    return found === OVER_BUDGET ? undefined : found;
+  }
+
+  /** Stores an answer within the call's `budget` (past it the store finishes in the background). */
+  async storeWithin(
+    budget: Budget | undefined,
+    call: Pick<Call, 'perCall'>,
+    request: ResponseRequest,
+    entry: Entry,
+    meta: ResponseMeta,
+  ): Promise<boolean> {
+    const storing = this.store(call, request, entry, meta);
+    if (!budget) return storing;
+    const stored = await budget.bound(storing);
+    return stored === OVER_BUDGET ? false : stored;
+  }
+
+  async #lookup(request: ResponseRequest, origin: EntrySource['origin']): Promise<EntrySource | undefined> {
     try {
       const hit = await this.settings.ai.lookupResponse(request);
       if (!hit || !isEntry(hit.response)) return undefined;
@@ -195,13 +223,13 @@ export class Engine {
     }
   }
 
-  /** Calls upstream for a JSON answer and stores it when cacheable and `store`. */
-  async produceJson(call: Call, store: boolean): Promise<JsonSource> {
+  /** Calls upstream for a JSON answer and stores it (within `budget`) when cacheable and `store`. */
+  async produceJson(call: Call, store: boolean, budget?: Budget): Promise<JsonSource> {
     const started = performance.now();
     const { data, response } = await fetchJson(call.upstream(), 'miss');
     const meta = metaOf(call.endpoint, call.params, data, performance.now() - started);
     if (store && this.cacheable(call.context, data)) {
-      await this.store(call, call.request, { f: 'json', v: data }, meta);
+      await this.storeWithin(budget, call, call.request, { f: 'json', v: data }, meta);
     }
     return { kind: 'json', data, meta, response, requestId: response?.headers.get('x-request-id') ?? null };
   }
@@ -210,7 +238,7 @@ export class Engine {
    * Calls upstream for a stream and fans it out. Once it ended cleanly the chunks are stored
    * (when cacheable and `store`); with `liveKey` it is joinable until then.
    */
-  async startLive(call: Call, store: boolean, liveKey?: string): Promise<LiveSource> {
+  async startLive(call: Call, store: boolean, liveKey?: string, budget?: Budget): Promise<LiveSource> {
     const started = performance.now();
     const pending = call.upstream();
     const upstream = pending.withResponse
@@ -225,7 +253,7 @@ export class Engine {
         const answer = assembleChunks(call.endpoint, fanout.chunks);
         meta = metaOf(call.endpoint, call.params, answer, performance.now() - started);
         if (!store || answer === undefined || !this.cacheable(call.context, answer)) return false;
-        return this.store(call, call.request, { f: 'stream', v: fanout.chunks }, meta);
+        return this.storeWithin(budget, call, call.request, { f: 'stream', v: fanout.chunks }, meta);
       })
       .catch((error: unknown) => {
         this.report(error);

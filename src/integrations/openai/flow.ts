@@ -8,9 +8,12 @@
  *    distributed lock when the cache has one, so that one process per cluster does, the others
  *    waiting and reading the stored answer. Streams being received stay joinable until stored.
  *
+ * The cache work of one call (lookup, lock acquisition, store) shares one budget
+ * (`ai.cache.budgetMs`); while the cache's backend is failing (breaker open) the lock is skipped.
+ *
  * @module
  */
-import { ChunkFanout, produceOnce } from '../../index.js';
+import { Budget, budgetedLock, ChunkFanout, produceOnce } from '../../index.js';
 import { entryBody, entryChunks } from './answers.js';
 import type { Call, Engine, EntrySource, LiveSource, Source } from './engine.js';
 import type { Outcome } from './promise.js';
@@ -21,49 +24,57 @@ import type { CacheStatus } from './types.js';
 /** Runs a cached call to its outcome. */
 export async function run(engine: Engine, call: Call): Promise<Outcome> {
   const started = performance.now();
-  if (!call.shared) return materialize(engine, call, await alone(engine, call), true, started);
+  const budget = new Budget(engine.settings.ai.cache.budgetMs);
+  if (!call.shared) return materialize(engine, call, await alone(engine, call, budget), true, started);
   const flightKey = `${call.key}\u0000${call.stream ? 'stream' : 'json'}`;
   const live = call.stream ? engine.live.get(flightKey) : undefined;
   if (live) return materialize(engine, call, live, false, started);
-  const flight = engine.flights.run(flightKey, () => lead(engine, call, flightKey));
+  const flight = engine.flights.run(flightKey, () => lead(engine, call, flightKey, budget));
   return materialize(engine, call, await flight.promise, flight.leader, started);
 }
 
-async function alone(engine: Engine, call: Call): Promise<Source> {
+async function alone(engine: Engine, call: Call, budget: Budget): Promise<Source> {
   const { noCache, noStore, forceRefresh } = call.perCall;
-  if (forceRefresh) await engine.invalidate(call);
+  if (forceRefresh) await budget.bound(engine.invalidate(call));
   if (!noCache && !forceRefresh) {
-    const hit = await engine.lookup(call.request, 'hit');
+    const hit = await engine.lookup(call.request, 'hit', budget);
     if (hit) return hit;
   }
-  return call.stream ? engine.startLive(call, !noStore) : engine.produceJson(call, !noStore);
+  return call.stream
+    ? engine.startLive(call, !noStore, undefined, budget)
+    : engine.produceJson(call, !noStore, budget);
 }
 
-async function lead(engine: Engine, call: Call, flightKey: string): Promise<Source> {
-  const hit = await engine.lookup(call.request, 'hit');
+async function lead(engine: Engine, call: Call, flightKey: string, budget: Budget): Promise<Source> {
+  const hit = await engine.lookup(call.request, 'hit', budget);
   if (hit) return hit;
   const settings = engine.settings.lock;
-  const lock = settings ? engine.settings.ai.lock : undefined;
+  const cache = engine.settings.ai.cache;
+  // While the backend fails, a waiter could not read what the lock holder stores: no lock.
+  const lock = settings && !cache.degraded ? engine.settings.ai.lock : undefined;
   if (!settings || !lock)
-    return call.stream ? engine.startLive(call, true, flightKey) : engine.produceJson(call, true);
+    return call.stream
+      ? engine.startLive(call, true, flightKey, budget)
+      : engine.produceJson(call, true, budget);
   const base = {
-    lock,
+    lock: budgetedLock(lock, budget, cache.backend?.health),
     key: call.lockKey,
     ttlMs: settings.ttlMs,
     waitMs: settings.waitMs,
     onTimeout: settings.onTimeout,
     onLockError: (error: Error) => engine.report(error),
-    recheck: () => engine.lookup(call.request, 'coalesced'),
+    recheck: () => engine.lookup(call.request, 'coalesced', budget),
   };
   if (!call.stream)
-    return (await produceOnce<Source>({ ...base, produce: () => engine.produceJson(call, true) })).value;
+    return (await produceOnce<Source>({ ...base, produce: () => engine.produceJson(call, true, budget) }))
+      .value;
   // A stream is handed to the caller at once, while the lock stays held until it is stored.
   let handOff: (source: LiveSource) => void = () => {};
   const handed = new Promise<LiveSource>((resolve) => (handOff = resolve));
   const locked = produceOnce<Source>({
     ...base,
     produce: async () => {
-      const source = await engine.startLive(call, true, flightKey);
+      const source = await engine.startLive(call, true, flightKey, budget);
       handOff(source);
       await source.stored;
       return source;

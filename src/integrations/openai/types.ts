@@ -109,7 +109,9 @@ export interface WithCacheOptions {
   /**
    * Receives failures of the cache path that the wrapper absorbed (lock errors, failed writes,
    * throwing callbacks). They are also `error` events of the `AIResponseCache` (`ai.on('error')`),
-   * like its own backend failures.
+   * like its own backend failures; those events are rate-limited per kind, this hook is not (it
+   * gets every absorbed failure of the wrapper: keep it cheap, or listen to the events instead).
+   * Failures inside the cache itself (a backend down) reach only the events.
    */
   onError?: (error: Error) => void;
 }
