@@ -124,7 +124,15 @@ export function defineEntryCorruptionSuite(
     beforeAll(async () => {
       raw = await open();
       // No L1: every read goes to the backend. A fixed clock: genuine entries are reproducible.
-      cache = createCache({ prefix, backend: raw.backend, l1: false, now: () => NOW, ttl: '1h' });
+      // One error event per corruption is asserted: error-event rate limiting off.
+      cache = createCache({
+        prefix,
+        backend: raw.backend,
+        l1: false,
+        now: () => NOW,
+        ttl: '1h',
+        errorEvents: { intervalMs: 0 },
+      });
       cache.on('error', (e) => errors.push(e));
       await cache.ready();
     });

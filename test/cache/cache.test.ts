@@ -292,7 +292,8 @@ describe('Cache: failures never reach the caller', () => {
   });
 
   it('treats a corrupted entry as a miss, deletes it and reports it', async () => {
-    const { cache, backend, events } = setup({ l1: false });
+    // Each corruption's own event is checked: error-event rate limiting off.
+    const { cache, backend, events } = setup({ l1: false, errorEvents: { intervalMs: 0 } });
     await backend.set('cache::bad', new Uint8Array([1, 2, 3, 4]), 10_000);
     expect(await cache.get('bad')).toBeUndefined();
     const error = events.find((e) => e.type === 'error');
