@@ -153,7 +153,7 @@ export { ChunkFanout } from './cache/fanout.js';
 export type { L1Options, L1Protection } from './cache/l1.js';
 export { deepFreeze } from './cache/l1.js';
 export type { Ttl } from './cache/ttl.js';
-export { parseTtl, tryParseTtl } from './cache/ttl.js';
+export { MAX_TTL_MS, parseTtl, tryParseTtl, ttlProblem } from './cache/ttl.js';
 export type {
   CacheOptions,
   CacheStats,
@@ -162,6 +162,7 @@ export type {
   LookupOptions,
   LookupResult,
   LookupSource,
+  NamespaceOptions,
   Resolved,
   ResolveStatus,
   SetOptions,

@@ -17,7 +17,17 @@ import { stableStringify } from '../keys/stable-stringify.js';
 import { compileKeyTemplate } from '../keys/template.js';
 import { produceOnce } from '../locks/stampede.js';
 import type { InvalidationMessage } from './bus.js';
-import { type Core, createCore, l1Size, now, raceTimeout, TIMED_OUT, tagKey, validateTags } from './core.js';
+import {
+  type Core,
+  createCore,
+  l1Size,
+  now,
+  raceTimeout,
+  redactKeyInError,
+  TIMED_OUT,
+  tagKey,
+  validateTags,
+} from './core.js';
 import { type DisableableOp, disabling, isDisabled } from './disabling.js';
 import type {
   CacheCallbacks,
@@ -36,6 +46,7 @@ import type {
   GetOrSetOptions,
   LookupOptions,
   LookupResult,
+  NamespaceOptions,
   Resolved,
   SetOptions,
   SetResult,
@@ -61,12 +72,15 @@ export function createCache(options: CacheOptions = {}): Cache {
 export class Cache {
   readonly #core: Core;
   readonly #namespaces: readonly string[];
+  /** How full keys of this namespace appear in events, callbacks and errors (see {@link NamespaceOptions.describeKey}). */
+  readonly #describe: ((fullKey: string) => string) | undefined;
   #keys: KeyBuilder | undefined;
 
   /** @internal use {@link createCache}. */
-  constructor(core: Core, namespaces: readonly string[]) {
+  constructor(core: Core, namespaces: readonly string[], describeKey?: (fullKey: string) => string) {
     this.#core = core;
     this.#namespaces = namespaces;
+    this.#describe = describeKey;
     if (core.hasher) this.#keys = this.#makeKeyBuilder(core.hasher);
   }
 
@@ -447,10 +461,13 @@ export class Cache {
     return disabling(ops, fn);
   }
 
-  /** A cache whose keys live under `name` inside this cache's namespace. Namespaces nest. */
-  namespace(name: string): Cache {
+  /**
+   * A cache whose keys live under `name` inside this cache's namespace. Namespaces nest, and
+   * inherit `describeKey` unless `options` give their own.
+   */
+  namespace(name: string, options: NamespaceOptions = {}): Cache {
     KeyBuilder.validatePart(name, 'namespace');
-    return new Cache(this.#core, [...this.#namespaces, name]);
+    return new Cache(this.#core, [...this.#namespaces, name], options.describeKey ?? this.#describe);
   }
 
   /** Subscribes to an event; returns a function that unsubscribes. */
@@ -600,8 +617,8 @@ export class Cache {
       if (raced === TIMED_OUT) {
         promise.catch(() => {});
         if (stale) return { value: stale.value, status: 'stale' };
-        throw new TimeoutError(`Producer for ${full} exceeded its hard timeout of ${ms} ms`, {
-          context: { key: full, timeoutMs: ms },
+        throw new TimeoutError(`Producer for ${this.#shown(full)} exceeded its hard timeout of ${ms} ms`, {
+          context: { key: this.#shown(full), timeoutMs: ms },
         });
       }
       promise = Promise.resolve(raced);
@@ -713,6 +730,11 @@ export class Cache {
     }
     this.#keys ??= this.#makeKeyBuilder(core.hasher);
     return this.#keys;
+  }
+
+  /** `full` as events, callbacks and errors show it (the namespace's `describeKey`, or itself). */
+  #shown(full: string): string {
+    return this.#describe === undefined || full === '' ? full : this.#describe(full);
   }
 
   #ttlMs(ttl: Ttl | undefined): number {
@@ -908,7 +930,7 @@ export class Cache {
     for (const callbacks of [...core.callbacks]) {
       if (!callbacks.onGet) continue;
       try {
-        const replaced = await callbacks.onGet({ key: full, tier: hit.tier, value, durationMs });
+        const replaced = await callbacks.onGet({ key: this.#shown(full), tier: hit.tier, value, durationMs });
         if (replaced !== undefined) value = replaced;
       } catch (error) {
         this.#reportError('callback', full, error, { callback: 'onGet' });
@@ -922,7 +944,8 @@ export class Cache {
     core.counters.misses++;
     if (core.emitter.listening('miss'))
       this.#emit('miss', 'get', full, 'none', { durationMs: now() - startedAt });
-    if (core.callbacks.length) this.#invoke('onMiss', full, { key: full, durationMs: now() - startedAt });
+    if (core.callbacks.length)
+      this.#invoke('onMiss', full, { key: this.#shown(full), durationMs: now() - startedAt });
   }
 
   /** Encodes and writes; returns what was stored and the value as held in L1 (decoded copy). */
@@ -956,7 +979,7 @@ export class Cache {
       throw new ValidationError(
         'Value cannot be serialized',
         [{ path: 'value', message: toError(error).message }],
-        { cause: error, context: { key: full } },
+        { cause: error, context: { key: this.#shown(full) } },
       );
     }
     const size = encoded.bytes.byteLength;
@@ -992,7 +1015,7 @@ export class Cache {
     }
     if (core.callbacks.length) {
       this.#invoke('onSet', full, {
-        key: full,
+        key: this.#shown(full),
         value: stored,
         ttlMs,
         bytes: size,
@@ -1030,7 +1053,7 @@ export class Cache {
       this.#emit('delete', 'delete', full, core.backend ? 'l2' : 'l1', { durationMs: now() - startedAt });
     }
     if (core.callbacks.length)
-      this.#invoke('onDelete', full, { key: full, existed, durationMs: now() - startedAt });
+      this.#invoke('onDelete', full, { key: this.#shown(full), existed, durationMs: now() - startedAt });
     return existed;
   }
 
@@ -1042,6 +1065,11 @@ export class Cache {
     extra: Partial<CacheEvent> = {},
   ): void {
     const event: CacheEvent = { type, op, key, tier, ...extra };
+    if (this.#describe !== undefined && key !== '' && type !== 'clear') {
+      // The namespace's own form of the key (e.g. hashed, for keys that carry prompt text).
+      event.key = this.#shown(key);
+      if (event.error) event.error = redactKeyInError(event.error, key, event.key);
+    }
     if (this.#core.backend) event.backend = this.#core.backend.name;
     this.#core.emitter.emit(event);
   }
@@ -1077,10 +1105,12 @@ export class Cache {
         ...(detail ? { detail } : {}),
       });
     }
+    const shown = this.#shown(key);
+    const shownError = shown === key ? err : redactKeyInError(err, key, shown);
     for (const callbacks of [...core.callbacks]) {
       if (!callbacks.onError) continue;
       try {
-        const result = callbacks.onError({ key, op, error: err });
+        const result = callbacks.onError({ key: shown, op, error: shownError });
         if (result && typeof (result as Promise<void>).then === 'function')
           (result as Promise<void>).catch(() => {});
       } catch {

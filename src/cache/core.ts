@@ -196,6 +196,53 @@ export function attachBus(core: Core, bus: InvalidationBus): void {
   });
 }
 
+/**
+ * `error` as it may be shown where `full` must not appear: a copy (same class, code and cause)
+ * whose message, stack and context show `shown` instead of `full`; `error` itself when it does
+ * not mention `full`.
+ */
+export function redactKeyInError(error: Error, full: string, shown: string): Error {
+  if (full === '' || full === shown) return error;
+  const replace = (text: string): string => text.split(full).join(shown);
+  const context = (error as { context?: unknown }).context;
+  const contextText = typeof context === 'object' && context !== null ? safeJson(context) : '';
+  const inMessage = error.message.includes(full) || (error.stack ?? '').includes(full);
+  if (!inMessage && !contextText.includes(full)) return error;
+  const copy = Object.create(Object.getPrototypeOf(error) as object) as Error;
+  Object.assign(copy, error);
+  Object.defineProperty(copy, 'message', { value: replace(error.message), writable: true, configurable: true });
+  Object.defineProperty(copy, 'stack', { value: replace(error.stack ?? ''), writable: true, configurable: true });
+  if (error.cause !== undefined) {
+    const cause = error.cause instanceof Error ? redactKeyInError(error.cause, full, shown) : error.cause;
+    Object.defineProperty(copy, 'cause', { value: cause, writable: true, configurable: true });
+  }
+  if (contextText.includes(full)) {
+    Object.defineProperty(copy, 'context', {
+      value: Object.freeze(redactInValue(context, full, shown) as object),
+      enumerable: true,
+      configurable: true,
+    });
+  }
+  return copy;
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+function redactInValue(value: unknown, full: string, shown: string, depth = 0): unknown {
+  if (typeof value === 'string') return value.split(full).join(shown);
+  if (depth > 8 || typeof value !== 'object' || value === null || value instanceof Error) return value;
+  if (Array.isArray(value)) return value.map((v) => redactInValue(v, full, shown, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = redactInValue(v, full, shown, depth + 1);
+  return out;
+}
+
 export const TIMED_OUT: unique symbol = Symbol('timed out');
 
 /**
