@@ -255,6 +255,9 @@ export class Cache {
     options: GetOrSetOptions<T> = {},
   ): Promise<Resolved<T>> {
     const full = (this.#keys ?? (await this.#keyBuilder())).key(key);
+    // A bad TTL is the caller's error before the producer runs (a function's result is checked when stored).
+    if (options.ttl !== undefined && typeof options.ttl !== 'function') parseTtl(options.ttl);
+    if (options.grace !== undefined && options.grace !== false) parseTtl(options.grace, 'grace');
     return this.#resolve(full, producer, options);
   }
 

@@ -210,8 +210,16 @@ export function redactKeyInError(error: Error, full: string, shown: string): Err
   if (!inMessage && !contextText.includes(full)) return error;
   const copy = Object.create(Object.getPrototypeOf(error) as object) as Error;
   Object.assign(copy, error);
-  Object.defineProperty(copy, 'message', { value: replace(error.message), writable: true, configurable: true });
-  Object.defineProperty(copy, 'stack', { value: replace(error.stack ?? ''), writable: true, configurable: true });
+  Object.defineProperty(copy, 'message', {
+    value: replace(error.message),
+    writable: true,
+    configurable: true,
+  });
+  Object.defineProperty(copy, 'stack', {
+    value: replace(error.stack ?? ''),
+    writable: true,
+    configurable: true,
+  });
   if (error.cause !== undefined) {
     const cause = error.cause instanceof Error ? redactKeyInError(error.cause, full, shown) : error.cause;
     Object.defineProperty(copy, 'cause', { value: cause, writable: true, configurable: true });

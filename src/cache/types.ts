@@ -217,4 +217,3 @@ export interface NamespaceOptions {
    */
   describeKey?: (fullKey: string) => string;
 }
-
