@@ -12,7 +12,7 @@ import type { CacheBackend } from '../backends/types.js';
 import type { EntryCodec, EntryMeta } from '../compression/types.js';
 import { TimeoutError, toError, ValidationError } from '../errors.js';
 import { getHasher, type Hasher } from '../keys/hash.js';
-import { type CacheKey, KeyBuilder } from '../keys/key-builder.js';
+import { type CacheKey, escapeKeyPart, KeyBuilder } from '../keys/key-builder.js';
 import { stableStringify } from '../keys/stable-stringify.js';
 import { compileKeyTemplate } from '../keys/template.js';
 import { produceOnce } from '../locks/stampede.js';
@@ -74,6 +74,8 @@ export class Cache {
   readonly #namespaces: readonly string[];
   /** How full keys of this namespace appear in events, callbacks and errors (see {@link NamespaceOptions.describeKey}). */
   readonly #describe: ((fullKey: string) => string) | undefined;
+  /** Tag stamp scopes that apply to this namespace, outermost (the root, `''`) first, its own last. */
+  readonly #tagScopes: readonly string[];
   #keys: KeyBuilder | undefined;
 
   /** @internal use {@link createCache}. */
@@ -81,6 +83,10 @@ export class Cache {
     this.#core = core;
     this.#namespaces = namespaces;
     this.#describe = describeKey;
+    const scopes = [''];
+    for (let i = 1; i <= namespaces.length; i++)
+      scopes.push(namespaces.slice(0, i).map(escapeKeyPart).join(':'));
+    this.#tagScopes = scopes;
     if (core.hasher) this.#keys = this.#makeKeyBuilder(core.hasher);
   }
 
@@ -423,12 +429,15 @@ export class Cache {
   }
 
   /**
-   * Makes every entry carrying one of `tags` a miss, in both tiers, in every namespace of this
-   * cache and, through the bus, in every process. O(number of tags): nothing is scanned; each
-   * tag gets an invalidation stamp that entries older than it fail.
+   * Makes every entry carrying one of `tags` a miss, in both tiers, in this namespace and the
+   * namespaces nested in it (never in a sibling or parent namespace: `tenant-b` cannot
+   * invalidate `tenant-a`'s entries) and, through the bus, in every process. O(number of tags):
+   * nothing is scanned; each tag gets an invalidation stamp, scoped to this namespace, that
+   * entries older than it fail.
    */
   async invalidateTags(tags: readonly string[]): Promise<void> {
-    const list = validateTags(tags);
+    const own = this.#tagScopes[this.#tagScopes.length - 1] as string;
+    const list = validateTags(tags).map((tag) => `${own}#${tag}`);
     const core = this.#core;
     const at = core.now();
     for (const tag of list) {
@@ -677,12 +686,23 @@ export class Cache {
     return { value: result.value, coalesced: result.source === 'coalesced' };
   }
 
+  /**
+   * The stamp ids that can invalidate an entry of this namespace tagged `tags`: one per tag and
+   * per enclosing namespace (`{escaped namespace path}#{tag}`; the root's is `#{tag}`).
+   * Escaped namespace segments contain neither `:` nor `#`, so ids of different scopes differ.
+   */
+  #stampIds(tags: readonly string[]): string[] {
+    const ids: string[] = [];
+    for (const tag of tags) for (const scope of this.#tagScopes) ids.push(`${scope}#${tag}`);
+    return ids;
+  }
+
   /** Whether a tag of an entry created at `createdAt` was invalidated since (known stamps only). */
   #tagInvalidated(tags: readonly string[], createdAt: number): boolean {
     const stamps = this.#core.tagStamps;
     if (stamps.size === 0) return false;
-    for (const tag of tags) {
-      const stamp = stamps.get(tag);
+    for (const id of this.#stampIds(tags)) {
+      const stamp = stamps.get(id);
       if (stamp !== undefined && stamp >= createdAt) return true;
     }
     return false;
@@ -692,7 +712,8 @@ export class Cache {
   async #tagsInvalidatedRemote(tags: readonly string[], createdAt: number): Promise<boolean> {
     const core = this.#core;
     if (core.backend) {
-      const keys = tags.map((tag) => tagKey(core.prefix, tag));
+      const ids = this.#stampIds(tags);
+      const keys = ids.map((id) => tagKey(core.prefix, id));
       const values = await this.#io(
         'get',
         keys[0] ?? '',
@@ -702,8 +723,8 @@ export class Cache {
       values.forEach((bytes, i) => {
         if (bytes?.byteLength !== 8) return;
         const at = new DataView(bytes.buffer, bytes.byteOffset, 8).getFloat64(0, true);
-        const tag = tags[i] as string;
-        if ((core.tagStamps.get(tag) ?? Number.NEGATIVE_INFINITY) < at) core.tagStamps.set(tag, at);
+        const id = ids[i] as string;
+        if ((core.tagStamps.get(id) ?? Number.NEGATIVE_INFINITY) < at) core.tagStamps.set(id, at);
       });
     }
     return this.#tagInvalidated(tags, createdAt);
