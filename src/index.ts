@@ -60,6 +60,7 @@ export {
   L1ProtectionSchema,
   LOCAL_REDIS_URL,
   parseConfig,
+  protectSecrets,
   REDACTED,
   RedisConfigSchema,
   RedisTlsSchema,

@@ -32,6 +32,7 @@ import { KeyBuilder } from '../keys/key-builder.js';
 import { stableStringify } from '../keys/stable-stringify.js';
 import { RedisLock } from '../locks/redis-lock.js';
 import type { DistributedLock } from '../locks/types.js';
+import { redactConfig } from './config/redact.js';
 import {
   type AICacheConfig,
   type AICacheConfigInput,
@@ -350,6 +351,27 @@ export class AIResponseCache {
     } finally {
       AIResponseCache.#view = undefined;
     }
+  }
+
+  /**
+   * What `JSON.stringify(ai)` shows: the namespace path, the backend's name and the
+   * configuration with its secrets redacted (passwords, also inside URLs).
+   */
+  toJSON(): { namespacePath: readonly string[]; backend: string; config: AICacheConfig } {
+    return {
+      namespacePath: this.#path,
+      backend: this.#shared.backendName,
+      config: redactConfig(this.config),
+    };
+  }
+
+  /** What `util.inspect(ai)` and `console.log(ai)` show: {@link AIResponseCache.toJSON}, never a connection or a password. */
+  [Symbol.for('nodejs.util.inspect.custom')](
+    _depth: number,
+    options: object,
+    inspect: (value: unknown, options?: object) => string,
+  ): string {
+    return `AIResponseCache ${inspect(this.toJSON(), options)}`;
   }
 
   /** The namespace path of this cache, outermost first (`[]` for the tenant-less cache). */

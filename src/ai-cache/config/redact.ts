@@ -97,3 +97,43 @@ export function scrubSecrets(message: string, secrets: readonly string[]): strin
   }
   return text;
 }
+
+/** `util.inspect.custom`, without importing `node:util`. */
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
+type InspectFn = (value: unknown, options?: object) => string;
+
+/**
+ * Makes `config` (and every plain object nested in it) show its secrets redacted wherever it is
+ * printed: `JSON.stringify(config)` (a `toJSON()`), `util.inspect(config)` / `console.log`
+ * (a `[util.inspect.custom]`) and `String(config)`. Both are non-enumerable, so the values
+ * themselves, `Object.keys` and equality are unchanged and the code that needs the password
+ * still reads it. Returns `config` itself.
+ *
+ * @example
+ * const config = protectSecrets({ redis: { url: 'redis://:pw@host' } });
+ * JSON.stringify(config); // '{"redis":{"url":"redis://:***@host"}}'
+ */
+export function protectSecrets<T>(config: T): T {
+  protect(config, 0);
+  return config;
+}
+
+function protect(node: unknown, depth: number): void {
+  if (depth > 32) return;
+  if (Array.isArray(node)) {
+    for (const child of node) protect(child, depth + 1);
+    return;
+  }
+  if (!isPlainObject(node) || Object.isFrozen(node)) return;
+  for (const child of Object.values(node)) protect(child, depth + 1);
+  Object.defineProperties(node, {
+    toJSON: { value: () => redactConfig(node), enumerable: false, configurable: true, writable: true },
+    [INSPECT]: {
+      value: (_depth: number, options: object, inspect: InspectFn) => inspect(redactConfig(node), options),
+      enumerable: false,
+      configurable: true,
+      writable: true,
+    },
+  });
+}
