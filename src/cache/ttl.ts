@@ -30,7 +30,7 @@ const UNIT_MS: Record<string, number> = {
 
 const PART = /(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)/gy;
 
-/** How a rejected TTL is shown in messages: numbers as written by `String` (`NaN`, `Infinity`, `1e+20`), strings quoted. */
+/** How a rejected TTL is shown in messages: numbers as written by `String` (`NaN`, `Infinity`, `1e+21`), strings quoted. */
 function describeTtl(ttl: unknown): string {
   if (typeof ttl === 'number') return String(ttl);
   if (typeof ttl === 'string') return JSON.stringify(ttl.length > 64 ? `${ttl.slice(0, 64)}…` : ttl);
@@ -41,7 +41,7 @@ function describeTtl(ttl: unknown): string {
 /**
  * Why `ttl` is not a valid TTL (a sentence naming the value given), or `undefined` when it is.
  *
- * @example ttlProblem(1e20) // 'is 1e+20 ms, above the maximum of 315360000000 ms (10 years)'
+ * @example ttlProblem(1e20) // 'is 100000000000000000000 ms, above the maximum of 315360000000 ms (10 years)'
  */
 export function ttlProblem(ttl: unknown): string | undefined {
   const given = describeTtl(ttl);
@@ -55,7 +55,10 @@ export function ttlProblem(ttl: unknown): string | undefined {
   }
   const ms = parseUnbounded(ttl);
   if (ms === undefined) return expected;
-  if (ms > MAX_TTL_MS) return `is ${given} (${ms} ms), above the maximum of ${MAX_TTL_MS} ms (10 years)`;
+  if (ms > MAX_TTL_MS) {
+    const amount = typeof ttl === 'number' ? `${given} ms` : `${given} (${ms} ms)`;
+    return `is ${amount}, above the maximum of ${MAX_TTL_MS} ms (10 years)`;
+  }
   return undefined;
 }
 
@@ -64,7 +67,7 @@ export function ttlProblem(ttl: unknown): string | undefined {
  *
  * @param field - the option name reported in the error (e.g. `'ttl'`, `'operationTtls.qa'`).
  * @throws {ValidationError} when the value is not a finite positive duration of at most
- *   {@link MAX_TTL_MS}; the message says what was given (`NaN`, `Infinity`, `-5`, `1e+20`, ...).
+ *   {@link MAX_TTL_MS}; the message says what was given (`NaN`, `Infinity`, `-5`, `100000000000000000000`, ...).
  * @example parseTtl('1h30m') // 5_400_000
  */
 export function parseTtl(ttl: Ttl, field = 'ttl'): number {

@@ -35,7 +35,10 @@ export function isRedisUrl(value: string): boolean {
  */
 export const TtlSchema = z
   .union([z.number(), z.string()], {
-    error: "expected a TTL: a positive number of milliseconds or a duration such as '30s', '5m', '2h'",
+    // NaN and ±Infinity are not zod numbers: say what was given for them too.
+    error: (issue) =>
+      ttlProblem(issue.input) ??
+      "expected a TTL: a positive number of milliseconds or a duration such as '30s', '5m', '2h'",
   })
   .superRefine((value, ctx) => {
     const problem = ttlProblem(value);
