@@ -138,3 +138,16 @@ describe('AIResponseCache.namespace(name): views sharing the connections', () =>
     expect(await new AIResponseCache({ backend, namespace: 'u' }).getResponse(req('k'))).toBeUndefined();
   });
 });
+
+describe('AIResponseCache: namespace validation with the other options', () => {
+  it('reports an invalid namespace together with every other problem', () => {
+    let error: unknown;
+    try {
+      new AIResponseCache({ namespace: 'a:b', defaultTtl: -1 });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues.map((i) => i.path).sort()).toEqual(['defaultTtl', 'namespace']);
+  });
+});

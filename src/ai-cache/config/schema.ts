@@ -7,6 +7,8 @@
  */
 import { z } from 'zod';
 import { type Ttl, ttlProblem } from '../../cache/ttl.js';
+import type { ValidationError } from '../../errors.js';
+import { KeyBuilder } from '../../keys/key-builder.js';
 
 const MIB = 1024 * 1024;
 
@@ -277,6 +279,15 @@ export const CacheConfigSchema = z
     namespace: z
       .string()
       .min(1)
+      .superRefine((value, ctx) => {
+        // The same rule as Cache.namespace(), reported with the other problems of the configuration.
+        try {
+          KeyBuilder.validatePart(value, 'namespace');
+        } catch (error) {
+          for (const issue of (error as ValidationError).issues)
+            ctx.addIssue({ code: 'custom', message: issue.message });
+        }
+      })
       .optional()
       .describe('Optional second part of every key (tenant, app version...).'),
     /**
