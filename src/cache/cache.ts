@@ -54,6 +54,16 @@ import type {
 } from './types.js';
 
 /**
+ * Checks the TTL-like policies given as values (`ttl`, `grace`) up front, so that a bad one is a
+ * ValidationError at the call, before a producer runs; a `ttl` function's result is checked when
+ * its value is stored.
+ */
+function checkTtls(policies: { ttl?: unknown; grace?: unknown }): void {
+  if (policies.ttl !== undefined && typeof policies.ttl !== 'function') parseTtl(policies.ttl as Ttl);
+  if (policies.grace !== undefined && policies.grace !== false) parseTtl(policies.grace as Ttl, 'grace');
+}
+
+/**
  * Creates a {@link Cache}.
  *
  * @example
@@ -261,9 +271,7 @@ export class Cache {
     options: GetOrSetOptions<T> = {},
   ): Promise<Resolved<T>> {
     const full = (this.#keys ?? (await this.#keyBuilder())).key(key);
-    // A bad TTL is the caller's error before the producer runs (a function's result is checked when stored).
-    if (options.ttl !== undefined && typeof options.ttl !== 'function') parseTtl(options.ttl);
-    if (options.grace !== undefined && options.grace !== false) parseTtl(options.grace, 'grace');
+    checkTtls(options);
     return this.#resolve(full, producer, options);
   }
 
@@ -304,6 +312,7 @@ export class Cache {
     options: WrapOptions<A, Awaited<R>> = {},
   ): (...args: A) => Promise<Awaited<R>> {
     const { key, name, ...policies } = options;
+    checkTtls(policies);
     const keyOf = this.#wrapKey(fn, key, name);
     return async (...args: A): Promise<Awaited<R>> => {
       const userKey = await keyOf(args);
@@ -329,6 +338,7 @@ export class Cache {
     options: WrapOptions<A, C[]> = {},
   ): (...args: A) => AsyncGenerator<C, void, undefined> {
     const { key, name, condition, strategy, promote, ...setPolicies } = options;
+    checkTtls(setPolicies);
     const keyOf = this.#wrapKey(fn, key, name);
     const running = new Map<string, ChunkFanout<C>>();
     const self = this;

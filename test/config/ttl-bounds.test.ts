@@ -129,6 +129,18 @@ describe('Cache: bad TTLs are refused before anything is written', () => {
     expect(await cache.get('k')).toBeUndefined();
   });
 
+  it('wrap and wrapIterator refuse a bad ttl or grace when the function is wrapped', () => {
+    const cache = createCache();
+    expect(() => cache.wrap(async (x: number) => x, { name: 'f', ttl: 1e20 })).toThrow(ValidationError);
+    expect(() => cache.wrap(async (x: number) => x, { name: 'f', grace: Number.NaN })).toThrow(
+      ValidationError,
+    );
+    async function* gen() {
+      yield 1;
+    }
+    expect(() => cache.wrapIterator(gen, { ttl: Number.POSITIVE_INFINITY })).toThrow(ValidationError);
+  });
+
   it('cache options are checked at creation', () => {
     const error = validationError(() => createCache({ ttl: 1e20 }));
     expect(error.message).toContain('100000000000000000000');
@@ -181,5 +193,25 @@ describe('AIResponseCache: bad TTLs from every source', () => {
     });
     expect(ai.ttlFor({ text: 't', operation: 'qa' })).toBe(300_000);
     expect(ai.ttlFor({ text: 't', operation: 'other' })).toBe(7_200_000);
+  });
+});
+
+describe('withCache(openai): bad TTLs are refused when wrapping and per call', () => {
+  it('the ttl option and the per-call cache.ttl', async () => {
+    const { withCache } = await import('../../src/integrations/openai/index.js');
+    const { default: OpenAI } = await import('openai');
+    const client = new OpenAI({ baseURL: 'http://127.0.0.1:1/v1', apiKey: 'sk-x', maxRetries: 0 });
+    const ai = new AIResponseCache();
+    const error = validationError(() => withCache(client, { cache: ai, ttl: 1e20 }));
+    expect(error.issues[0]).toMatchObject({ path: 'ttl' });
+    expect(error.message).toContain('100000000000000000000');
+    const wrapped = withCache(client, { cache: ai });
+    const perCall = await rejected(
+      wrapped.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] }, {
+        cache: { ttl: Number.NaN },
+      } as never),
+    );
+    expect(perCall.message).toContain('NaN');
+    await ai.close();
   });
 });
