@@ -229,7 +229,11 @@ export class AIResponseCache {
   /** Set by {@link AIResponseCache.namespace} for the one constructor call that builds a view. */
   static #view: { shared: Shared; path: readonly string[] } | undefined;
 
-  /** The resolved, validated configuration (shared by every namespace view). */
+  /**
+   * The resolved, validated configuration, shared by every namespace view (its `namespace` is
+   * the one given to the constructor; a view's path is {@link AIResponseCache.namespacePath}).
+   * Prints with its secrets redacted (`JSON.stringify`, `util.inspect`).
+   */
   readonly config: AICacheConfig;
   /**
    * The generic cache of this tenant: the root cache (namespace `prefix`) without a namespace,

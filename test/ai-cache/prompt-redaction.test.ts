@@ -175,4 +175,27 @@ describe('AIResponseCache: the prompt never appears in events, callbacks or erro
     expect(events[0]?.key).toContain('plain-key');
     await ai.close();
   });
+
+  it('Cache.namespace(name, { describeKey }): events, callbacks and errors use it, nested namespaces inherit it', async () => {
+    const { createCache } = await import('../../src/cache/cache.js');
+    const { TimeoutError } = await import('../../src/errors.js');
+    const cache = createCache({ backend: new MemoryBackend() });
+    const secret = cache.namespace('s', { describeKey: (full) => `hidden(${full.length})` });
+    const nested = secret.namespace('n');
+    const seen: unknown[] = [];
+    for (const event of EVENTS) cache.on(event, (e) => seen.push(e));
+    cache.use({ onSet: (c) => void seen.push(c), onMiss: (c) => void seen.push(c) });
+    await secret.set(MARKER, 1);
+    await nested.get(MARKER);
+    const timeout = await nested
+      .getOrSet(`${MARKER}-slow`, () => new Promise(() => {}), { hardTimeout: 5 })
+      .catch((e: unknown) => e);
+    expect(timeout).toBeInstanceOf(TimeoutError);
+    seen.push(timeout);
+    expect(flatten(seen).filter((x) => x.includes(MARKER))).toEqual([]);
+    expect((seen[0] as CacheEvent).key).toMatch(/^hidden\(\d+\)$/);
+    await cache.set(MARKER, 2); // the root has no describeKey: its keys show as they are
+    expect(flatten(seen.slice(-2)).some((x) => x.includes(MARKER))).toBe(true);
+    await cache.close();
+  });
 });
