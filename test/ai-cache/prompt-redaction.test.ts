@@ -18,12 +18,18 @@ const EVENTS: CacheEventName[] = ['hit', 'miss', 'set', 'delete', 'clear', 'erro
 class FlakyBackend implements CacheBackend {
   readonly name = 'flaky';
   readonly inner = new MemoryBackend();
-  failing = false;
+  /** `'loud'`: the message, context and cause quote the key; `'driver'`: only a field and the cause do (as an ioredis ReplyError's `command`). */
+  failing: false | 'loud' | 'driver' = false;
   #fail(op: string, key: string): void {
-    if (this.failing) {
+    if (this.failing === 'loud') {
       throw new InfrastructureError(`${op} ${key} failed: connection reset`, {
         context: { key, op, detail: { keys: [key] } },
         cause: new Error(`socket error while sending ${op} ${key}`),
+      });
+    }
+    if (this.failing === 'driver') {
+      throw Object.assign(new Error('ERR reply', { cause: new Error(`while sending ${key}`) }), {
+        command: { name: op, args: [key, 'PX', 1000] },
       });
     }
   }
@@ -67,6 +73,10 @@ function flatten(value: unknown, out: string[] = [], seen = new Set<unknown>()):
       flatten(value.cause, out, seen);
     }
     for (const child of Object.values(value)) flatten(child, out, seen);
+    // Non-enumerable fields too (an error's own hidden properties).
+    for (const name of Object.getOwnPropertyNames(value)) {
+      if (name !== 'constructor') flatten((value as Record<string, unknown>)[name], out, seen);
+    }
   }
   return out;
 }
@@ -129,10 +139,12 @@ describe('AIResponseCache: the prompt never appears in events, callbacks or erro
     await ai.clear();
 
     // Backend failures (errors whose message, context and cause quote the key).
-    backend.failing = true;
-    expect(await reader.getResponse(request)).toBeUndefined();
-    await ai.cacheResponse({ ...request, response: 3 });
-    await ai.invalidate(request);
+    for (const mode of ['loud', 'driver'] as const) {
+      backend.failing = mode;
+      expect(await reader.getResponse(request)).toBeUndefined();
+      await ai.cacheResponse({ ...request, response: 3 });
+      await ai.invalidate(request);
+    }
     backend.failing = false;
 
     // A corrupt entry: decoded, reported, deleted.
