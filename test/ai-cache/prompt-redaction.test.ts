@@ -210,4 +210,39 @@ describe('AIResponseCache: the prompt never appears in events, callbacks or erro
     expect(flatten(seen.slice(-2)).some((x) => x.includes(MARKER))).toBe(true);
     await cache.close();
   });
+
+  it('withCache(openai): misses, hits, streams, forced refreshes and backend errors never show the prompt', async () => {
+    const { startMockOpenAI } = await import('../../examples/mock-openai/server.js');
+    const { default: OpenAI } = await import('openai');
+    const { withCache } = await import('../../src/integrations/openai/index.js');
+    const server = await startMockOpenAI({ latencyMs: { firstTokenMs: 0, perChunkMs: 0, responseMs: 0 } });
+    // The reader has no L1: every call reaches the (failing) backend.
+    const { backend, ai, reader, seen } = setup();
+    try {
+      const client = new OpenAI({ baseURL: server.url, apiKey: 'sk-test', maxRetries: 0 });
+      const openai = withCache(client, { cache: reader, onError: (e) => void seen.push(e) });
+      const params = {
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user' as const, content: `About ${MARKER}` }],
+      };
+      await openai.chat.completions.create(params);
+      await openai.chat.completions.create(params);
+      for await (const _ of await openai.chat.completions.create({ ...params, stream: true })) {
+        // drain
+      }
+      await openai.chat.completions.create(params, { cache: { forceRefresh: true } } as never);
+      backend.failing = 'loud';
+      await openai.chat.completions.create(params);
+      backend.failing = 'driver';
+      await openai.chat.completions.create(params);
+      backend.failing = false;
+      expect(seen.some((e) => (e as CacheEvent).type === 'hit')).toBe(true);
+      expect(seen.some((e) => (e as CacheEvent).type === 'error')).toBe(true);
+      expect(flatten(seen).filter((x) => x.includes(MARKER))).toEqual([]);
+    } finally {
+      await ai.close();
+      await reader.close();
+      await server.close();
+    }
+  });
 });
