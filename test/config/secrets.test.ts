@@ -107,4 +107,19 @@ describe('secrets are redacted wherever a configuration is printed', () => {
     expect({ ...config.redis }).toEqual({ url, password: FIELD_SECRET });
     expectNoSecret(config);
   });
+
+  it('fields named like secrets, in any nesting, with any prefix', () => {
+    const config = protectSecrets({
+      sentinels: [{ host: 'h', sentinelPassword: FIELD_SECRET }],
+      auth: {
+        clientSecret: FIELD_SECRET,
+        accessToken: FIELD_SECRET,
+        openaiApiKey: FIELD_SECRET,
+        api_key: FIELD_SECRET,
+      },
+      usage: { totalTokens: 12, maxTokens: 3 },
+    });
+    expectNoSecret(config);
+    expect(JSON.parse(JSON.stringify(config)).usage).toEqual({ totalTokens: 12, maxTokens: 3 });
+  });
 });

@@ -7,8 +7,12 @@
 /** The placeholder that replaces secrets. */
 export const REDACTED = '***';
 
-/** Keys whose values are secrets, compared case-insensitively. */
-const SECRET_KEY = /^(password|passphrase|secret|token|api[-_]?key|access[-_]?token)$/i;
+/**
+ * Keys whose values are secrets, compared case-insensitively: `password`, `passphrase`,
+ * `secret`, `token`, `apiKey` and any key ending with one of them (`sentinelPassword`,
+ * `clientSecret`, `accessToken`, `openaiApiKey`, ...).
+ */
+const SECRET_KEY = /(password|passphrase|secret|token|api[-_]?key)$/i;
 
 /** `scheme://user:password@` inside any text; the password part is group 2. */
 const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@]*):([^\s@/]*)@/gi;
