@@ -60,6 +60,7 @@ export {
   L1ProtectionSchema,
   LOCAL_REDIS_URL,
   parseConfig,
+  protectSecrets,
   REDACTED,
   RedisConfigSchema,
   RedisTlsSchema,
@@ -155,7 +156,7 @@ export { ChunkFanout } from './cache/fanout.js';
 export type { L1Options, L1Protection } from './cache/l1.js';
 export { deepFreeze } from './cache/l1.js';
 export type { Ttl } from './cache/ttl.js';
-export { parseTtl, tryParseTtl } from './cache/ttl.js';
+export { MAX_TTL_MS, parseTtl, tryParseTtl, ttlProblem } from './cache/ttl.js';
 export type {
   BreakerStats,
   CacheOptions,
@@ -165,6 +166,7 @@ export type {
   LookupOptions,
   LookupResult,
   LookupSource,
+  NamespaceOptions,
   Ownership,
   Resolved,
   ResolveStatus,

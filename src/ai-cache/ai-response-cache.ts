@@ -2,10 +2,18 @@
  * `AIResponseCache`: caches LLM answers by (operation, text, options[, question]) on the generic
  * two-tier {@link Cache}.
  *
- * Keys: `prefix:ai:{operation}:{text part}:{options hash}[:{question hash}]`. The text part is
- * the escaped text itself (`t=...`) below `textHashThreshold` characters and its hash (`h=...`)
- * at or above it (always with `hashAllText`); the marker keeps a verbatim text from ever
- * equalling a hash. Options are hashed from a stable, key-sorted serialization.
+ * Keys: `prefix[:@{namespace}...]:ai:{operation}:{text part}:{options hash}[:{question hash}]`,
+ * built through the {@link Cache} namespace API. The text part is the escaped text itself
+ * (`t=...`) below `textHashThreshold` characters and its hash (`h=...`) at or above it (always
+ * with `hashAllText`); the marker keeps a verbatim text from ever equalling a hash. Options are
+ * hashed from a stable, key-sorted serialization.
+ *
+ * Tenants: the `namespace` option and {@link AIResponseCache.namespace} views put every key,
+ * `clear`, `invalidate`, `invalidateOperation`, lock and bus message of a tenant under its own
+ * `@{name}` namespace segments. Tenant segments always start with `@` and the answers' segment is
+ * `ai`, so no tenant path is a prefix of another's: clearing one never touches another, the
+ * tenant-less cache included. Events and errors show an answer's key as
+ * `prefix:…:ai:{operation}:#{hash}`, never the prompt text.
  *
  * @module
  */
@@ -24,6 +32,7 @@ import { KeyBuilder } from '../keys/key-builder.js';
 import { stableStringify } from '../keys/stable-stringify.js';
 import { RedisLock } from '../locks/redis-lock.js';
 import type { DistributedLock } from '../locks/types.js';
+import { redactConfig } from './config/redact.js';
 import {
   type AICacheConfig,
   type AICacheConfigInput,
@@ -95,6 +104,21 @@ export interface ResponseHit<T = unknown> {
   meta: ResponseMeta | undefined;
   /** When the answer was stored (epoch ms). */
   storedAt: number;
+}
+
+/** State shared by an {@link AIResponseCache} and every namespace view derived from it. */
+interface Shared {
+  readonly config: AICacheConfig;
+  /** The root generic cache (owns the connections). */
+  readonly root: Cache;
+  readonly lock: DistributedLock | undefined;
+  readonly ttlFn: AIResponseCacheOptions['ttlResolver'];
+  readonly prices: AIResponseCacheOptions['prices'];
+  readonly now: () => number;
+  readonly defaultTtlMs: number;
+  readonly operationTtlMs: Map<string, number>;
+  readonly backendName: string;
+  hasher: Hasher | undefined;
 }
 
 /** Options of {@link AIResponseCache}: the validated configuration plus things that are not data. */
@@ -223,36 +247,59 @@ function isStoredAnswer(value: unknown): value is StoredAnswer {
  * if (hit === undefined) await ai.cacheResponse({ text, operation: 'summarize', options, response });
  */
 export class AIResponseCache {
-  /** The resolved, validated configuration. */
+  /** Set by {@link AIResponseCache.namespace} for the one constructor call that builds a view. */
+  static #view: { shared: Shared; path: readonly string[] } | undefined;
+
+  /**
+   * The resolved, validated configuration, shared by every namespace view (its `namespace` is
+   * the one given to the constructor; a view's path is {@link AIResponseCache.namespacePath}).
+   * Prints with its secrets redacted (`JSON.stringify`, `util.inspect`).
+   */
   readonly config: AICacheConfig;
-  /** The generic cache underneath (root namespace `prefix`). */
+  /**
+   * The generic cache of this tenant: the root cache (namespace `prefix`) without a namespace,
+   * the tenant's namespace otherwise. Generic entries stored through it are isolated like the
+   * answers.
+   */
   readonly cache: Cache;
   /** The distributed lock shared by every process on the same Redis (`undefined` without Redis). */
   readonly lock: DistributedLock | undefined;
+  readonly #shared: Shared;
+  readonly #path: readonly string[];
+  /** Whether this is a view made by {@link AIResponseCache.namespace} (it owns no connection). */
+  readonly #derived: boolean;
   readonly #ai: Cache;
   readonly #operations = new Map<string, Cache>();
-  readonly #ttlFn: AIResponseCacheOptions['ttlResolver'];
-  readonly #prices: AIResponseCacheOptions['prices'];
-  readonly #now: () => number;
-  readonly #defaultTtlMs: number;
-  readonly #operationTtlMs: Map<string, number>;
-  readonly #backendName: string;
-  #hasher: Hasher | undefined;
   readonly #opStats = new Map<string, Slice>();
   readonly #tierStats: Record<SizeTier, Slice> = { small: newSlice(), medium: newSlice(), large: newSlice() };
+  readonly #tierHits = { l1: 0, l2: 0 };
   readonly #compression = { entries: 0, compressedEntries: 0, bytesIn: 0, bytesOut: 0 };
   readonly #savings = { calls: 0, prompt: 0, completion: 0, total: 0, latencyMs: 0, costUsd: 0 };
 
   /** @throws {ValidationError} listing every invalid option. */
   constructor(options: AIResponseCacheOptions = {}) {
+    const view = AIResponseCache.#view;
+    AIResponseCache.#view = undefined;
+    const shared = view?.shared ?? AIResponseCache.#createShared(options);
+    const path = view?.path ?? (shared.config.namespace === undefined ? [] : [shared.config.namespace]);
+    this.#shared = shared;
+    this.#derived = view !== undefined;
+    this.config = shared.config;
+    this.lock = shared.lock;
+    this.#path = Object.freeze([...path]);
+    let scope = shared.root;
+    for (const name of path) scope = scope.namespace(`@${name}`);
+    this.cache = scope;
+    this.#ai = scope.namespace('ai');
+  }
+
+  static #createShared(options: AIResponseCacheOptions): Shared {
     const { redisClient, backend, ttlResolver, prices, now, lock, bus, owns, budget, ...data } = options;
-    this.config = parseConfig(AICacheConfigSchema, data, { source: 'AIResponseCache options' });
-    this.#ttlFn = ttlResolver;
-    this.#prices = prices;
-    this.#now = now ?? Date.now;
-    this.#defaultTtlMs = parseTtl(this.config.defaultTtl, 'defaultTtl');
-    this.#operationTtlMs = new Map(
-      Object.entries(this.config.operationTtls).map(([op, t]) => [op, parseTtl(t, `operationTtls.${op}`)]),
+    const config = parseConfig(AICacheConfigSchema, data, { source: 'AIResponseCache options' });
+    if (config.namespace !== undefined) KeyBuilder.validatePart(config.namespace, 'namespace');
+    const defaultTtlMs = parseTtl(config.defaultTtl, 'defaultTtl');
+    const operationTtlMs = new Map(
+      Object.entries(config.operationTtls).map(([op, t]) => [op, parseTtl(t, `operationTtls.${op}`)]),
     );
     let l2: CacheBackend;
     let fallback: CacheBackend | undefined;
@@ -261,45 +308,44 @@ export class AIResponseCache {
     } else if (redisClient) {
       l2 = new RedisBackend({ client: redisClient });
       fallback = new MemoryBackend();
-    } else if (this.config.redis) {
-      l2 = redisBackendFromConfig(this.config.redis);
+    } else if (config.redis) {
+      l2 = redisBackendFromConfig(config.redis);
       fallback = new MemoryBackend();
     } else {
       l2 = new MemoryBackend();
     }
-    this.#backendName = l2.name;
-    this.lock =
+    const sharedLock =
       lock === false
         ? undefined
         : (lock ??
           (l2 instanceof RedisBackend
-            ? new RedisLock({ client: l2.client, keyPrefix: `${this.config.prefix}:lock:` })
+            ? new RedisLock({ client: l2.client, keyPrefix: `${config.prefix}:lock:` })
             : undefined));
-    const l1 = this.config.l1;
+    const l1 = config.l1;
     const coherence =
       bus === false
         ? undefined
         : (bus ??
           (l2 instanceof RedisBackend && l1 !== false
-            ? new RedisInvalidationBus({ client: l2.client, channel: `${this.config.prefix}:#bus` })
+            ? new RedisInvalidationBus({ client: l2.client, channel: `${config.prefix}:#bus` })
             : undefined));
-    this.cache = createCache({
-      prefix: this.config.prefix,
+    const root = createCache({
+      prefix: config.prefix,
       // `ttl` is the default of generic entries stored through `ai.cache`; answers use defaultTtl/operationTtls.
-      ttl: this.config.ttl,
+      ttl: config.ttl,
       backend: l2,
       ...(fallback ? { fallback } : {}),
       ...(coherence ? { bus: coherence } : {}),
       l1: l1OptionsFromConfig(l1),
-      compression: this.config.compression,
-      hashAlgorithm: this.config.hashAlgorithm,
+      compression: config.compression,
+      hashAlgorithm: config.hashAlgorithm,
       // Room for texts stored verbatim below the hash threshold (escaping can triple a character).
-      maxKeyLength: Math.max(this.config.maxKeyLength, 6 * this.config.textHashThreshold + 256),
-      failOnConnectionError: this.config.failOnConnectionError,
+      maxKeyLength: Math.max(config.maxKeyLength, 6 * config.textHashThreshold + 256),
+      failOnConnectionError: config.failOnConnectionError,
       ...(now ? { now } : {}),
       ...(budget === undefined ? {} : { budget }),
       // The cache closes the lock too (each component once); what was handed in per `owns`.
-      ...(this.lock ? { lock: this.lock } : {}),
+      ...(sharedLock ? { lock: sharedLock } : {}),
       owns: {
         backend: backend === undefined || ownsGiven(owns, 'backend'),
         fallback: true,
@@ -307,7 +353,64 @@ export class AIResponseCache {
         bus: bus === undefined || bus === false || ownsGiven(owns, 'bus'),
       },
     });
-    this.#ai = this.cache.namespace('ai');
+    return {
+      config,
+      root,
+      lock: sharedLock,
+      ttlFn: ttlResolver,
+      prices,
+      now: now ?? Date.now,
+      defaultTtlMs,
+      operationTtlMs,
+      backendName: l2.name,
+      hasher: undefined,
+    };
+  }
+
+  /**
+   * A view of this cache for the tenant (or sub-tenant) `name`: same connections, lock, bus,
+   * configuration and TTL rules; its own keys, statistics, `clear()` and invalidations. Views
+   * nest (`ai.namespace('a').namespace('b')`); no view ever reads, invalidates or clears an
+   * answer of another view, of its parent or of its children. Closing a view does nothing:
+   * close the cache it was derived from.
+   *
+   * @param name - non-empty; no `:`, `#`, `*`, `?`, `[`, `]`, `\`, whitespace or control characters.
+   * @throws {ValidationError} for an invalid name.
+   */
+  namespace(name: string): AIResponseCache {
+    KeyBuilder.validatePart(name, 'namespace');
+    AIResponseCache.#view = { shared: this.#shared, path: [...this.#path, name] };
+    try {
+      return new AIResponseCache();
+    } finally {
+      AIResponseCache.#view = undefined;
+    }
+  }
+
+  /**
+   * What `JSON.stringify(ai)` shows: the namespace path, the backend's name and the
+   * configuration with its secrets redacted (passwords, also inside URLs).
+   */
+  toJSON(): { namespacePath: readonly string[]; backend: string; config: AICacheConfig } {
+    return {
+      namespacePath: this.#path,
+      backend: this.#shared.backendName,
+      config: redactConfig(this.config),
+    };
+  }
+
+  /** What `util.inspect(ai)` and `console.log(ai)` show: {@link AIResponseCache.toJSON}, never a connection or a password. */
+  [Symbol.for('nodejs.util.inspect.custom')](
+    _depth: number,
+    options: object,
+    inspect: (value: unknown, options?: object) => string,
+  ): string {
+    return `AIResponseCache ${inspect(this.toJSON(), options)}`;
+  }
+
+  /** The namespace path of this cache, outermost first (`[]` for the tenant-less cache). */
+  get namespacePath(): readonly string[] {
+    return this.#path;
   }
 
   /**
@@ -316,8 +419,8 @@ export class AIResponseCache {
    * `failOnConnectionError` is set: then this throws `InfrastructureError`.
    */
   async connect(): Promise<void> {
-    this.#hasher ??= await getHasher(this.config.hashAlgorithm);
-    await this.cache.connect();
+    this.#shared.hasher ??= await getHasher(this.config.hashAlgorithm);
+    await this.#shared.root.connect();
   }
 
   /**
@@ -336,7 +439,7 @@ export class AIResponseCache {
     );
     const tier = sizeTierOf(args.text.length, this.config.sizeTiers);
     const ttlMs = this.#resolveTtl(args, tier);
-    const stored: StoredAnswer = { v: 1, r: args.response, at: this.#now() };
+    const stored: StoredAnswer = { v: 1, r: args.response, at: this.#shared.now() };
     if (args.meta) stored.m = args.meta;
     let result: Awaited<ReturnType<Cache['set']>>;
     try {
@@ -384,6 +487,7 @@ export class AIResponseCache {
     }
     slice.hits++;
     this.#tierStats[tier].hits++;
+    this.#tierHits[hit.tier]++;
     const stored = hit.value;
     this.#countSavings(stored.m, performance.now() - started);
     return { response: stored.r as T, tier: hit.tier, meta: stored.m, storedAt: stored.at };
@@ -395,7 +499,16 @@ export class AIResponseCache {
     return this.#operation(request.operation).delete(key);
   }
 
-  /** Removes every answer of `operation` from both tiers (SCAN by prefix in Redis), and nothing else. */
+  /**
+   * Removes every answer of this cache's namespace (all operations) from both tiers, in every
+   * process (SCAN by prefix in Redis), and nothing else: not another namespace's answers (nor
+   * those of views nested in this one), not generic entries stored through {@link AIResponseCache.cache}.
+   */
+  async clear(): Promise<void> {
+    await this.#ai.clear();
+  }
+
+  /** Removes every answer of `operation` in this cache's namespace from both tiers (SCAN by prefix in Redis), and nothing else. */
   async invalidateOperation(operation: string): Promise<void> {
     const issues = this.#validateOperation(operation);
     if (issues.length) throw new ValidationError('Invalid invalidateOperation() call', issues);
@@ -412,7 +525,11 @@ export class AIResponseCache {
     return this.#resolveTtl(args, sizeTierOf(args.text.length, this.config.sizeTiers));
   }
 
-  /** Subscribes to the cache's events (`hit`, `miss`, `set`, `error`, `degraded`, `recovered`, ...). */
+  /**
+   * Subscribes to the cache's events (`hit`, `miss`, `set`, `error`, `degraded`, `recovered`, ...).
+   * Events are those of the shared cache (every namespace view); an answer's key appears as
+   * `prefix:…:ai:{operation}:#{hash of the full key}`, never with its text.
+   */
   on(event: CacheEventName, listener: CacheListener): () => void {
     return this.cache.on(event, listener);
   }
@@ -422,9 +539,13 @@ export class AIResponseCache {
     this.#countSavings(meta, hitLatencyMs);
   }
 
-  /** Counters since creation. */
+  /**
+   * Counters since creation, of this namespace only (hits, misses, sets, operations, size tiers,
+   * compression, savings, `l1Hits` / `l2Hits`). `errors`, `degraded` and `cache` are those of the
+   * shared connections (every namespace view).
+   */
   stats(): AIResponseCacheStats {
-    const cache = this.cache.stats();
+    const cache = this.#shared.root.stats();
     let hits = 0;
     let misses = 0;
     let sets = 0;
@@ -441,13 +562,13 @@ export class AIResponseCache {
       hits,
       misses,
       hitRatio: hits + misses === 0 ? 0 : hits / (hits + misses),
-      l1Hits: cache.l1.hits,
-      l2Hits: cache.l2.hits,
+      l1Hits: this.#tierHits.l1,
+      l2Hits: this.#tierHits.l2,
       sets,
       errors: cache.errors,
       degraded: cache.degraded,
       breaker: cache.breaker,
-      backend: this.#backendName,
+      backend: this.#shared.backendName,
       operations,
       sizeTiers: {
         small: sliceStats(this.#tierStats.small),
@@ -467,10 +588,12 @@ export class AIResponseCache {
 
   /**
    * Closes what this cache owns, in parallel and each once: the backend, fallback, lock and bus
-   * it created, and those handed to it unless marked not owned (`owns`). Never throws.
+   * it created, and those handed to it unless marked not owned (`owns`). Never throws. A view
+   * made by {@link AIResponseCache.namespace} owns nothing: its `close()` does nothing.
    */
   async close(): Promise<void> {
-    await this.cache.close();
+    if (this.#derived) return;
+    await this.#shared.root.close();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -478,7 +601,12 @@ export class AIResponseCache {
   #operation(operation: string): Cache {
     let cache = this.#operations.get(operation);
     if (!cache) {
-      cache = this.#ai.namespace(operation);
+      const shared = this.#shared;
+      const label = [this.config.prefix, ...this.#path.map((n) => `@${n}`), 'ai', operation].join(':');
+      cache = this.#ai.namespace(operation, {
+        // Keys carry the prompt text below textHashThreshold: events and errors show a hash instead.
+        describeKey: (full) => `${label}:#${shared.hasher ? shared.hasher.hash(full) : '?'}`,
+      });
       this.#operations.set(operation, cache);
     }
     return cache;
@@ -540,8 +668,8 @@ export class AIResponseCache {
     }
     issues.push(...extra);
     if (issues.length) throw new ValidationError(`Invalid ${call}() call`, issues);
-    this.#hasher ??= await getHasher(this.config.hashAlgorithm);
-    const hasher = this.#hasher;
+    this.#shared.hasher ??= await getHasher(this.config.hashAlgorithm);
+    const hasher = this.#shared.hasher;
     const textPart =
       this.config.hashAllText || text.length >= this.config.textHashThreshold
         ? `h=${hasher.hash(text)}`
@@ -560,14 +688,16 @@ export class AIResponseCache {
       response: args.response,
     });
     if (args.ttl !== undefined) {
+      const fn = typeof args.ttl === 'function';
       const ttl = typeof args.ttl === 'function' ? args.ttl(context()) : args.ttl;
-      if (ttl !== undefined) return parseTtl(ttl, 'ttl');
+      if (ttl !== undefined) return parseTtl(ttl, fn ? 'ttl (returned by the ttl function)' : 'ttl');
     }
-    if (this.#ttlFn) {
-      const ttl = this.#ttlFn(context());
-      if (ttl !== undefined) return parseTtl(ttl, 'ttl');
+    const { ttlFn } = this.#shared;
+    if (ttlFn) {
+      const ttl = ttlFn(context());
+      if (ttl !== undefined) return parseTtl(ttl, 'ttlResolver (returned value)');
     }
-    return this.#operationTtlMs.get(args.operation) ?? this.#defaultTtlMs;
+    return this.#shared.operationTtlMs.get(args.operation) ?? this.#shared.defaultTtlMs;
   }
 
   #countSavings(meta: ResponseMeta | undefined, hitLatencyMs: number): void {
@@ -580,7 +710,7 @@ export class AIResponseCache {
     s.completion += completion;
     s.total += meta.usage?.totalTokens ?? prompt + completion;
     if (meta.latencyMs !== undefined) s.latencyMs += Math.max(0, meta.latencyMs - hitLatencyMs);
-    const price = meta.model ? this.#prices?.[meta.model] : undefined;
+    const price = meta.model ? this.#shared.prices?.[meta.model] : undefined;
     if (price) s.costUsd += (prompt * price.input + completion * price.output) / 1_000_000;
   }
 }

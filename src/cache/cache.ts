@@ -13,7 +13,7 @@ import { entryFailure } from '../compression/codec.js';
 import type { EntryCodec, EntryMeta } from '../compression/types.js';
 import { CircuitOpenError, TimeoutError, toError, ValidationError } from '../errors.js';
 import { getHasher, type Hasher } from '../keys/hash.js';
-import { type CacheKey, KeyBuilder } from '../keys/key-builder.js';
+import { type CacheKey, escapeKeyPart, KeyBuilder } from '../keys/key-builder.js';
 import { stableStringify } from '../keys/stable-stringify.js';
 import { compileKeyTemplate } from '../keys/template.js';
 import { produceOnce } from '../locks/stampede.js';
@@ -30,6 +30,7 @@ import {
   markRecovered,
   now,
   raceTimeout,
+  redactKeyInError,
   reportError,
   TIMED_OUT,
   tagKey,
@@ -53,11 +54,22 @@ import type {
   GetOrSetOptions,
   LookupOptions,
   LookupResult,
+  NamespaceOptions,
   Resolved,
   SetOptions,
   SetResult,
   WrapOptions,
 } from './types.js';
+
+/**
+ * Checks the TTL-like policies given as values (`ttl`, `grace`) up front, so that a bad one is a
+ * ValidationError at the call, before a producer runs; a `ttl` function's result is checked when
+ * its value is stored.
+ */
+function checkTtls(policies: { ttl?: unknown; grace?: unknown }): void {
+  if (policies.ttl !== undefined && typeof policies.ttl !== 'function') parseTtl(policies.ttl as Ttl);
+  if (policies.grace !== undefined && policies.grace !== false) parseTtl(policies.grace as Ttl, 'grace');
+}
 
 /**
  * Creates a {@link Cache}.
@@ -80,13 +92,27 @@ export class Cache {
   readonly #namespaces: readonly string[];
   /** Whether this is the cache {@link createCache} returned (only it closes the shared state). */
   readonly #root: boolean;
+  /** How full keys of this namespace appear in events, callbacks and errors (see {@link NamespaceOptions.describeKey}). */
+  readonly #describe: ((fullKey: string) => string) | undefined;
+  /** Tag stamp scopes that apply to this namespace, outermost (the root, `''`) first, its own last. */
+  readonly #tagScopes: readonly string[];
   #keys: KeyBuilder | undefined;
 
   /** @internal use {@link createCache}. */
-  constructor(core: Core, namespaces: readonly string[], root = true) {
+  constructor(
+    core: Core,
+    namespaces: readonly string[],
+    root = true,
+    describeKey?: (fullKey: string) => string,
+  ) {
     this.#core = core;
     this.#namespaces = namespaces;
     this.#root = root;
+    this.#describe = describeKey;
+    const scopes = [''];
+    for (let i = 1; i <= namespaces.length; i++)
+      scopes.push(namespaces.slice(0, i).map(escapeKeyPart).join(':'));
+    this.#tagScopes = scopes;
     if (core.hasher) this.#keys = this.#makeKeyBuilder(core.hasher);
   }
 
@@ -276,6 +302,7 @@ export class Cache {
     options: GetOrSetOptions<T> = {},
   ): Promise<Resolved<T>> {
     const full = (this.#keys ?? (await this.#keyBuilder())).key(key);
+    checkTtls(options);
     return this.#resolve(full, producer, options);
   }
 
@@ -316,6 +343,7 @@ export class Cache {
     options: WrapOptions<A, Awaited<R>> = {},
   ): (...args: A) => Promise<Awaited<R>> {
     const { key, name, ...policies } = options;
+    checkTtls(policies);
     const keyOf = this.#wrapKey(fn, key, name);
     return async (...args: A): Promise<Awaited<R>> => {
       const userKey = await keyOf(args);
@@ -341,6 +369,7 @@ export class Cache {
     options: WrapOptions<A, C[]> = {},
   ): (...args: A) => AsyncGenerator<C, void, undefined> {
     const { key, name, condition, strategy, promote, ...setPolicies } = options;
+    checkTtls(setPolicies);
     const keyOf = this.#wrapKey(fn, key, name);
     const running = new Map<string, ChunkFanout<C>>();
     const self = this;
@@ -442,12 +471,15 @@ export class Cache {
   }
 
   /**
-   * Makes every entry carrying one of `tags` a miss, in both tiers, in every namespace of this
-   * cache and, through the bus, in every process. O(number of tags): nothing is scanned; each
-   * tag gets an invalidation stamp that entries older than it fail.
+   * Makes every entry carrying one of `tags` a miss, in both tiers, in this namespace and the
+   * namespaces nested in it (never in a sibling or parent namespace: `tenant-b` cannot
+   * invalidate `tenant-a`'s entries) and, through the bus, in every process. O(number of tags):
+   * nothing is scanned; each tag gets an invalidation stamp, scoped to this namespace, that
+   * entries older than it fail.
    */
   async invalidateTags(tags: readonly string[]): Promise<void> {
-    const list = validateTags(tags);
+    const own = this.#tagScopes[this.#tagScopes.length - 1] as string;
+    const list = validateTags(tags).map((tag) => `${own}#${tag}`);
     const core = this.#core;
     const at = core.now();
     for (const tag of list) {
@@ -483,10 +515,13 @@ export class Cache {
     return disabling(ops, fn);
   }
 
-  /** A cache whose keys live under `name` inside this cache's namespace. Namespaces nest. */
-  namespace(name: string): Cache {
+  /**
+   * A cache whose keys live under `name` inside this cache's namespace. Namespaces nest, and
+   * inherit `describeKey` unless `options` give their own.
+   */
+  namespace(name: string, options: NamespaceOptions = {}): Cache {
     KeyBuilder.validatePart(name, 'namespace');
-    return new Cache(this.#core, [...this.#namespaces, name], false);
+    return new Cache(this.#core, [...this.#namespaces, name], false, options.describeKey ?? this.#describe);
   }
 
   /** Subscribes to an event; returns a function that unsubscribes. */
@@ -679,8 +714,8 @@ export class Cache {
       if (raced === TIMED_OUT) {
         promise.catch(() => {});
         if (stale) return { value: stale.value, status: 'stale' };
-        throw new TimeoutError(`Producer for ${full} exceeded its hard timeout of ${ms} ms`, {
-          context: { key: full, timeoutMs: ms },
+        throw new TimeoutError(`Producer for ${this.#shown(full)} exceeded its hard timeout of ${ms} ms`, {
+          context: { key: this.#shown(full), timeoutMs: ms },
         });
       }
       promise = Promise.resolve(raced);
@@ -742,12 +777,23 @@ export class Cache {
     return { value: result.value, coalesced: result.source === 'coalesced' };
   }
 
+  /**
+   * The stamp ids that can invalidate an entry of this namespace tagged `tags`: one per tag and
+   * per enclosing namespace (`{escaped namespace path}#{tag}`; the root's is `#{tag}`).
+   * Escaped namespace segments contain neither `:` nor `#`, so ids of different scopes differ.
+   */
+  #stampIds(tags: readonly string[]): string[] {
+    const ids: string[] = [];
+    for (const tag of tags) for (const scope of this.#tagScopes) ids.push(`${scope}#${tag}`);
+    return ids;
+  }
+
   /** Whether a tag of an entry created at `createdAt` was invalidated since (known stamps only). */
   #tagInvalidated(tags: readonly string[], createdAt: number): boolean {
     const stamps = this.#core.tagStamps;
     if (stamps.size === 0) return false;
-    for (const tag of tags) {
-      const stamp = stamps.get(tag);
+    for (const id of this.#stampIds(tags)) {
+      const stamp = stamps.get(id);
       if (stamp !== undefined && stamp >= createdAt) return true;
     }
     return false;
@@ -761,7 +807,8 @@ export class Cache {
   ): Promise<boolean> {
     const core = this.#core;
     if (core.backend) {
-      const keys = tags.map((tag) => tagKey(core.prefix, tag));
+      const ids = this.#stampIds(tags);
+      const keys = ids.map((id) => tagKey(core.prefix, id));
       const reading = this.#io(
         'get',
         keys[0] ?? '',
@@ -774,8 +821,8 @@ export class Cache {
       values.forEach((bytes, i) => {
         if (bytes?.byteLength !== 8) return;
         const at = new DataView(bytes.buffer, bytes.byteOffset, 8).getFloat64(0, true);
-        const tag = tags[i] as string;
-        if ((core.tagStamps.get(tag) ?? Number.NEGATIVE_INFINITY) < at) core.tagStamps.set(tag, at);
+        const id = ids[i] as string;
+        if ((core.tagStamps.get(id) ?? Number.NEGATIVE_INFINITY) < at) core.tagStamps.set(id, at);
       });
     }
     return this.#tagInvalidated(tags, createdAt);
@@ -806,6 +853,11 @@ export class Cache {
     }
     this.#keys ??= this.#makeKeyBuilder(core.hasher);
     return this.#keys;
+  }
+
+  /** `full` as events, callbacks and errors show it (the namespace's `describeKey`, or itself). */
+  #shown(full: string): string {
+    return this.#describe === undefined || full === '' ? full : this.#describe(full);
   }
 
   #ttlMs(ttl: Ttl | undefined): number {
@@ -1023,7 +1075,7 @@ export class Cache {
     for (const callbacks of [...core.callbacks]) {
       if (!callbacks.onGet) continue;
       try {
-        const replaced = await callbacks.onGet({ key: full, tier: hit.tier, value, durationMs });
+        const replaced = await callbacks.onGet({ key: this.#shown(full), tier: hit.tier, value, durationMs });
         if (replaced !== undefined) value = replaced;
       } catch (error) {
         this.#reportError('callback', full, error, { callback: 'onGet' });
@@ -1037,7 +1089,8 @@ export class Cache {
     core.counters.misses++;
     if (core.emitter.listening('miss'))
       this.#emit('miss', 'get', full, 'none', { durationMs: now() - startedAt });
-    if (core.callbacks.length) this.#invoke('onMiss', full, { key: full, durationMs: now() - startedAt });
+    if (core.callbacks.length)
+      this.#invoke('onMiss', full, { key: this.#shown(full), durationMs: now() - startedAt });
   }
 
   /** Encodes and writes; returns what was stored and the value as held in L1 (decoded copy). */
@@ -1072,7 +1125,7 @@ export class Cache {
       throw new ValidationError(
         'Value cannot be serialized',
         [{ path: 'value', message: toError(error).message }],
-        { cause: error, context: { key: full } },
+        { cause: error, context: { key: this.#shown(full) } },
       );
     }
     const size = encoded.bytes.byteLength;
@@ -1110,7 +1163,7 @@ export class Cache {
     }
     if (core.callbacks.length) {
       this.#invoke('onSet', full, {
-        key: full,
+        key: this.#shown(full),
         value: stored,
         ttlMs,
         bytes: size,
@@ -1148,7 +1201,7 @@ export class Cache {
       this.#emit('delete', 'delete', full, core.backend ? 'l2' : 'l1', { durationMs: now() - startedAt });
     }
     if (core.callbacks.length)
-      this.#invoke('onDelete', full, { key: full, existed, durationMs: now() - startedAt });
+      this.#invoke('onDelete', full, { key: this.#shown(full), existed, durationMs: now() - startedAt });
     return existed;
   }
 
@@ -1159,6 +1212,13 @@ export class Cache {
     tier: CacheTier,
     extra: Partial<CacheEvent> = {},
   ): void {
+    if (this.#describe !== undefined && key !== '' && type !== 'clear') {
+      // The namespace's own form of the key (e.g. hashed, for keys that carry prompt text).
+      const shown = this.#shown(key);
+      const error = extra.error ? redactKeyInError(extra.error, key, shown) : undefined;
+      emitEvent(this.#core, type, op, shown, tier, error ? { ...extra, error } : extra);
+      return;
+    }
     emitEvent(this.#core, type, op, key, tier, extra);
   }
 
@@ -1185,7 +1245,10 @@ export class Cache {
 
   /** Counts an error; the `error` event and `onError` callbacks are rate-limited per kind. */
   #reportError(op: CacheOp, key: string, error: unknown, detail?: Record<string, unknown>): void {
-    reportError(this.#core, op, key, error, detail);
+    // Rate-limited delivery happens in the core: hand it the key as this namespace shows it.
+    const shown = this.#shown(key);
+    const err = toError(error);
+    reportError(this.#core, op, shown, shown === key ? err : redactKeyInError(err, key, shown), detail);
   }
 
   /**
@@ -1262,7 +1325,15 @@ export class Cache {
   /** A connection-level failure: reported, and the cache is degraded until the backend answers. */
   #backendFailed(op: CacheOp, key: string, error: unknown): void {
     this.#reportError(op, key, error);
-    markDegraded(this.#core, op, key, error, 'backend-error');
+    const shown = this.#shown(key);
+    const err = toError(error);
+    markDegraded(
+      this.#core,
+      op,
+      shown,
+      shown === key ? err : redactKeyInError(err, key, shown),
+      'backend-error',
+    );
   }
 
   #backendOk(): void {

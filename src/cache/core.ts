@@ -388,6 +388,53 @@ export function attachBus(core: Core, bus: InvalidationBus): void {
   });
 }
 
+/**
+ * `error` as it may be shown where `full` must not appear: a copy (same class and code) whose
+ * message, stack, own fields (`context`, a driver's `command`, ...) and cause chain show `shown`
+ * instead of `full`; `error` itself when none of them mentions `full`.
+ */
+export function redactKeyInError(error: Error, full: string, shown: string): Error {
+  if (full === '' || full === shown || !mentions(error, full, 0)) return error;
+  return redactError(error, full, shown, 0);
+}
+
+function redactError(error: Error, full: string, shown: string, depth: number): Error {
+  const copy = Object.create(Object.getPrototypeOf(error) as object) as Error;
+  for (const [field, value] of Object.entries(error)) {
+    const redacted = redactInValue(value, full, shown, depth + 1);
+    (copy as unknown as Record<string, unknown>)[field] =
+      field === 'context' && Object.isFrozen(value) ? Object.freeze(redacted) : redacted;
+  }
+  const hidden = (field: string, value: unknown) =>
+    Object.defineProperty(copy, field, { value, writable: true, configurable: true, enumerable: false });
+  hidden('message', error.message.split(full).join(shown));
+  hidden('stack', (error.stack ?? '').split(full).join(shown));
+  if (error.cause !== undefined) hidden('cause', redactInValue(error.cause, full, shown, depth + 1));
+  return copy;
+}
+
+/** Whether `full` appears in a string reachable from `value` (errors: message, stack, fields, cause). */
+function mentions(value: unknown, full: string, depth: number): boolean {
+  if (typeof value === 'string') return value.includes(full);
+  if (depth > 8 || typeof value !== 'object' || value === null) return false;
+  if (value instanceof Error) {
+    if (value.message.includes(full) || (value.stack ?? '').includes(full)) return true;
+    if (mentions(value.cause, full, depth + 1)) return true;
+  }
+  for (const child of Object.values(value)) if (mentions(child, full, depth + 1)) return true;
+  return false;
+}
+
+function redactInValue(value: unknown, full: string, shown: string, depth: number): unknown {
+  if (typeof value === 'string') return value.split(full).join(shown);
+  if (depth > 8 || typeof value !== 'object' || value === null || !mentions(value, full, depth)) return value;
+  if (value instanceof Error) return redactError(value, full, shown, depth);
+  if (Array.isArray(value)) return value.map((v) => redactInValue(v, full, shown, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = redactInValue(v, full, shown, depth + 1);
+  return out;
+}
+
 export const TIMED_OUT: unique symbol = Symbol('timed out');
 
 /**

@@ -249,3 +249,16 @@ export interface BreakerStats {
   /** How many times it has opened since the backend was created. */
   opened: number;
 }
+
+/** Options of {@link Cache.namespace}. */
+export interface NamespaceOptions {
+  /**
+   * How the full keys of this namespace (and of the namespaces nested in it) appear in event
+   * payloads, callback contexts (`onGet`, `onSet`, `onMiss`, `onDelete`, `onError`, so the audit,
+   * performance and alerting callbacks too) and error messages and contexts. Use it when keys
+   * carry text that must not be logged: `AIResponseCache` shows its keys as
+   * `prefix:…:ai:{operation}:#{hash of the full key}`. Storage always uses the real key.
+   * @default the parent namespace's, or the full key itself
+   */
+  describeKey?: (fullKey: string) => string;
+}

@@ -8,7 +8,7 @@ import { ValidationError, type ValidationIssue } from '../../errors.js';
 import { readEnvironment } from './env.js';
 import { type ConfigRecord, getPath, isPlainObject, mergeConfig } from './merge.js';
 import { type EnvironmentName, EnvironmentPresets } from './presets.js';
-import { redactConfig } from './redact.js';
+import { protectSecrets, redactConfig } from './redact.js';
 import {
   type AICacheConfig,
   type AICacheConfigInput,
@@ -240,7 +240,8 @@ export class CacheConfigBuilder {
   }
 
   /**
-   * The resolved configuration.
+   * The resolved configuration. It prints with its secrets redacted (`JSON.stringify`,
+   * `util.inspect`; see `protectSecrets`) while its fields keep the real values.
    *
    * @throws {ValidationError} listing every problem.
    */
@@ -249,7 +250,7 @@ export class CacheConfigBuilder {
     if (config === undefined || !result.isValid) {
       throw new ValidationError(invalidMessage(result.errors.length), result.errors);
     }
-    return config;
+    return protectSecrets(config);
   }
 
   /** The resolved configuration when valid, else the raw merged input; secrets redacted. */

@@ -23,7 +23,7 @@ export {
   readEnvironment,
 } from './env.js';
 export { type EnvironmentName, EnvironmentPresets, LOCAL_REDIS_URL } from './presets.js';
-export { REDACTED, redactConfig, redactUrl } from './redact.js';
+export { protectSecrets, REDACTED, redactConfig, redactUrl } from './redact.js';
 export {
   type AICacheConfig,
   type AICacheConfigInput,

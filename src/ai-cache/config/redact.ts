@@ -7,8 +7,12 @@
 /** The placeholder that replaces secrets. */
 export const REDACTED = '***';
 
-/** Keys whose values are secrets, compared case-insensitively. */
-const SECRET_KEY = /^(password|passphrase|secret|token|api[-_]?key|access[-_]?token)$/i;
+/**
+ * Keys whose values are secrets, compared case-insensitively: `password`, `passphrase`,
+ * `secret`, `token`, `apiKey` and any key ending with one of them (`sentinelPassword`,
+ * `clientSecret`, `accessToken`, `openaiApiKey`, ...).
+ */
+const SECRET_KEY = /(password|passphrase|secret|token|api[-_]?key)$/i;
 
 /** `scheme://user:password@` inside any text; the password part is group 2. */
 const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@]*):([^\s@/]*)@/gi;
@@ -96,4 +100,44 @@ export function scrubSecrets(message: string, secrets: readonly string[]): strin
     if (secret.length >= 4) text = text.split(secret).join(REDACTED);
   }
   return text;
+}
+
+/** `util.inspect.custom`, without importing `node:util`. */
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
+type InspectFn = (value: unknown, options?: object) => string;
+
+/**
+ * Makes `config` (and every plain object nested in it) show its secrets redacted wherever it is
+ * printed: `JSON.stringify(config)` (a `toJSON()`), `util.inspect(config)` / `console.log`
+ * (a `[util.inspect.custom]`) and `String(config)`. Both are non-enumerable, so the values
+ * themselves, `Object.keys` and equality are unchanged and the code that needs the password
+ * still reads it. Returns `config` itself.
+ *
+ * @example
+ * const config = protectSecrets({ redis: { url: 'redis://:pw@host' } });
+ * JSON.stringify(config); // '{"redis":{"url":"redis://:***@host"}}'
+ */
+export function protectSecrets<T>(config: T): T {
+  protect(config, 0);
+  return config;
+}
+
+function protect(node: unknown, depth: number): void {
+  if (depth > 32) return;
+  if (Array.isArray(node)) {
+    for (const child of node) protect(child, depth + 1);
+    return;
+  }
+  if (!isPlainObject(node) || Object.isFrozen(node)) return;
+  for (const child of Object.values(node)) protect(child, depth + 1);
+  Object.defineProperties(node, {
+    toJSON: { value: () => redactConfig(node), enumerable: false, configurable: true, writable: true },
+    [INSPECT]: {
+      value: (_depth: number, options: object, inspect: InspectFn) => inspect(redactConfig(node), options),
+      enumerable: false,
+      configurable: true,
+      writable: true,
+    },
+  });
 }

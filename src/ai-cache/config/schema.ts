@@ -6,7 +6,9 @@
  * @module
  */
 import { z } from 'zod';
-import { type Ttl, tryParseTtl } from '../../cache/ttl.js';
+import { type Ttl, ttlProblem } from '../../cache/ttl.js';
+import type { ValidationError } from '../../errors.js';
+import { KeyBuilder } from '../../keys/key-builder.js';
 
 const MIB = 1024 * 1024;
 
@@ -30,22 +32,23 @@ export function isRedisUrl(value: string): boolean {
 
 /**
  * A time to live: a positive number of milliseconds or a duration string accepted by
- * `parseTtl` (`'500ms'`, `'30s'`, `'5m'`, `'2h'`, `'1d'`, `'1h30m'`). The value is validated and
- * kept as written.
+ * `parseTtl` (`'500ms'`, `'30s'`, `'5m'`, `'2h'`, `'1d'`, `'1h30m'`), at most `MAX_TTL_MS`
+ * (10 years). The value is validated and kept as written.
  */
 export const TtlSchema = z
   .union([z.number(), z.string()], {
-    error: "expected a TTL: a positive number of milliseconds or a duration such as '30s', '5m', '2h'",
+    // NaN and ±Infinity are not zod numbers: say what was given for them too.
+    error: (issue) =>
+      ttlProblem(issue.input) ??
+      "expected a TTL: a positive number of milliseconds or a duration such as '30s', '5m', '2h'",
   })
   .superRefine((value, ctx) => {
-    if (tryParseTtl(value) === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `expected a positive number of milliseconds or a duration such as '500ms', '30s', '5m', '2h', '1d' (got ${JSON.stringify(value)})`,
-      });
-    }
+    const problem = ttlProblem(value);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
   })
-  .describe("Time to live: milliseconds (number > 0) or a duration string such as '30s', '5m', '2h', '1d'.");
+  .describe(
+    "Time to live: milliseconds (number > 0, at most MAX_TTL_MS = 10 years) or a duration string such as '30s', '5m', '2h', '1d'.",
+  );
 
 /**
  * A Redis connection URL (`redis://` or `rediss://`). The value is never echoed in error
@@ -276,6 +279,15 @@ export const CacheConfigSchema = z
     namespace: z
       .string()
       .min(1)
+      .superRefine((value, ctx) => {
+        // The same rule as Cache.namespace(), reported with the other problems of the configuration.
+        try {
+          KeyBuilder.validatePart(value, 'namespace');
+        } catch (error) {
+          for (const issue of (error as ValidationError).issues)
+            ctx.addIssue({ code: 'custom', message: issue.message });
+        }
+      })
       .optional()
       .describe('Optional second part of every key (tenant, app version...).'),
     /**

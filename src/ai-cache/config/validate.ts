@@ -8,7 +8,7 @@
 import type { z } from 'zod';
 import { tryParseTtl } from '../../cache/ttl.js';
 import { ValidationError, type ValidationIssue } from '../../errors.js';
-import { collectSecrets, REDACTED, scrubSecrets } from './redact.js';
+import { collectSecrets, protectSecrets, REDACTED, scrubSecrets } from './redact.js';
 
 /** Options of {@link parseConfig}. */
 export interface ParseConfigOptions {
@@ -38,7 +38,8 @@ export function parseConfig<S extends z.ZodType>(
   options: ParseConfigOptions = {},
 ): z.output<S> {
   const result = schema.safeParse(input);
-  if (result.success) return result.data;
+  // What a configuration prints (JSON.stringify, util.inspect) never shows a password.
+  if (result.success) return protectSecrets(result.data);
   const issues = issuesFromZodError(schema, result.error, input);
   throw new ValidationError(invalidMessage(issues.length, options.source), issues);
 }

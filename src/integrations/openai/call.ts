@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { getHasher, tryParseTtl, ValidationError, type ValidationIssue } from '../../index.js';
+import { getHasher, tryParseTtl, ttlProblem, ValidationError, type ValidationIssue } from '../../index.js';
 import { isRecord, type Json } from './convert.js';
 import { embeddingsOutcome, stringInputs } from './embeddings.js';
 import { asError, type Call, type Engine, fetchJson, type UpstreamPromise } from './engine.js';
@@ -38,7 +38,8 @@ export function parsePerCall(value: unknown): PerCallCacheOptions {
   if (value.ttl !== undefined && tryParseTtl(value.ttl as never) === undefined) {
     issues.push({
       path: 'cache.ttl',
-      message: "expected a positive number of milliseconds or a duration such as '5m'",
+      message:
+        ttlProblem(value.ttl) ?? "expected a positive number of milliseconds or a duration such as '5m'",
     });
   }
   if (value.namespace !== undefined && (typeof value.namespace !== 'string' || value.namespace === '')) {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { tryParseTtl, ValidationError, type ValidationIssue } from '../../index.js';
+import { tryParseTtl, ttlProblem, ValidationError, type ValidationIssue } from '../../index.js';
 import { DEFAULT_CACHE_FINISH_REASONS } from './answers.js';
 import { type Invoke, intercept } from './call.js';
 import { Engine, type Settings } from './engine.js';
@@ -43,6 +43,11 @@ function resolveSettings(options: WithCacheOptions): Settings {
   }
   for (const [path, fn] of Object.entries({ shouldCache, isCacheable, onError })) {
     if (fn !== undefined && typeof fn !== 'function') issues.push({ path, message: 'expected a function' });
+  }
+  const ttl = options?.ttl;
+  if (ttl !== undefined && typeof ttl !== 'function') {
+    const problem = ttlProblem(ttl);
+    if (problem !== undefined) issues.push({ path: 'ttl', message: problem });
   }
   const lock = lockSettings(options?.lock, issues);
   if (issues.length > 0) throw new ValidationError('Invalid withCache() options', issues);
