@@ -568,7 +568,7 @@ export class RedisBackend implements CacheBackend {
 
   async #shutdown(): Promise<void> {
     this.#unlistenErrors();
-    if (this.#owns) await this.#connection.close();
+    if (this.#owns) await this.#connection.close(true);
     else await this.#release();
   }
 

@@ -327,9 +327,12 @@ export class RedisConnection {
    * hard disconnect that leaves no socket or timer behind). A given client is left open (only
    * the connection's listeners are removed). Idempotent; returns within ~50 ms even with
    * Redis down or hung.
+   *
+   * @param closeClient whether to close the client (for a user given `owns: true` on a client
+   * whose connection was made without it). @default {@link RedisConnection.owns}
    */
-  close(): Promise<void> {
-    this.#closing ??= this.#shutdown();
+  close(closeClient = this.owns): Promise<void> {
+    this.#closing ??= this.#shutdown(closeClient);
     return this.#closing;
   }
 
@@ -349,7 +352,7 @@ export class RedisConnection {
     return `RedisConnection ${inspect(this.toJSON())}`;
   }
 
-  async #shutdown(): Promise<void> {
+  async #shutdown(closeClient: boolean): Promise<void> {
     this.#closed = true;
     this.health.stop();
     await this.#subscriber.close();
@@ -361,7 +364,7 @@ export class RedisConnection {
     client.off('ready', this.#onReady);
     client.off('close', this.#onClose);
     client.off('end', this.#onClose);
-    if (!this.owns) {
+    if (!closeClient) {
       client.off('error', this.#onError);
       return;
     }

@@ -229,7 +229,7 @@ export class SharedSubscriber {
     this.#channels.delete(channel);
     this.#rejectWaiters(state, this.#closedError(channel));
     if (this.#channels.size === 0 && this.#options.owned) {
-      this.#detach([channel]);
+      await this.#detach([channel]);
       return;
     }
     const client = this.#client;

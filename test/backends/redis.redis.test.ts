@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RedisBackend } from '../../src/backends/redis.js';
-import { InfrastructureError, ValidationError } from '../../src/errors.js';
+import { CircuitOpenError, InfrastructureError, ValidationError } from '../../src/errors.js';
 import { backendConformance } from '../../src/testing/index.js';
 import { describeOwnRedisServer, describeRedis, uniqueKeyPrefix } from '../helpers/redis.js';
 import { findFreePort, type RedisServerHandle, startRedisServer } from '../helpers/redis-server.js';
@@ -324,7 +324,8 @@ describeOwnRedisServer('RedisBackend when the server fails', () => {
       await server.stop();
       await vi.waitFor(() => expect(backend.status).not.toBe('ready'), { timeout: 2000 });
 
-      // Every call rejects at once with an InfrastructureError instead of queueing.
+      // Every call rejects at once with a CircuitOpenError (the breaker opened when the
+      // connection dropped) instead of queueing.
       for (const call of [
         () => backend.get('k'),
         () => backend.set('k', bytes('x'), 1000),
@@ -336,10 +337,10 @@ describeOwnRedisServer('RedisBackend when the server fails', () => {
         () => backend.setMany([{ key: 'k', value: bytes('x'), ttlMs: 1000 }]),
       ]) {
         const { ms, error } = await timeRejection(call);
-        expect(error).toBeInstanceOf(InfrastructureError);
+        expect(error).toBeInstanceOf(CircuitOpenError);
         expect((error as InfrastructureError).context).toMatchObject({
           backend: 'redis',
-          reason: 'disconnected',
+          reason: 'circuit-open',
         });
         expect((error as Error).message).toContain(`127.0.0.1:${server.port}`);
         expect(ms).toBeLessThan(200);

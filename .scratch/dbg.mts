@@ -1,0 +1,11 @@
+import { Redis } from 'ioredis';
+import { hardClose } from '../src/redis/close.ts';
+const url = process.argv[2];
+const c = new Redis(url);
+await c.ping();
+await c.subscribe('x');
+const t = performance.now();
+c.on('end', () => console.log('end', performance.now() - t));
+c.on('close', () => console.log('close', performance.now() - t));
+await hardClose(c);
+console.log('after', c.status, performance.now() - t, !!(c as any).stream, (c as any).stream?.destroyed);

@@ -1,0 +1,16 @@
+import { Redis } from 'ioredis';
+import { RedisLock } from '../src/locks/redis-lock.ts';
+const url = process.argv[2];
+const client = new Redis(url);
+const holder = new RedisLock({ client: new Redis(url), keyPrefix: 'dbg:' });
+let sub: Redis | undefined;
+const orig = client.duplicate.bind(client);
+client.duplicate = ((...a: any[]) => { sub = orig(...a); return sub; }) as any;
+const lock = new RedisLock({ client, keyPrefix: 'dbg:' });
+await holder.tryAcquire('k', 10_000);
+const pending = lock.waitForRelease('k', 5000);
+await new Promise((r) => setTimeout(r, 50));
+console.log('sub', sub?.status);
+await lock.close();
+console.log('after close', sub?.status, await pending);
+process.exit(0);
