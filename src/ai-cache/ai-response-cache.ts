@@ -252,7 +252,12 @@ export class AIResponseCache {
         ? undefined
         : (lock ??
           (l2 instanceof RedisBackend
-            ? new RedisLock({ client: l2.client, keyPrefix: `${this.config.prefix}:lock:` })
+            ? // Same client: the lock runs on the backend's connection (breaker, subscriber).
+              new RedisLock({
+                client: l2.client,
+                keyPrefix: `${this.config.prefix}:lock:`,
+                commandTimeoutMs: l2.connection.commandTimeoutMs,
+              })
             : undefined));
     const l1 = this.config.l1;
     const coherence =
@@ -260,7 +265,11 @@ export class AIResponseCache {
         ? undefined
         : (bus ??
           (l2 instanceof RedisBackend && l1 !== false
-            ? new RedisInvalidationBus({ client: l2.client, channel: `${this.config.prefix}:#bus` })
+            ? new RedisInvalidationBus({
+                client: l2.client,
+                channel: `${this.config.prefix}:#bus`,
+                commandTimeoutMs: l2.connection.commandTimeoutMs,
+              })
             : undefined));
     this.cache = createCache({
       prefix: this.config.prefix,
