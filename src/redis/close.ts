@@ -12,6 +12,8 @@ export const QUIT_GRACE_MS = 50;
 
 interface WithStream {
   stream?: { destroy?: () => void; destroyed?: boolean };
+  /** ioredis' connector: `disconnect()` arms a `disconnectTimeout` (2 s) timer on its stream. */
+  connector?: { disconnectTimeout?: unknown };
 }
 
 /** Every standalone connection of a client (the nodes of a Cluster). */
@@ -36,6 +38,13 @@ export function hardClose(client: Redis | Cluster): Promise<void> {
   const live = client.status === 'connecting' || client.status === 'connect' || client.status === 'ready';
   const ended = live ? waitForEnd(client) : Promise.resolve();
   const connections = connectionsOf(client);
+  for (const connection of connections) {
+    // disconnect() ends the socket and arms a ref'd timer to destroy it after
+    // `disconnectTimeout`; on a socket that is already closed (reconnecting) nothing ever
+    // clears it, so the process would stay alive for 2 s. We destroy the sockets ourselves.
+    const connector = connection.connector;
+    if (connector && typeof connector.disconnectTimeout === 'number') connector.disconnectTimeout = 0;
+  }
   try {
     if (client.status !== 'end') client.disconnect();
   } catch {

@@ -234,7 +234,10 @@ export class SharedSubscriber {
     }
     const client = this.#client;
     if (client?.status === 'ready' && (state.live || state.inflight !== undefined)) {
-      await this.#unsubscribe(client, [channel]);
+      const unsubscribed = this.#unsubscribe(client, [channel]);
+      // A given connection leaves subscriber mode with the reply: wait for it (briefly). Our
+      // own connection needs no wait (a hung server must not slow a close down).
+      if (!this.#options.owned) await unsubscribed;
     }
   }
 

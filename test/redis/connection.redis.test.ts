@@ -46,7 +46,9 @@ describeOwnRedisServer('RedisConnection: circuit breaker', () => {
   });
 
   it('opens when the server is stopped: calls fail with CircuitOpenError and send nothing; closes by itself after a restart', async () => {
-    const backend = track(new RedisBackend({ url: server.url, keyPrefix: uniqueKeyPrefix('breaker'), commandTimeoutMs: 5000 }));
+    const backend = track(
+      new RedisBackend({ url: server.url, keyPrefix: uniqueKeyPrefix('breaker'), commandTimeoutMs: 5000 }),
+    );
     const changes: string[] = [];
     backend.health.onChange((change) => changes.push(change.state));
     await backend.connect();
@@ -166,7 +168,9 @@ describeOwnRedisServer('RedisConnection: circuit breaker', () => {
       expect(refusal).toBeInstanceOf(InfrastructureError);
       expect((refusal as InfrastructureError).scope).toBe('key');
       expect((refusal as Error).message).toContain('OOM');
-      const pipelined = await backend.setMany([{ key: 'm', value: big, ttlMs: 1000 }]).catch((e: unknown) => e);
+      const pipelined = await backend
+        .setMany([{ key: 'm', value: big, ttlMs: 1000 }])
+        .catch((e: unknown) => e);
       expect((pipelined as InfrastructureError).scope).toBe('key');
       expect(backend.health.state).toBe('closed');
       expect(backend.health.opened).toBe(0);
@@ -185,11 +189,18 @@ describeOwnRedisServer('RedisConnection: circuit breaker', () => {
       .run('get', (client) => client.get('x'), { timeoutMs: 50 })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InfrastructureError);
-    expect((error as InfrastructureError).context).toMatchObject({ op: 'get', reason: 'timeout', timeoutMs: 50 });
-    expect(connection.health.state).toBe('closed');
-    await vi.waitFor(async () => expect(await connection.run('ping', (client) => client.ping())).toBe('PONG'), {
-      timeout: 2000,
+    expect((error as InfrastructureError).context).toMatchObject({
+      op: 'get',
+      reason: 'timeout',
+      timeoutMs: 50,
     });
+    expect(connection.health.state).toBe('closed');
+    await vi.waitFor(
+      async () => expect(await connection.run('ping', (client) => client.ping())).toBe('PONG'),
+      {
+        timeout: 2000,
+      },
+    );
   });
 
   it('lock and bus on the backend client share its breaker: acquire fails fast and the bus publishes nothing while open', async () => {
@@ -197,7 +208,9 @@ describeOwnRedisServer('RedisConnection: circuit breaker', () => {
     const lockErrors: Error[] = [];
     const busErrors: Error[] = [];
     const lock = track(new RedisLock({ client: backend.client, onError: (e) => lockErrors.push(e) }));
-    const bus = track(new RedisInvalidationBus({ client: backend.client, onError: (e) => busErrors.push(e) }));
+    const bus = track(
+      new RedisInvalidationBus({ client: backend.client, onError: (e) => busErrors.push(e) }),
+    );
     expect(lock.connection).toBe(backend.connection);
     expect(bus.connection).toBe(backend.connection);
     await Promise.all([backend.connect(), bus.start()]);
@@ -214,8 +227,15 @@ describeOwnRedisServer('RedisConnection: circuit breaker', () => {
   });
 
   it('never shows credentials: target, toJSON, util.inspect and errors', async () => {
-    const connection = track(new RedisConnection({ url: `redis://admin:pa55-w0rd-xyz@127.0.0.1:${server.port}/0` }));
-    const shown = [connection.target, JSON.stringify(connection), inspect(connection), String(connection.toJSON())];
+    const connection = track(
+      new RedisConnection({ url: `redis://admin:pa55-w0rd-xyz@127.0.0.1:${server.port}/0` }),
+    );
+    const shown = [
+      connection.target,
+      JSON.stringify(connection),
+      inspect(connection),
+      String(connection.toJSON()),
+    ];
     const failure = await connection.waitReady(1000).catch((e: unknown) => e);
     shown.push(String(failure), JSON.stringify((failure as InfrastructureError).context ?? {}));
     for (const text of shown) expect(text).not.toContain('pa55-w0rd-xyz');
