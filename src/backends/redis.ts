@@ -8,7 +8,7 @@ import { Buffer } from 'node:buffer';
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { CacheError, InfrastructureError, ValidationError, type ValidationIssue } from '../errors.js';
 import { type BreakerOptions, checkBreakerOptions } from '../redis/breaker.js';
-import { RedisConnection, type RunOptions } from '../redis/connection.js';
+import { RedisConnection, type RedisRunOptions } from '../redis/connection.js';
 import { isCluster } from '../redis/target.js';
 import type { BackendEntry, BackendHealth, CacheBackend } from './types.js';
 
@@ -274,7 +274,7 @@ export class RedisBackend implements CacheBackend {
   readonly #scanCount: number;
   readonly #onError: ((err: Error) => void) | undefined;
   readonly #unlistenErrors: () => void;
-  readonly #run: RunOptions;
+  readonly #run: RedisRunOptions;
   #closed = false;
   /** Reads waiting for the end of the current tick, to be sent as one MGET. */
   #getBatch: { keys: string[]; waiters: GetWaiter[] } | undefined;

@@ -17,7 +17,7 @@ import {
   ValidationError,
   type ValidationIssue,
 } from '../errors.js';
-import { RedisConnection, type RunOptions } from '../redis/connection.js';
+import { RedisConnection, type RedisRunOptions } from '../redis/connection.js';
 import type { SharedSubscriber, Subscription } from '../redis/subscriber.js';
 import { isClientLike, MAX_TIMER_MS, noop } from '../redis/target.js';
 
@@ -314,7 +314,7 @@ export class RedisInvalidationBus implements InvalidationBus {
   readonly #onError: ((error: Error) => void) | undefined;
   readonly #batchMs: number;
   readonly #commandTimeoutMs: number;
-  readonly #publishOptions: RunOptions;
+  readonly #publishOptions: RedisRunOptions;
   readonly #handlers = new Set<InvalidationHandler>();
   readonly #statusListeners = new Set<BusStatusListener>();
   #subscription: Subscription | undefined;

@@ -7,7 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { CircuitOpenError, InfrastructureError, ValidationError, type ValidationIssue } from '../errors.js';
-import { RedisConnection, type RunOptions } from '../redis/connection.js';
+import { RedisConnection, type RedisRunOptions } from '../redis/connection.js';
 import type { SharedSubscriber, Subscription } from '../redis/subscriber.js';
 import { isClientLike, MAX_TIMER_MS, noop } from '../redis/target.js';
 import type { DistributedLock, LockHandle, WaitOutcome } from './types.js';
@@ -585,7 +585,7 @@ export class RedisLock implements DistributedLock {
    * `commandTimeoutMs`; errors become {@link InfrastructureError}s naming the lock key.
    */
   #run<T>(op: string, key: string, command: (commands: Commands) => Promise<T>): Promise<T> {
-    const options: RunOptions = {
+    const options: RedisRunOptions = {
       what: 'Redis lock',
       subject: key,
       timeoutMs: this.#commandTimeoutMs,

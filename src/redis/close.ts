@@ -18,9 +18,9 @@ interface WithStream {
 
 /** Every standalone connection of a client (the nodes of a Cluster). */
 function connectionsOf(client: Redis | Cluster): WithStream[] {
-  if (!isCluster(client)) return [client as WithStream];
+  if (!isCluster(client)) return [client as unknown as WithStream];
   try {
-    return client.nodes('all') as WithStream[];
+    return client.nodes('all') as unknown as WithStream[];
   } catch {
     return [];
   }

@@ -65,7 +65,7 @@ export interface RedisConnectionOptions {
 }
 
 /** Options of one {@link RedisConnection.run} call. */
-export interface RunOptions {
+export interface RedisRunOptions {
   /** Deadline of this command, in milliseconds. @default the connection's `commandTimeoutMs` */
   timeoutMs?: number;
   /** Start of the error messages (`Redis`, `Redis lock`, ...). @default 'Redis' */
@@ -276,7 +276,11 @@ export class RedisConnection {
    * about this command's key or value, `'connection'` otherwise) when it fails or its deadline
    * passes. Connection-level failures feed the breaker.
    */
-  run<T>(op: string, command: (client: Redis | Cluster) => Promise<T>, options?: RunOptions): Promise<T> {
+  run<T>(
+    op: string,
+    command: (client: Redis | Cluster) => Promise<T>,
+    options?: RedisRunOptions,
+  ): Promise<T> {
     const refused = this.#refuse(op, options);
     if (refused) return Promise.reject(refused);
     const timeoutMs = options?.timeoutMs ?? this.commandTimeoutMs;
@@ -377,7 +381,7 @@ export class RedisConnection {
     this.#deadlines.rejectAll(error);
   }
 
-  #refuse(op: string, options: RunOptions | undefined): Error | undefined {
+  #refuse(op: string, options: RedisRunOptions | undefined): Error | undefined {
     if (this.#closed) return this.#closedError(op, options);
     if (this.health.state === 'closed') return undefined;
     const reason = this.health.reason;
@@ -396,7 +400,7 @@ export class RedisConnection {
     op: string,
     command: (client: Redis | Cluster) => Promise<T>,
     timeoutMs: number,
-    options: RunOptions | undefined,
+    options: RedisRunOptions | undefined,
   ): Promise<T> {
     let pending: Promise<T>;
     try {
@@ -418,7 +422,7 @@ export class RedisConnection {
   }
 
   /** Wraps a failure and feeds the breaker with it when it concerns the connection. */
-  #failed(op: string, error: unknown, options: RunOptions | undefined): Error {
+  #failed(op: string, error: unknown, options: RedisRunOptions | undefined): Error {
     const wrapped = toInfrastructureError(error, {
       what: options?.what ?? 'Redis',
       op,
@@ -436,14 +440,14 @@ export class RedisConnection {
     return wrapped;
   }
 
-  #timeoutError(op: string, timeoutMs: number, options: RunOptions | undefined): InfrastructureError {
+  #timeoutError(op: string, timeoutMs: number, options: RedisRunOptions | undefined): InfrastructureError {
     return new InfrastructureError(
       `${options?.what ?? 'Redis'} ${op}${options?.subject ? ` (${options.subject})` : ''} on ${this.target} timed out after ${timeoutMs} ms`,
       { context: { op, target: this.target, reason: 'timeout', timeoutMs, ...options?.context } },
     );
   }
 
-  #closedError(op: string, options?: RunOptions): InfrastructureError {
+  #closedError(op: string, options?: RedisRunOptions): InfrastructureError {
     return new InfrastructureError(`The Redis connection to ${this.target} is closed`, {
       context: { op, target: this.target, reason: 'closed', ...options?.context },
     });

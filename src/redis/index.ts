@@ -6,6 +6,6 @@
  */
 export type { BreakerOptions } from './breaker.js';
 export { CircuitBreaker } from './breaker.js';
-export type { RedisConnectionOptions, RunOptions } from './connection.js';
+export type { RedisConnectionOptions, RedisRunOptions } from './connection.js';
 export { RedisConnection } from './connection.js';
 export type { ChannelListener, Subscription } from './subscriber.js';
