@@ -96,6 +96,9 @@ function createClient(options: RedisConnectionOptions, connectTimeoutMs: number)
     // No ioredis commandTimeout (a timer per command): the connection's deadlines bound them.
     connectTimeout: connectTimeoutMs,
     retryStrategy: (times) => Math.min(times * 50, 1000),
+    // A READONLY reply means the master we talk to became a replica (a Sentinel failover):
+    // reconnect, which asks the sentinels for the new master.
+    reconnectOnError: (error) => error.message.startsWith('READONLY'),
   };
   if (options.cluster) {
     const { nodes, options: clusterOptions = {} } = options.cluster;
