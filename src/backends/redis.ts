@@ -328,7 +328,12 @@ export class RedisBackend implements CacheBackend {
     this.#release = this.#connection.retain();
     this.#unlistenErrors = this.#connection.onError(this.#handleError);
     this.#batchGets = !isCluster(this.#connection.client);
-    this.#run = { what: 'Redis', context: { backend: 'redis' } };
+    // The backend's own deadline, even on a connection made earlier by a lock or bus.
+    this.#run = {
+      what: 'Redis',
+      timeoutMs: options.commandTimeoutMs ?? this.#connection.commandTimeoutMs,
+      context: { backend: 'redis' },
+    };
   }
 
   /** The underlying ioredis client (shared: do not close it while the backend is in use). */

@@ -252,7 +252,9 @@ export class RedisConnection {
     if (this.#closed) return Promise.reject(this.#closedError('connect'));
     const client = this.client;
     if (client.status === 'ready') return Promise.resolve();
-    if (client.status === 'wait' || (client.status === 'end' && this.owns)) client.connect().catch(noop);
+    // A client ended by its user does not come back by itself: fail at once.
+    if (client.status === 'end') return Promise.reject(this.#closedError('connect'));
+    if (client.status === 'wait') client.connect().catch(noop);
     let waiter: { resolve: () => void; reject: (error: Error) => void } | undefined;
     const promise = new Promise<void>((resolve, reject) => {
       waiter = { resolve, reject };

@@ -222,6 +222,43 @@ describe('RedisBackend constructor validation', () => {
     expectIssues(() => new RedisBackend({ client: {} as Redis }), ['client']);
   });
 
+  it('validates owns, breaker and cluster options, listing every problem', () => {
+    expectIssues(
+      () =>
+        new RedisBackend({
+          owns: 'yes' as unknown as boolean,
+          breaker: {
+            probeIntervalMs: 0,
+            maxProbeIntervalMs: Number.POSITIVE_INFINITY,
+            timeoutThreshold: 0.5,
+          },
+        }),
+      ['owns', 'breaker.probeIntervalMs', 'breaker.maxProbeIntervalMs', 'breaker.timeoutThreshold'],
+    );
+    expectIssues(() => new RedisBackend({ cluster: { nodes: [] } }), ['cluster.nodes']);
+    expectIssues(
+      () => new RedisBackend({ cluster: { nodes: [{ port: 7000 }] }, url: 'redis://127.0.0.1:1' }),
+      ['cluster'],
+    );
+    const client = new Redis({ lazyConnect: true });
+    expectIssues(() => new RedisBackend({ cluster: { nodes: [7000] }, client }), ['']);
+    client.disconnect();
+  });
+
+  it('creates a lazy Cluster client from cluster options, and shows no password in its target', async () => {
+    const backend = new RedisBackend({
+      cluster: {
+        nodes: [{ host: '127.0.0.1', port: 7000 }],
+        options: { redisOptions: { password: 'cl-secret-9' } },
+      },
+    });
+    expect((backend.client as { isCluster?: boolean }).isCluster).toBe(true);
+    expect(backend.status).toBe('wait');
+    expect(backend.connection.target).toBe('redis cluster (127.0.0.1:7000, ...)');
+    expect(JSON.stringify(backend.connection)).not.toContain('cl-secret-9');
+    await backend.close();
+  });
+
   it('rejects invalid entries', async () => {
     const backend = new RedisBackend({ url: 'redis://127.0.0.1:1' });
     await expect(backend.set('k', bytes('v'), 0)).rejects.toBeInstanceOf(ValidationError);
