@@ -7,113 +7,26 @@
  * @module
  */
 import { inspect } from 'node:util';
-import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { CircuitOpenError, InfrastructureError } from '../errors.js';
-import { type BreakerOptions, CircuitBreaker } from './breaker.js';
+import { CircuitBreaker } from './breaker.js';
 import { closeOwned, hardClose } from './close.js';
 import { Deadlines } from './deadlines.js';
 import { scopeOf, toInfrastructureError } from './failures.js';
+import {
+  createClient,
+  DEFAULT_COMMAND_TIMEOUT_MS,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  type RedisConnectionOptions,
+  type RedisRunOptions,
+} from './options.js';
 import { type ChannelListener, SharedSubscriber, type Subscription } from './subscriber.js';
-import { describeTarget, isCluster, noop, sanitize } from './target.js';
+import { describeTarget, noop, sanitize } from './target.js';
 
-/** How to reach Redis when the connection creates its client. */
-export interface RedisConnectionOptions {
-  /**
-   * `redis://[[user]:password@]host[:port][/db]`, or `rediss://...` for TLS.
-   * @default 'redis://127.0.0.1:6379' (when neither `redis`, `cluster` nor `client` is given)
-   */
-  url?: string;
-  /**
-   * ioredis options (host, port, username, password, tls, db, sentinels + name, ...); they
-   * complete or override what `url` says.
-   * @default undefined
-   */
-  redis?: RedisOptions;
-  /**
-   * A Redis Cluster to create: its startup nodes and ioredis Cluster options.
-   * @default undefined
-   */
-  cluster?: { nodes: ClusterNode[]; options?: ClusterOptions };
-  /**
-   * An existing ioredis client; it is closed by {@link RedisConnection.close} only when
-   * {@link RedisConnectionOptions.owns} is `true`.
-   * @default undefined
-   */
-  client?: Redis | Cluster;
-  /**
-   * Whether {@link RedisConnection.close} closes the client. Clients the connection creates
-   * are always owned.
-   * @default false for a given `client`, true otherwise
-   */
-  owns?: boolean;
-  /**
-   * Deadline, in milliseconds, of every command sent through {@link RedisConnection.run}
-   * (unless the call gives its own).
-   * @default 1000
-   */
-  commandTimeoutMs?: number;
-  /**
-   * ioredis `connectTimeout` of the clients the connection creates.
-   * @default 10_000
-   */
-  connectTimeoutMs?: number;
-  /**
-   * Circuit breaker tuning.
-   * @default {}
-   */
-  breaker?: BreakerOptions;
-}
-
-/** Options of one {@link RedisConnection.run} call. */
-export interface RedisRunOptions {
-  /** Deadline of this command, in milliseconds. @default the connection's `commandTimeoutMs` */
-  timeoutMs?: number;
-  /** Start of the error messages (`Redis`, `Redis lock`, ...). @default 'Redis' */
-  what?: string;
-  /** What the command is about (a lock key, a channel), shown in messages after `op`. @default undefined */
-  subject?: string;
-  /** Secret-free context added to errors. @default undefined */
-  context?: Record<string, unknown>;
-}
-
-const DEFAULT_URL = 'redis://127.0.0.1:6379';
-const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
-const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+export type { RedisConnectionOptions, RedisRunOptions } from './options.js';
 
 /** The connection of each client, so that a backend, a lock and a bus on one client share it. */
 const registry = new WeakMap<Redis | Cluster, RedisConnection>();
-
-/** Creates the client described by `options` (lazy, no offline queue, retrying forever). */
-function createClient(options: RedisConnectionOptions, connectTimeoutMs: number): Redis | Cluster {
-  const defaults: RedisOptions = {
-    // Measured (npm run bench): auto-pipelining costs ~25% of p50 at one request in flight
-    // and did not win at 64 in flight; pass `redis: { enableAutoPipelining: true }` to opt in.
-    enableAutoPipelining: false,
-    // Nothing waits in ioredis' offline queue: while the connection is down, the breaker is
-    // open and commands fail at once.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    // No ioredis commandTimeout (a timer per command): the connection's deadlines bound them.
-    connectTimeout: connectTimeoutMs,
-    retryStrategy: (times) => Math.min(times * 50, 1000),
-    // A READONLY reply means the master we talk to became a replica (a Sentinel failover):
-    // reconnect, which asks the sentinels for the new master.
-    reconnectOnError: (error) => error.message.startsWith('READONLY'),
-  };
-  if (options.cluster) {
-    const { nodes, options: clusterOptions = {} } = options.cluster;
-    return new Cluster(nodes, {
-      enableOfflineQueue: false,
-      clusterRetryStrategy: (times) => Math.min(times * 50, 1000),
-      ...clusterOptions,
-      lazyConnect: true,
-      redisOptions: { ...defaults, ...clusterOptions.redisOptions },
-    });
-  }
-  return options.url === undefined && options.redis !== undefined
-    ? new Redis({ ...defaults, ...options.redis, lazyConnect: true })
-    : new Redis(options.url ?? DEFAULT_URL, { ...defaults, ...options.redis, lazyConnect: true });
-}
 
 /**
  * A Redis command client with a circuit breaker, a deadline on every command and a shared
@@ -149,7 +62,6 @@ export class RedisConnection {
   readonly #subscriber: SharedSubscriber;
   readonly #errorListeners = new Set<(error: Error) => void>();
   readonly #readyWaiters = new Set<{ resolve: () => void; reject: (error: Error) => void }>();
-  #everReady: boolean;
   #lastError: Error | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
@@ -184,7 +96,6 @@ export class RedisConnection {
       this.owns = true;
     }
     this.target = describeTarget(this.client);
-    this.#everReady = this.client.status === 'ready';
     this.#subscriber = new SharedSubscriber({
       create: () => this.client.duplicate(),
       owned: true,
@@ -470,7 +381,6 @@ export class RedisConnection {
   };
 
   readonly #onReady = (): void => {
-    this.#everReady = true;
     this.#lastError = undefined;
     this.health.close();
     for (const waiter of [...this.#readyWaiters]) waiter.resolve();
@@ -506,11 +416,4 @@ export class RedisConnection {
       }
     }
   };
-
-  /** Whether the client has been ready at least once. */
-  get everReady(): boolean {
-    return this.#everReady;
-  }
 }
-
-export { isCluster };
