@@ -45,51 +45,65 @@ describeOwnRedisServer('RedisConnection: circuit breaker', () => {
     if (server.pid === undefined) await server.start();
   });
 
-  it('opens when the server is stopped: calls fail with CircuitOpenError and send nothing; closes by itself after a restart', async () => {
-    const backend = track(
-      new RedisBackend({ url: server.url, keyPrefix: uniqueKeyPrefix('breaker'), commandTimeoutMs: 5000 }),
-    );
-    const changes: string[] = [];
-    backend.health.onChange((change) => changes.push(change.state));
-    await backend.connect();
-    await backend.set('k', bytes('v'), 60_000);
-    expect(backend.health.state).toBe('closed');
+  it.each([
+    ['a client it created', false],
+    ['a given client with an offline queue', true],
+  ])(
+    'opens when the server is stopped (%s): calls fail with CircuitOpenError and send nothing; closes by itself after a restart',
+    async (_, given) => {
+      const options = { keyPrefix: uniqueKeyPrefix('breaker'), commandTimeoutMs: 5000 };
+      let client: Redis | undefined;
+      if (given) {
+        client = new Redis(server.url, { retryStrategy: () => 50 }); // enableOfflineQueue: true (ioredis' default)
+        client.on('error', () => {});
+        track({ close: async () => client?.disconnect() });
+      }
+      const backend = track(
+        new RedisBackend(client ? { ...options, client } : { ...options, url: server.url }),
+      );
+      const changes: string[] = [];
+      backend.health.onChange((change) => changes.push(change.state));
+      await backend.connect();
+      await backend.set('k', bytes('v'), 60_000);
+      expect(backend.health.state).toBe('closed');
 
-    await server.stop();
-    await vi.waitFor(() => expect(backend.health.state).toBe('open'), { timeout: 2000 });
-    expect(backend.health.opened).toBe(1);
-    const counter = countCommands(backend.client as Redis);
-    const results = await Promise.allSettled([
-      backend.get('k'),
-      backend.set('k', bytes('x'), 1000),
-      backend.has('k'),
-      backend.delete('k'),
-      backend.getMany(['k', 'j']),
-      backend.setMany([{ key: 'k', value: bytes('x'), ttlMs: 1000 }]),
-      backend.clear(),
-    ]);
-    for (const result of results) {
-      expect(result.status).toBe('rejected');
-      const error = (result as PromiseRejectedResult).reason;
-      expect(error).toBeInstanceOf(CircuitOpenError);
-      expect((error as CircuitOpenError).scope).toBe('connection');
-      expect((error as CircuitOpenError).code).toBe('E_CIRCUIT_OPEN');
-    }
-    // Not one command went to the socket (nor to ioredis' offline queue).
-    expect(counter.sent).toEqual([]);
-    counter.restore();
+      await server.stop();
+      await vi.waitFor(() => expect(backend.health.state).toBe('open'), { timeout: 2000 });
+      expect(backend.health.opened).toBe(1);
+      const counter = countCommands(backend.client as Redis);
+      const results = await Promise.allSettled([
+        backend.get('k'),
+        backend.set('k', bytes('x'), 1000),
+        backend.has('k'),
+        backend.delete('k'),
+        backend.getMany(['k', 'j']),
+        backend.setMany([{ key: 'k', value: bytes('x'), ttlMs: 1000 }]),
+        backend.clear(),
+      ]);
+      for (const result of results) {
+        expect(result.status).toBe('rejected');
+        const error = (result as PromiseRejectedResult).reason;
+        expect(error).toBeInstanceOf(CircuitOpenError);
+        expect((error as CircuitOpenError).scope).toBe('connection');
+        expect((error as CircuitOpenError).code).toBe('E_CIRCUIT_OPEN');
+      }
+      // Not one command went to the socket (nor to ioredis' offline queue).
+      expect(counter.sent).toEqual([]);
+      expect((backend.client as unknown as { offlineQueue: { length: number } }).offlineQueue.length).toBe(0);
+      counter.restore();
 
-    await server.start();
-    await vi.waitFor(() => expect(backend.health.state).toBe('closed'), { timeout: 5000 });
-    // The restarted server is empty (no persistence): writes and reads work again.
-    expect(await backend.get('k')).toBeUndefined();
-    await backend.set('k', bytes('after'), 60_000);
-    expect(await backend.get('k')).toEqual(bytes('after'));
-    expect(changes[0]).toBe('open');
-    expect(changes.at(-1)).toBe('closed');
-    expect(backend.health.opened).toBe(1);
-    await backend.clear();
-  });
+      await server.start();
+      await vi.waitFor(() => expect(backend.health.state).toBe('closed'), { timeout: 5000 });
+      // The restarted server is empty (no persistence): writes and reads work again.
+      expect(await backend.get('k')).toBeUndefined();
+      await backend.set('k', bytes('after'), 60_000);
+      expect(await backend.get('k')).toEqual(bytes('after'));
+      expect(changes[0]).toBe('open');
+      expect(changes.at(-1)).toBe('closed');
+      expect(backend.health.opened).toBe(1);
+      await backend.clear();
+    },
+  );
 
   it('opens on a SIGSTOP-paused server after missed deadlines, fails fast, and a half-open PING closes it after SIGCONT', async () => {
     const backend = track(

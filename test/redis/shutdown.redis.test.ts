@@ -23,9 +23,13 @@ interface ChildRun {
 }
 
 /** Runs the README setup in a child, lets `before` break Redis, asks for close, waits for exit. */
-function runReadmeSetup(url: string, before: () => Promise<void> | void): Promise<ChildRun> {
+function runReadmeSetup(
+  url: string,
+  mode: 'generic' | 'ai',
+  before: () => Promise<void> | void,
+): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fixture, url], {
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture, url, mode], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -79,19 +83,25 @@ describeOwnRedisServer('Shutdown with Redis up, down or hung', () => {
     else server.resume();
   });
 
-  for (const [name, breakRedis] of [
+  const breakages = [
     ['up', () => {}],
     ['stopped', () => server.stop()],
     ['SIGSTOP-paused', () => server.pause()],
-  ] as const) {
-    it(`the README setup (backend + RedisLock + bus) exits by itself after cache.close() with Redis ${name}`, async () => {
-      const run = await runReadmeSetup(server.url, breakRedis);
-      expect(run.code).toBe(0);
-      expect(run.signal).toBeNull();
-      // Generous bounds on a shared machine; what matters is that the process exits by itself.
-      expect(run.closeMs).toBeLessThan(1000);
-      expect(run.exitAfterCloseMs).toBeLessThan(1000);
-    });
+  ] as const;
+  for (const [name, breakRedis] of breakages) {
+    for (const [mode, what] of [
+      ['generic', 'the README setup (backend + RedisLock + bus) exits by itself after cache.close()'],
+      ['ai', 'an AIResponseCache on Redis exits by itself after ai.close()'],
+    ] as const) {
+      it(`${what} with Redis ${name}`, async () => {
+        const run = await runReadmeSetup(server.url, mode, breakRedis);
+        expect(run.code).toBe(0);
+        expect(run.signal).toBeNull();
+        // Generous bounds on a shared machine; what matters is that the process exits by itself.
+        expect(run.closeMs).toBeLessThan(1000);
+        expect(run.exitAfterCloseMs).toBeLessThan(1000);
+      });
+    }
   }
 
   it('close() of a backend, lock and bus leaves no socket and no timer behind, even with Redis paused', async () => {
