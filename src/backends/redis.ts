@@ -369,12 +369,24 @@ export class RedisBackend implements CacheBackend {
    * Idempotent: concurrent and later calls share the same wait.
    *
    * @throws {InfrastructureError} when the server cannot be reached, authentication fails,
-   * or it is not ready within `connectTimeoutMs`. The message names host:port, never the
-   * password.
+   * or it is not ready within `connectTimeoutMs`; at once while the breaker is open after a
+   * failed attempt. The message names host:port, never the password.
    */
   async connect(): Promise<void> {
     if (this.#closed) throw this.#closedError('connect');
     const connection = this.#connection;
+    if (connection.status !== 'ready' && connection.health.state !== 'closed') {
+      // A connection attempt already failed: say so at once (ioredis keeps reconnecting, and
+      // the breaker closes when it is ready) instead of waiting for the next attempt.
+      const cause = connection.health.reason;
+      throw new InfrastructureError(
+        `Could not connect to Redis at ${connection.target}: ${cause?.message ?? 'the circuit breaker is open'}`,
+        {
+          ...(cause ? { cause } : {}),
+          context: { op: 'connect', backend: 'redis', target: connection.target, reason: 'circuit-open' },
+        },
+      );
+    }
     try {
       await connection.waitReady(this.#connectTimeoutMs);
     } catch (error) {

@@ -146,6 +146,7 @@ export class SharedSubscriber {
 
   #whenLive(channel: string, state: Channel, timeoutMs: number): Promise<void> {
     if (state.live) return Promise.resolve();
+    if (this.#closed) return Promise.reject(this.#closedError(channel));
     let waiter: Waiter | undefined;
     const promise = new Promise<void>((resolve, reject) => {
       waiter = { resolve, reject };
