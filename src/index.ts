@@ -250,3 +250,11 @@ export {
   PERFORMANCE_OPS,
   PerformanceCallback,
 } from './observability/index.js';
+export type {
+  BreakerOptions,
+  ChannelListener,
+  RedisConnectionOptions,
+  RedisRunOptions,
+  Subscription,
+} from './redis/index.js';
+export { CircuitBreaker, RedisConnection } from './redis/index.js';

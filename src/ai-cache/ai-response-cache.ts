@@ -319,7 +319,12 @@ export class AIResponseCache {
         ? undefined
         : (lock ??
           (l2 instanceof RedisBackend
-            ? new RedisLock({ client: l2.client, keyPrefix: `${config.prefix}:lock:` })
+            ? // Same client: the lock runs on the backend's connection (breaker, subscriber).
+              new RedisLock({
+                client: l2.client,
+                keyPrefix: `${config.prefix}:lock:`,
+                commandTimeoutMs: l2.connection.commandTimeoutMs,
+              })
             : undefined));
     const l1 = config.l1;
     const coherence =
@@ -327,7 +332,11 @@ export class AIResponseCache {
         ? undefined
         : (bus ??
           (l2 instanceof RedisBackend && l1 !== false
-            ? new RedisInvalidationBus({ client: l2.client, channel: `${config.prefix}:#bus` })
+            ? new RedisInvalidationBus({
+                client: l2.client,
+                channel: `${config.prefix}:#bus`,
+                commandTimeoutMs: l2.connection.commandTimeoutMs,
+              })
             : undefined));
     const root = createCache({
       prefix: config.prefix,

@@ -59,7 +59,14 @@ export class CacheFactory {
       ...(backend ? { backend, fallback: new MemoryBackend() } : {}),
       // Several web processes on one Redis keep their L1 tiers coherent through the bus.
       ...(backend && l1 !== false
-        ? { bus: new RedisInvalidationBus({ client: backend.client, channel: `${config.prefix}:#bus` }) }
+        ? {
+            // On the backend's connection: one subscriber, the same breaker.
+            bus: new RedisInvalidationBus({
+              client: backend.client,
+              channel: `${config.prefix}:#bus`,
+              commandTimeoutMs: backend.connection.commandTimeoutMs,
+            }),
+          }
         : {}),
       compression: config.compression,
       hashAlgorithm: config.hashAlgorithm,

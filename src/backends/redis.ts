@@ -1,13 +1,16 @@
 /**
- * Redis byte store on top of ioredis (standalone, sentinel, TLS, or a Cluster passed in).
+ * Redis byte store on top of ioredis (standalone, Sentinel, TLS, or a Cluster), through one
+ * {@link RedisConnection}: a deadline on every command and a circuit breaker.
  *
  * @module
  */
 import { Buffer } from 'node:buffer';
-import { type Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { CacheError, InfrastructureError, ValidationError, type ValidationIssue } from '../errors.js';
-import { closeOwnedClient, describeTarget, isCluster, sanitize } from './redis-client.js';
-import type { BackendEntry, CacheBackend } from './types.js';
+import { type BreakerOptions, checkBreakerOptions } from '../redis/breaker.js';
+import { RedisConnection, type RedisRunOptions } from '../redis/connection.js';
+import { isCluster } from '../redis/target.js';
+import type { BackendEntry, BackendHealth, CacheBackend } from './types.js';
 
 /** A caller of `get` waiting for its batch. */
 interface GetWaiter {
@@ -15,40 +18,46 @@ interface GetWaiter {
   reject: (error: unknown) => void;
 }
 
-/** A command in flight, with its deadline (performance.now() clock). */
-interface Pending {
-  op: string;
-  deadline: number;
-  reject: (error: Error) => void;
-}
-
 /**
- * Options of {@link RedisBackend}. Give a `client`, or a `url` and/or `redis` options (options
- * complete or override what the URL says, e.g. a password or TLS files kept out of the URL).
+ * Options of {@link RedisBackend}. Give a `client`, a `cluster`, or a `url` and/or `redis`
+ * options (options complete or override what the URL says, e.g. a password or TLS files kept
+ * out of the URL).
  */
 export interface RedisBackendOptions {
   /**
    * Connection URL: `redis://[[user]:password@]host[:port][/db]`, or `rediss://...` for TLS.
-   * @default 'redis://127.0.0.1:6379' (when neither `redis` nor `client` is given)
+   * @default 'redis://127.0.0.1:6379' (when neither `redis`, `cluster` nor `client` is given)
    */
   url?: string;
   /**
-   * ioredis options for a client the backend creates (host, port, password, tls, db,
-   * sentinels, ...). They override the backend's defaults, except `lazyConnect` (always
-   * `true`) and `keyPrefix` (rejected: use {@link RedisBackendOptions.keyPrefix}).
+   * ioredis options for a client the backend creates (host, port, username, password, tls,
+   * db, sentinels + name, ...). They override the backend's defaults, except `lazyConnect`
+   * (always `true`) and `keyPrefix` (rejected: use {@link RedisBackendOptions.keyPrefix}).
    * @default undefined
    */
   redis?: RedisOptions;
   /**
+   * A Redis Cluster for the backend to create: startup nodes and ioredis Cluster options.
+   * @default undefined
+   */
+  cluster?: { nodes: ClusterNode[]; options?: ClusterOptions };
+  /**
    * An existing ioredis `Redis` or `Cluster` client. It is not closed by
-   * {@link RedisBackend.close} unless {@link RedisBackendOptions.ownsClient} is `true`. It must
-   * not use ioredis' own `keyPrefix` option (SCAN does not apply it).
+   * {@link RedisBackend.close} unless {@link RedisBackendOptions.owns} is `true`. It must
+   * not use ioredis' own `keyPrefix` option (SCAN does not apply it). A lock or bus given the
+   * same client shares the backend's connection (breaker and subscriber).
    * @default undefined
    */
   client?: Redis | Cluster;
   /**
    * Whether {@link RedisBackend.close} closes the client given in `client`. Clients created
-   * by the backend (from `url` / `redis`) are always owned and closed.
+   * by the backend (from `url` / `redis` / `cluster`) are always owned and closed.
+   * @default false
+   */
+  owns?: boolean;
+  /**
+   * Deprecated alias of {@link RedisBackendOptions.owns}.
+   * @deprecated use `owns`
    * @default false
    */
   ownsClient?: boolean;
@@ -59,9 +68,8 @@ export interface RedisBackendOptions {
    */
   keyPrefix?: string;
   /**
-   * Upper bound, in milliseconds, for any single Redis command: on a hung or paused server
-   * the call rejects with an {@link InfrastructureError} after this long. Also set as ioredis
-   * `commandTimeout` on clients the backend creates.
+   * Deadline, in milliseconds, of every Redis command: on a hung or paused server the call
+   * rejects with an {@link InfrastructureError} after this long (and the breaker counts it).
    * @default 1000
    */
   commandTimeoutMs?: number;
@@ -77,6 +85,11 @@ export interface RedisBackendOptions {
    */
   scanCount?: number;
   /**
+   * Circuit breaker tuning (probe interval and backoff, threshold of missed deadlines).
+   * @default {} (probe after 200 ms, doubling up to 2 s; 3 consecutive missed deadlines)
+   */
+  breaker?: BreakerOptions;
+  /**
    * Receives the client's `error` events (connection refused, reconnect failures, ...),
    * wrapped in an {@link InfrastructureError} whose cause carries no command arguments.
    * Errors are swallowed when omitted (ioredis never prints "Unhandled error event").
@@ -89,14 +102,10 @@ export interface RedisBackendOptions {
 export type RedisBackendStatus = Redis['status'] | Cluster['status'];
 
 /** The command methods used by the backend; `Redis` and `Cluster` both provide them. */
-type Commands = Pick<Redis, 'getBuffer' | 'set' | 'unlink' | 'exists' | 'scan' | 'quit'>;
+type Commands = Pick<Redis, 'getBuffer' | 'mgetBuffer' | 'set' | 'unlink' | 'exists' | 'scan' | 'pipeline'>;
 
-const DEFAULT_URL = 'redis://127.0.0.1:6379';
-const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const DEFAULT_SCAN_COUNT = 500;
-
-const noop = (): void => {};
 
 /** Escapes the glob metacharacters of a Redis `MATCH` pattern. */
 function escapeGlob(text: string): string {
@@ -146,9 +155,15 @@ function checkPositive(issues: ValidationIssue[], path: string, value: unknown, 
 
 function validateOptions(options: RedisBackendOptions): void {
   const issues: ValidationIssue[] = [];
-  if (options.client !== undefined && (options.url !== undefined || options.redis !== undefined)) {
-    const other = options.url !== undefined ? 'url' : 'redis';
-    issues.push({ path: '', message: `give either client or url/redis options (got client and ${other})` });
+  const sources = (['url', 'redis', 'cluster'] as const).filter((name) => options[name] !== undefined);
+  if (options.client !== undefined && sources.length > 0) {
+    issues.push({
+      path: '',
+      message: `give either client or url/redis/cluster options (got client and ${sources[0]})`,
+    });
+  }
+  if (options.cluster !== undefined && (options.url !== undefined || options.redis !== undefined)) {
+    issues.push({ path: 'cluster', message: 'give either cluster or url/redis options' });
   }
   if (options.url !== undefined) {
     let protocol: string | undefined;
@@ -172,6 +187,25 @@ function validateOptions(options: RedisBackendOptions): void {
       });
     }
   }
+  if (options.cluster !== undefined) {
+    const cluster = options.cluster as {
+      nodes?: unknown;
+      options?: { keyPrefix?: unknown; redisOptions?: { keyPrefix?: unknown } };
+    };
+    if (
+      typeof cluster !== 'object' ||
+      cluster === null ||
+      !Array.isArray(cluster.nodes) ||
+      cluster.nodes.length === 0
+    ) {
+      issues.push({ path: 'cluster.nodes', message: 'expected a non-empty array of startup nodes' });
+    } else if (cluster.options?.keyPrefix || cluster.options?.redisOptions?.keyPrefix) {
+      issues.push({
+        path: 'cluster.options',
+        message: "ioredis' keyPrefix is not applied by SCAN; use the backend's keyPrefix option instead",
+      });
+    }
+  }
   if (options.client !== undefined) {
     const client = options.client as unknown as { getBuffer?: unknown; options?: Record<string, unknown> };
     if (typeof client !== 'object' || client === null || typeof client.getBuffer !== 'function') {
@@ -187,12 +221,18 @@ function validateOptions(options: RedisBackendOptions): void {
       }
     }
   }
+  for (const name of ['owns', 'ownsClient'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'boolean') {
+      issues.push({ path: name, message: 'expected a boolean' });
+    }
+  }
   if (options.keyPrefix !== undefined && typeof options.keyPrefix !== 'string') {
     issues.push({ path: 'keyPrefix', message: 'expected a string' });
   }
   checkPositive(issues, 'commandTimeoutMs', options.commandTimeoutMs, false);
   checkPositive(issues, 'connectTimeoutMs', options.connectTimeoutMs, false);
   checkPositive(issues, 'scanCount', options.scanCount, true);
+  checkBreakerOptions(issues, 'breaker', options.breaker);
   if (options.onError !== undefined && typeof options.onError !== 'function') {
     issues.push({ path: 'onError', message: 'expected a function' });
   }
@@ -207,10 +247,14 @@ function validateOptions(options: RedisBackendOptions): void {
  * - `keyPrefix` is applied by the backend (not by ioredis), so `keys()` and `clear()` stay
  *   inside it. They use `SCAN MATCH <escaped prefix>* COUNT n` (on every master of a Cluster)
  *   and `UNLINK` — never `KEYS`, never `FLUSHDB`.
- * - Every call is bounded by `commandTimeoutMs`; once the client has been ready, calls fail
- *   fast with an {@link InfrastructureError} while the connection is down instead of queueing,
- *   and work again as soon as ioredis has reconnected (it retries forever, backoff capped at
- *   1 s, on clients the backend creates).
+ * - Every command has a deadline (`commandTimeoutMs`). A circuit breaker ({@link RedisBackend.health})
+ *   opens on connection-level failures; while it is open every call rejects at once with a
+ *   `CircuitOpenError` and sends nothing, and it closes by itself when Redis answers again
+ *   (ioredis reconnects forever, backoff capped at 1 s, on clients the backend creates).
+ * - Errors about one key reject with `scope: 'key'` and leave the breaker closed: `WRONGTYPE`
+ *   (a non-string value under a cache key; the next `set` overwrites it, since `SET` replaces
+ *   any type, and a batched read (`MGET`) sees it as a miss) and `OOM command not allowed`
+ *   (the write is refused, reads go on).
  * - Clients created by the backend are lazy: the first command (or {@link RedisBackend.connect})
  *   opens the connection.
  *
@@ -222,50 +266,37 @@ export class RedisBackend implements CacheBackend {
   /** Always `'redis'`. */
   readonly name = 'redis';
 
-  readonly #client: Redis | Cluster;
-  readonly #ownsClient: boolean;
+  readonly #connection: RedisConnection;
+  readonly #release: () => Promise<void>;
+  readonly #owns: boolean;
   readonly #keyPrefix: string;
-  readonly #commandTimeoutMs: number;
   readonly #connectTimeoutMs: number;
   readonly #scanCount: number;
   readonly #onError: ((err: Error) => void) | undefined;
-  readonly #target: string;
-  #everReady: boolean;
-  #lastError: Error | undefined;
+  readonly #unlistenErrors: () => void;
+  readonly #run: RedisRunOptions;
   #closed = false;
-  /** Commands in flight, watched by one timer for their deadline. */
-  readonly #pending = new Set<Pending>();
   /** Reads waiting for the end of the current tick, to be sent as one MGET. */
   #getBatch: { keys: string[]; waiters: GetWaiter[] } | undefined;
   /** Read commands (GET or MGET) sent and not answered yet. */
   #readsInFlight = 0;
   /** Whether reads are batched (standalone Redis only: MGET cannot span Cluster slots). */
   readonly #batchGets: boolean;
-  /** Whether the client bounds commands itself (ioredis `commandTimeout`); else the watchdog does. */
-  readonly #nativeTimeout: boolean;
-  #watchdog: NodeJS.Timeout | undefined;
   #closing: Promise<void> | undefined;
-  #connecting: Promise<void> | undefined;
 
-  readonly #handleError = (error: unknown): void => {
-    const clean = sanitize(error);
-    this.#lastError = clean;
-    if (!this.#onError) return;
+  readonly #handleError = (error: Error): void => {
+    if (!this.#onError || this.#closed) return;
+    const target = this.#connection.target;
     try {
       this.#onError(
-        new InfrastructureError(`Redis connection error (${this.#target}): ${clean.message}`, {
-          cause: clean,
-          context: { op: 'connection', backend: 'redis', target: this.#target },
+        new InfrastructureError(`Redis connection error (${target}): ${error.message}`, {
+          cause: error,
+          context: { op: 'connection', backend: 'redis', target },
         }),
       );
     } catch {
       // A failing error handler must not break the client.
     }
-  };
-
-  readonly #handleReady = (): void => {
-    this.#everReady = true;
-    this.#lastError = undefined;
   };
 
   /**
@@ -274,56 +305,58 @@ export class RedisBackend implements CacheBackend {
   constructor(options: RedisBackendOptions = {}) {
     validateOptions(options);
     this.#keyPrefix = options.keyPrefix ?? '';
-    this.#commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.#scanCount = options.scanCount ?? DEFAULT_SCAN_COUNT;
     this.#onError = options.onError;
-
+    const common = {
+      ...(options.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: options.commandTimeoutMs }),
+      connectTimeoutMs: this.#connectTimeoutMs,
+      ...(options.breaker === undefined ? {} : { breaker: options.breaker }),
+    };
     if (options.client !== undefined) {
-      this.#client = options.client;
-      this.#ownsClient = options.ownsClient === true;
+      this.#owns = (options.owns ?? options.ownsClient) === true;
+      this.#connection = RedisConnection.for(options.client, common);
     } else {
-      const defaults: RedisOptions = {
-        lazyConnect: true,
-        // Measured (npm run bench): auto-pipelining costs ~25% of p50 at one request in flight
-        // and did not win at 64 in flight; pass `redis: { enableAutoPipelining: true }` to opt in.
-        enableAutoPipelining: false,
-        enableOfflineQueue: true,
-        maxRetriesPerRequest: 1,
-        // No ioredis commandTimeout (a timer per command: measured +4% on sequential L2 p50):
-        // the backend's watchdog (one timer for everything in flight) bounds every command,
-        // and batched reads share one guard. A client configured with its own commandTimeout
-        // (not above commandTimeoutMs) is trusted to bound its commands instead.
-        connectTimeout: this.#connectTimeoutMs,
-        retryStrategy: (times) => Math.min(times * 50, 1000),
-        // Sentinel only (ignored otherwise): follow +switch-master at once. Without it the client
-        // stays on a failed-over master, and its writes are lost, until the sentinel demotes it.
-        failoverDetector: true,
-      };
-      this.#client =
-        options.url === undefined && options.redis !== undefined
-          ? new Redis({ ...defaults, ...options.redis, lazyConnect: true })
-          : new Redis(options.url ?? DEFAULT_URL, { ...defaults, ...options.redis, lazyConnect: true });
-      this.#ownsClient = true;
+      this.#owns = true;
+      this.#connection = new RedisConnection({
+        ...common,
+        ...(options.url === undefined ? {} : { url: options.url }),
+        ...(options.redis === undefined ? {} : { redis: options.redis }),
+        ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
+      });
     }
-    const ownTimeout = (this.#client.options as { commandTimeout?: number } | undefined)?.commandTimeout;
-    this.#nativeTimeout =
-      typeof ownTimeout === 'number' && ownTimeout > 0 && ownTimeout <= this.#commandTimeoutMs;
-    this.#batchGets = !isCluster(this.#client);
-    this.#target = describeTarget(this.#client);
-    this.#everReady = this.#client.status === 'ready';
-    this.#client.on('error', this.#handleError);
-    this.#client.on('ready', this.#handleReady);
+    this.#release = this.#connection.retain();
+    this.#unlistenErrors = this.#connection.onError(this.#handleError);
+    this.#batchGets = !isCluster(this.#connection.client);
+    // The backend's own deadline, even on a connection made earlier by a lock or bus.
+    this.#run = {
+      what: 'Redis',
+      timeoutMs: options.commandTimeoutMs ?? this.#connection.commandTimeoutMs,
+      context: { backend: 'redis' },
+    };
   }
 
   /** The underlying ioredis client (shared: do not close it while the backend is in use). */
   get client(): Redis | Cluster {
-    return this.#client;
+    return this.#connection.client;
+  }
+
+  /**
+   * The connection (client, breaker, deadlines, shared subscriber). `RedisLock` and
+   * `RedisInvalidationBus` given the same client use it too.
+   */
+  get connection(): RedisConnection {
+    return this.#connection;
+  }
+
+  /** {@inheritDoc CacheBackend.health} */
+  get health(): BackendHealth {
+    return this.#connection.health;
   }
 
   /** Connection state of the client (`wait` until the first command or {@link connect}). */
   get status(): RedisBackendStatus {
-    return this.#client.status;
+    return this.#connection.status;
   }
 
   /** The key prefix applied by this backend. */
@@ -333,66 +366,45 @@ export class RedisBackend implements CacheBackend {
 
   /**
    * Opens the connection (if not yet open) and resolves once the client is ready.
-   * Idempotent: concurrent and later calls share the same attempt.
+   * Idempotent: concurrent and later calls share the same wait.
    *
    * @throws {InfrastructureError} when the server cannot be reached, authentication fails,
-   * or it is not ready within `connectTimeoutMs`. The message names host:port, never the
-   * password.
+   * or it is not ready within `connectTimeoutMs`; at once while the breaker is open after a
+   * failed attempt. The message names host:port, never the password.
    */
-  connect(): Promise<void> {
-    if (this.#closed) return Promise.reject(this.#closedError('connect'));
-    if (this.#client.status === 'ready') return Promise.resolve();
-    if (this.#connecting) return this.#connecting;
-    const client = this.#client;
-    const attempt = new Promise<void>((resolve, reject) => {
-      const cleanup = () => {
-        clearTimeout(timer);
-        client.off('ready', onReady);
-        client.off('error', onError);
-        client.off('end', onEnd);
-      };
-      const fail = (reason: string, cause?: Error) => {
-        cleanup();
-        reject(
-          new InfrastructureError(`Could not connect to Redis at ${this.#target}: ${reason}`, {
-            ...(cause ? { cause } : {}),
-            context: { op: 'connect', backend: 'redis', target: this.#target },
-          }),
-        );
-      };
-      const onReady = () => {
-        cleanup();
-        resolve();
-      };
-      const onError = (error: unknown) => {
-        const clean = sanitize(error);
-        fail(clean.message, clean);
-      };
-      const onEnd = () => fail('connection closed', this.#lastError);
-      const timer = setTimeout(
-        () => fail(`not ready after ${this.#connectTimeoutMs} ms`, this.#lastError),
-        this.#connectTimeoutMs,
+  async connect(): Promise<void> {
+    if (this.#closed) throw this.#closedError('connect');
+    const connection = this.#connection;
+    if (connection.status !== 'ready' && connection.health.state !== 'closed') {
+      // A connection attempt already failed: say so at once (ioredis keeps reconnecting, and
+      // the breaker closes when it is ready) instead of waiting for the next attempt.
+      const cause = connection.health.reason;
+      throw new InfrastructureError(
+        `Could not connect to Redis at ${connection.target}: ${cause?.message ?? 'the circuit breaker is open'}`,
+        {
+          ...(cause ? { cause } : {}),
+          context: { op: 'connect', backend: 'redis', target: connection.target, reason: 'circuit-open' },
+        },
       );
-      client.on('ready', onReady);
-      client.on('error', onError);
-      client.on('end', onEnd);
-      if (client.status === 'wait' || client.status === 'end') client.connect().catch(noop);
-    });
-    this.#connecting = attempt;
-    const forget = () => {
-      if (this.#connecting === attempt) this.#connecting = undefined;
-    };
-    attempt.then(forget, forget);
-    return attempt;
+    }
+    try {
+      await connection.waitReady(this.#connectTimeoutMs);
+    } catch (error) {
+      const cause = error instanceof CacheError ? (error.cause as Error | undefined) : (error as Error);
+      const reason =
+        error instanceof InfrastructureError && error.context.reason === 'timeout'
+          ? `not ready after ${this.#connectTimeoutMs} ms`
+          : ((cause as Error | undefined)?.message ?? String(error));
+      throw new InfrastructureError(`Could not connect to Redis at ${connection.target}: ${reason}`, {
+        ...(cause ? { cause } : {}),
+        context: { op: 'connect', backend: 'redis', target: connection.target },
+      });
+    }
   }
 
   /** {@inheritDoc CacheBackend.get} */
   get(key: string): Promise<Uint8Array | undefined> {
-    try {
-      this.#check('get');
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    if (this.#closed) return Promise.reject(this.#closedError('get'));
     if (this.#batchGets && (this.#readsInFlight > 0 || this.#getBatch !== undefined)) {
       // While reads are in flight, new ones issued in the same tick go out as one MGET (one
       // write, one reply): with many reads in flight, per-command syscalls dominate the cost
@@ -417,14 +429,16 @@ export class RedisBackend implements CacheBackend {
     this.#readsInFlight--;
   };
 
-  /** One GET, bounded by the command timeout. */
+  /** One GET, bounded by the command deadline. */
   #sendGet(fullKey: string): Promise<Uint8Array | undefined> {
     this.#readsInFlight++;
-    const pending = this.#commands.getBuffer(fullKey);
+    const pending = this.#connection.run(
+      'get',
+      (client) => (client as Commands).getBuffer(fullKey),
+      this.#run,
+    );
     pending.then(this.#readDone, this.#readDone);
-    return this.#nativeTimeout
-      ? pending.then(toBytes, this.#rejectGet)
-      : this.#guard('get', pending, toBytes);
+    return pending.then(toBytes);
   }
 
   readonly #flushGets = (): void => {
@@ -438,17 +452,19 @@ export class RedisBackend implements CacheBackend {
       return;
     }
     this.#readsInFlight++;
-    const pending = (this.#commands as Redis).mgetBuffer(...keys);
+    const pending = this.#connection.run(
+      'get',
+      (client) => (client as Commands).mgetBuffer(...keys),
+      this.#run,
+    );
     pending.then(this.#readDone, this.#readDone);
-    const bounded = this.#nativeTimeout ? pending : this.#guard('get', pending);
-    bounded.then(
+    pending.then(
       (values) => {
         for (let i = 0; i < waiters.length; i++)
           (waiters[i] as GetWaiter).resolve(toBytes(values[i] ?? null));
       },
       (error: unknown) => {
-        const wrapped = this.#wrap('get', error);
-        for (const waiter of waiters) waiter.reject(wrapped);
+        for (const waiter of waiters) waiter.reject(error);
       },
     );
   };
@@ -458,18 +474,18 @@ export class RedisBackend implements CacheBackend {
     const issues: ValidationIssue[] = [];
     checkEntry(issues, value, ttlMs);
     if (issues.length > 0) throw new ValidationError('Invalid backend entry', issues);
-    await this.#run('set', () => this.#commands.set(this.#key(key), toBuffer(value), 'PX', toPx(ttlMs)));
+    await this.#command('set', (client) => client.set(this.#key(key), toBuffer(value), 'PX', toPx(ttlMs)));
   }
 
   /** {@inheritDoc CacheBackend.delete} */
   async delete(key: string): Promise<boolean> {
-    const removed = await this.#run('delete', () => this.#commands.unlink(this.#key(key)));
+    const removed = await this.#command('delete', (client) => client.unlink(this.#key(key)));
     return removed > 0;
   }
 
   /** {@inheritDoc CacheBackend.has} */
   async has(key: string): Promise<boolean> {
-    const count = await this.#run('has', () => this.#commands.exists(this.#key(key)));
+    const count = await this.#command('has', (client) => client.exists(this.#key(key)));
     return count > 0;
   }
 
@@ -480,14 +496,15 @@ export class RedisBackend implements CacheBackend {
    * `keyPrefix` and no `prefix`, this empties the whole database (still without FLUSHDB).
    */
   async clear(prefix = ''): Promise<void> {
-    const cluster = isCluster(this.#client) ? this.#client : undefined;
+    const client = this.#connection.client;
+    const cluster = isCluster(client) ? client : undefined;
     for await (const batch of this.#scan('clear', prefix)) {
       if (batch.length === 0) continue;
       if (cluster) {
         // Keys of one node may live in different slots: UNLINK one by one (auto-pipelined).
-        await this.#run('clear', () => Promise.all(batch.map((key) => cluster.unlink(key))));
+        await this.#command('clear', () => Promise.all(batch.map((key) => cluster.unlink(key))));
       } else {
-        await this.#run('clear', () => this.#commands.unlink(...batch));
+        await this.#command('clear', (commands) => commands.unlink(...batch));
       }
     }
   }
@@ -513,12 +530,12 @@ export class RedisBackend implements CacheBackend {
   async getMany(keys: string[]): Promise<(Uint8Array | undefined)[]> {
     if (keys.length === 0) return [];
     const fullKeys = keys.map((key) => this.#key(key));
-    const client = this.#client;
-    const values = await this.#run('getMany', () =>
+    const client = this.#connection.client;
+    const values = await this.#command('getMany', (commands) =>
       isCluster(client)
         ? // Keys may hash to different slots: one GET each, batched by auto-pipelining.
           Promise.all(fullKeys.map((key) => client.getBuffer(key)))
-        : client.mgetBuffer(fullKeys),
+        : commands.mgetBuffer(fullKeys),
     );
     return values.map(toBytes);
   }
@@ -531,9 +548,9 @@ export class RedisBackend implements CacheBackend {
     });
     if (issues.length > 0) throw new ValidationError('Invalid backend entries', issues);
     if (entries.length === 0) return;
-    const client = this.#client;
+    const client = this.#connection.client;
     if (isCluster(client)) {
-      await this.#run('setMany', () =>
+      await this.#command('setMany', () =>
         Promise.all(
           entries.map((entry) =>
             client.set(this.#key(entry.key), toBuffer(entry.value), 'PX', toPx(entry.ttlMs)),
@@ -542,23 +559,23 @@ export class RedisBackend implements CacheBackend {
       );
       return;
     }
-    const results = await this.#run('setMany', () => {
-      const pipeline = client.pipeline();
+    await this.#command('setMany', async (commands) => {
+      const pipeline = commands.pipeline();
       for (const entry of entries) {
         pipeline.set(this.#key(entry.key), toBuffer(entry.value), 'PX', toPx(entry.ttlMs));
       }
-      return pipeline.exec();
+      const results = await pipeline.exec();
+      const failure = results?.find(([error]) => error);
+      // The first failed entry decides (an OOM refusal is about the writes, not the connection).
+      if (!results || failure) throw failure?.[0] ?? new Error('pipeline was discarded');
     });
-    const failure = results?.find(([error]) => error);
-    if (!results || failure) {
-      throw this.#wrap('setMany', failure?.[0] ?? new Error('pipeline was discarded'));
-    }
   }
 
   /**
-   * Closes the backend. An owned client is closed gracefully (`QUIT`, bounded by
-   * `commandTimeoutMs`, then a hard disconnect); a client passed in is left open (only the
-   * backend's listeners are removed). Idempotent.
+   * Closes the backend, fast even with Redis down or hung. An owned client (created by the
+   * backend, or given with `owns: true`) is closed with its connection (`QUIT` when ready,
+   * waiting at most ~50 ms, then a hard disconnect; no timer left behind); a client passed in
+   * is left open (only the backend's listeners are removed). Idempotent.
    */
   close(): Promise<void> {
     this.#closed = true;
@@ -567,35 +584,33 @@ export class RedisBackend implements CacheBackend {
   }
 
   async #shutdown(): Promise<void> {
-    const client = this.#client;
-    if (!this.#ownsClient) {
-      client.off('error', this.#handleError);
-      client.off('ready', this.#handleReady);
-      return;
-    }
-    // The error listener stays: a late socket error must not become "Unhandled error event".
-    await closeOwnedClient(client, this.#commandTimeoutMs);
-  }
-
-  get #commands(): Commands {
-    return this.#client as Commands;
+    this.#unlistenErrors();
+    if (this.#owns) await this.#connection.close(true);
+    else await this.#release();
   }
 
   #key(key: string): string {
     return this.#keyPrefix + key;
   }
 
+  /** Runs one command on the connection (breaker, deadline, error mapping), unless closed. */
+  #command<T>(op: string, command: (client: Commands) => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(this.#closedError(op));
+    return this.#connection.run(op, command as (client: Redis | Cluster) => Promise<T>, this.#run);
+  }
+
   /** SCAN batches (full keys) under `keyPrefix + prefix`, over every master of a Cluster. */
   async *#scan(op: string, prefix: string): AsyncGenerator<string[]> {
     const fullPrefix = this.#keyPrefix + prefix;
     const pattern = `${escapeGlob(fullPrefix)}*`;
-    const nodes: Commands[] = isCluster(this.#client)
-      ? await this.#run(op, async () => (this.#client as Cluster).nodes('master'))
-      : [this.#commands];
+    const client = this.#connection.client;
+    const nodes: Commands[] = isCluster(client)
+      ? await this.#command(op, async () => client.nodes('master'))
+      : [client as Commands];
     for (const node of nodes) {
       let cursor = '0';
       do {
-        const [next, batch] = await this.#run(op, () =>
+        const [next, batch] = await this.#command(op, () =>
           node.scan(cursor, 'MATCH', pattern, 'COUNT', this.#scanCount),
         );
         cursor = next;
@@ -604,125 +619,9 @@ export class RedisBackend implements CacheBackend {
     }
   }
 
-  /**
-   * Runs one command: fails fast when closed or when a once-ready connection is down, and
-   * never waits longer than `commandTimeoutMs`.
-   */
-  async #run<T>(op: string, command: () => Promise<T>): Promise<T> {
-    this.#check(op);
-    let pending: Promise<T>;
-    try {
-      pending = command();
-    } catch (error) {
-      throw this.#wrap(op, error);
-    }
-    if (!this.#nativeTimeout) return this.#guard(op, pending);
-    try {
-      return await pending;
-    } catch (error) {
-      throw this.#wrap(op, error);
-    }
-  }
-
-  readonly #rejectGet = (error: unknown): never => {
-    throw this.#wrap('get', error);
-  };
-
-  /** Fails fast when closed, or when a connection that has been ready is down. */
-  #check(op: string): void {
-    if (this.#closed) throw this.#closedError(op);
-    const status = this.#client.status;
-    if (this.#everReady && status !== 'ready') {
-      const last = this.#lastError ? `; last error: ${this.#lastError.message}` : '';
-      throw new InfrastructureError(`Redis at ${this.#target} is unavailable (status: ${status})${last}`, {
-        ...(this.#lastError ? { cause: this.#lastError } : {}),
-        context: { op, backend: 'redis', target: this.#target, reason: 'disconnected', status },
-      });
-    }
-  }
-
-  /**
-   * Settles with the command, or rejects with a timeout once it has run `commandTimeoutMs`.
-   * One watchdog timer serves every pending command (a timer per command measurably slowed
-   * the hot path), so a timeout fires within `commandTimeoutMs * 1.25`.
-   */
-  #guard<T, R = T>(op: string, pending: Promise<T>, map?: (value: T) => R): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
-      const entry: Pending = { op, deadline: performance.now() + this.#commandTimeoutMs, reject };
-      this.#pending.add(entry);
-      this.#armWatchdog();
-      pending.then(
-        (value) => {
-          this.#pending.delete(entry);
-          resolve(map ? map(value) : (value as unknown as R));
-        },
-        (error: unknown) => {
-          this.#pending.delete(entry);
-          reject(this.#wrap(op, error));
-        },
-      );
-    });
-  }
-
-  #armWatchdog(): void {
-    if (this.#watchdog) return;
-    const period = Math.max(5, Math.ceil(this.#commandTimeoutMs / 4));
-    this.#watchdog = setInterval(() => {
-      if (this.#pending.size === 0) {
-        clearInterval(this.#watchdog);
-        this.#watchdog = undefined;
-        return;
-      }
-      const now = performance.now();
-      for (const entry of this.#pending) {
-        if (entry.deadline > now) continue;
-        this.#pending.delete(entry);
-        entry.reject(
-          new InfrastructureError(
-            `Redis ${entry.op} on ${this.#target} timed out after ${this.#commandTimeoutMs} ms`,
-            {
-              context: {
-                op: entry.op,
-                backend: 'redis',
-                target: this.#target,
-                reason: 'timeout',
-                timeoutMs: this.#commandTimeoutMs,
-              },
-            },
-          ),
-        );
-      }
-    }, period);
-    this.#watchdog.unref();
-  }
-
-  #wrap(op: string, error: unknown): CacheError {
-    if (error instanceof CacheError) return error;
-    const clean = sanitize(error);
-    if (clean.message === 'Command timed out') {
-      return new InfrastructureError(
-        `Redis ${op} on ${this.#target} timed out after ${this.#commandTimeoutMs} ms`,
-        {
-          cause: clean,
-          context: {
-            op,
-            backend: 'redis',
-            target: this.#target,
-            reason: 'timeout',
-            timeoutMs: this.#commandTimeoutMs,
-          },
-        },
-      );
-    }
-    return new InfrastructureError(`Redis ${op} failed on ${this.#target}: ${clean.message}`, {
-      cause: clean,
-      context: { op, backend: 'redis', target: this.#target, reason: 'command' },
-    });
-  }
-
   #closedError(op: string): InfrastructureError {
     return new InfrastructureError('RedisBackend is closed', {
-      context: { op, backend: 'redis', target: this.#target, reason: 'closed' },
+      context: { op, backend: 'redis', target: this.#connection.target, reason: 'closed' },
     });
   }
 }

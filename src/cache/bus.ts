@@ -11,21 +11,15 @@ import { Buffer } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import {
-  closeOwnedClient,
-  describeTarget,
-  isClientLike,
-  MAX_TIMER_MS,
-  sanitize,
-  within,
-} from '../backends/redis-client.js';
-import {
-  CacheError,
   InfrastructureError,
   SerializationError,
   toError,
   ValidationError,
   type ValidationIssue,
 } from '../errors.js';
+import { RedisConnection, type RedisRunOptions } from '../redis/connection.js';
+import type { SharedSubscriber, Subscription } from '../redis/subscriber.js';
+import { isClientLike, MAX_TIMER_MS, noop } from '../redis/target.js';
 
 /**
  * What one process tells the others. Every message only ever removes L1 entries, so messages
@@ -88,8 +82,9 @@ export interface RedisInvalidationBusOptions {
    * A subscriber passed in is not closed by {@link RedisInvalidationBus.close}: the bus only
    * unsubscribes from its channel and removes its listeners. Do not share one subscriber
    * between two buses on the same channel.
-   * @default `client.duplicate()`, created by {@link RedisInvalidationBus.start} and closed by
-   * {@link RedisInvalidationBus.close}
+   * @default the shared subscriber connection of `client` (one `client.duplicate()` per
+   * connection, shared with a `RedisLock` on the same client, opened by
+   * {@link RedisInvalidationBus.start} and closed when its last channel is unsubscribed)
    */
   subscriber?: Redis | Cluster;
   /**
@@ -127,8 +122,6 @@ const DEFAULT_CHANNEL = 'arc:invalidate';
 const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
 /** Largest number of keys in one `delete` message on the wire; more are split. */
 const MAX_KEYS_PER_MESSAGE = 1000;
-
-const noop = (): void => {};
 
 /** A stable random id: 12 random bytes in base64url (16 characters). */
 function newBusId(): string {
@@ -284,29 +277,23 @@ interface Batch {
   readonly resolve: () => void;
 }
 
-/** One subscription attempt, for one connection generation. */
-interface Attempt {
-  readonly generation: number;
-  readonly promise: Promise<void>;
-}
-
 /**
  * An {@link InvalidationBus} over Redis pub/sub (standalone, sentinel, or a Cluster client).
  *
  * - **Wire format**: compact JSON `{"s":"<sender id>","m":<message>}` on `channel`; messages
  *   carry keys, never values. Messages from the bus's own `id` are ignored; malformed ones are
  *   ignored and reported to `onError` as a {@link SerializationError}.
- * - **Publishing** uses `client` and never rejects. While the client is disconnected its own
- *   queueing policy applies (ioredis' offline queue, `maxRetriesPerRequest`); a publish not
- *   answered within `commandTimeoutMs` is reported to `onError`, but may still be delivered
- *   once the client reconnects — harmless, since messages only ever drop L1 entries.
- * - **Subscribing** uses one dedicated connection, from {@link RedisInvalidationBus.start}.
- *   `connected` turns `false` (and status listeners hear `false`) on the subscriber's `close`,
- *   `reconnecting` or `end`; ioredis re-subscribes after a reconnect (`autoResubscribe`), and
- *   the bus subscribes again on every `ready` too (so it works with `autoResubscribe: false`),
- *   turning `connected` back to `true` (listeners hear `true`) once that `SUBSCRIBE` is
- *   answered. Messages published meanwhile are lost: that `true` tells the receiver to drop its
- *   L1.
+ * - **Publishing** uses the {@link RedisConnection} of `client` (shared with a `RedisBackend`
+ *   or `RedisLock` on the same client) and never rejects: while its circuit breaker is open
+ *   nothing is sent (the publish goes to `onError` as a `CircuitOpenError` at once); a publish
+ *   not answered within `commandTimeoutMs` is reported to `onError`, but may still be
+ *   delivered later — harmless, since messages only ever drop L1 entries.
+ * - **Subscribing** uses the connection's shared subscriber (or the `subscriber` given), from
+ *   {@link RedisInvalidationBus.start}. `connected` turns `false` (and status listeners hear
+ *   `false`) when the subscriber connection goes down; it subscribes again on every `ready`
+ *   (also with `autoResubscribe: false`), turning `connected` back to `true` (listeners hear
+ *   `true`) once that `SUBSCRIBE` is answered. Messages published meanwhile are lost: that
+ *   `true` tells the receiver to drop its L1.
  *
  * @example
  * const bus = new RedisInvalidationBus({ client: backend.client, channel: 'app:__bus' });
@@ -319,54 +306,46 @@ export class RedisInvalidationBus implements InvalidationBus {
   /** {@inheritDoc InvalidationBus.id} */
   readonly id: string = newBusId();
 
-  readonly #client: Redis | Cluster;
-  readonly #givenSubscriber: Redis | Cluster | undefined;
+  readonly #connection: RedisConnection;
+  readonly #unretain: () => Promise<void>;
+  /** The subscriber of a connection given in `subscriber` (else the connection's shared one). */
+  readonly #ownSubscriber: SharedSubscriber | undefined;
   readonly #channel: string;
   readonly #onError: ((error: Error) => void) | undefined;
   readonly #batchMs: number;
   readonly #commandTimeoutMs: number;
-  readonly #target: string;
+  readonly #publishOptions: RedisRunOptions;
   readonly #handlers = new Set<InvalidationHandler>();
   readonly #statusListeners = new Set<BusStatusListener>();
-  #subscriber: Redis | Cluster | undefined;
-  #attempt: Attempt | undefined;
-  /** Bumped each time the subscriber goes down: an attempt of an older generation proves nothing. */
-  #generation = 0;
+  #subscription: Subscription | undefined;
   #connected = false;
-  #started = false;
   #closed = false;
   #closing: Promise<void> | undefined;
   #batch: Batch | undefined;
 
-  readonly #handleMessage = (channel: string, payload: string): void => {
-    if (channel !== this.#channel || this.#closed) return;
+  readonly #handleMessage = (payload: string): void => {
+    if (this.#closed) return;
     const decoded = this.#decode(payload);
     if (decoded === undefined) return;
     dispatch(this.#handlers, decoded, (error) => this.#report(error));
   };
 
+  readonly #handleUp = (): void => {
+    if (!this.#closed) this.#setConnected(true);
+  };
+
   readonly #handleDown = (): void => {
-    if (this.#closed) return;
-    this.#generation++;
-    this.#setConnected(false);
+    if (!this.#closed) this.#setConnected(false);
   };
 
-  readonly #handleReady = (): void => {
-    if (!this.#started || this.#closed) return;
-    // The first 'ready' of a connection opened by start() belongs to start()'s own attempt.
-    if (this.#attempt?.generation === this.#generation) return;
-    // After a reconnect: ioredis' autoResubscribe has already sent SUBSCRIBE (unless disabled);
-    // ours is answered after it, and proves the subscription live.
-    this.#subscribeAttempt().catch((error: unknown) => this.#report(this.#wrap('subscribe', error)));
-  };
-
-  readonly #handleSubscriberError = (error: unknown): void => {
-    const clean = sanitize(error);
+  readonly #handleSubscriberError = (error: Error): void => {
     this.#report(
-      new InfrastructureError(`Invalidation bus subscriber error (${this.#target}): ${clean.message}`, {
-        cause: clean,
-        context: { op: 'subscribe', component: 'bus', channel: this.#channel, target: this.#target },
-      }),
+      error instanceof InfrastructureError
+        ? new InfrastructureError(`Invalidation bus subscriber error: ${error.message}`, {
+            cause: error.cause ?? error,
+            context: { ...error.context, component: 'bus', channel: this.#channel },
+          })
+        : error,
     );
   };
 
@@ -375,13 +354,26 @@ export class RedisInvalidationBus implements InvalidationBus {
    */
   constructor(options: RedisInvalidationBusOptions) {
     validateOptions(options);
-    this.#client = options.client;
-    this.#givenSubscriber = options.subscriber;
     this.#channel = options.channel ?? DEFAULT_CHANNEL;
     this.#onError = options.onError;
     this.#batchMs = options.batchMs ?? 0;
     this.#commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-    this.#target = describeTarget(this.#client);
+    this.#connection = RedisConnection.for(options.client, { commandTimeoutMs: this.#commandTimeoutMs });
+    this.#unretain = this.#connection.retain();
+    this.#ownSubscriber = options.subscriber
+      ? this.#connection.subscriberOn(options.subscriber, this.#commandTimeoutMs)
+      : undefined;
+    this.#publishOptions = {
+      what: 'Invalidation bus',
+      subject: this.#channel,
+      timeoutMs: this.#commandTimeoutMs,
+      context: { component: 'bus', channel: this.#channel },
+    };
+  }
+
+  /** The connection the bus publishes on (shared with a backend or lock on the same client). */
+  get connection(): RedisConnection {
+    return this.#connection;
   }
 
   /** The pub/sub channel of this bus. */
@@ -407,29 +399,12 @@ export class RedisInvalidationBus implements InvalidationBus {
    */
   async start(): Promise<void> {
     if (this.#closed) throw this.#closedError('start');
-    this.#started = true;
-    this.#attach();
+    const subscription = this.#subscribe();
     if (this.#connected) return;
-    let settled: boolean;
     try {
-      settled = await within(this.#subscribeAttempt(), this.#commandTimeoutMs);
+      await subscription.whenLive(this.#commandTimeoutMs);
     } catch (error) {
-      throw this.#wrap('subscribe', error);
-    }
-    if (!settled) {
-      throw new InfrastructureError(
-        `Invalidation bus subscribe (${this.#channel}) on ${this.#target} timed out after ${this.#commandTimeoutMs} ms`,
-        {
-          context: {
-            op: 'subscribe',
-            component: 'bus',
-            channel: this.#channel,
-            target: this.#target,
-            reason: 'timeout',
-            timeoutMs: this.#commandTimeoutMs,
-          },
-        },
-      );
+      throw this.#wrapSubscribe(error);
     }
   }
 
@@ -491,61 +466,25 @@ export class RedisInvalidationBus implements InvalidationBus {
     this.#handlers.clear();
     this.#statusListeners.clear();
     this.#connected = false;
-    const subscriber = this.#subscriber;
-    if (!subscriber) return;
-    subscriber.off('message', this.#handleMessage);
-    subscriber.off('ready', this.#handleReady);
-    for (const event of ['close', 'reconnecting', 'end']) subscriber.off(event, this.#handleDown);
-    if (subscriber === this.#givenSubscriber) {
-      subscriber.off('error', this.#handleSubscriberError);
-      if (subscriber.status === 'ready') {
-        await within((subscriber as Redis).unsubscribe(this.#channel), this.#commandTimeoutMs).catch(noop);
-      }
-      return;
-    }
-    // Owned: the error listener stays, so that a late socket error is not "Unhandled".
-    await closeOwnedClient(subscriber, this.#commandTimeoutMs).catch(noop);
+    const subscription = this.#subscription;
+    this.#subscription = undefined;
+    await subscription?.close();
+    await this.#unretain();
   }
 
-  /** Creates (or adopts) the subscriber connection and installs the listeners, once. */
-  #attach(): Redis | Cluster {
-    if (this.#subscriber) return this.#subscriber;
-    const subscriber = this.#givenSubscriber ?? this.#client.duplicate();
-    subscriber.on('message', this.#handleMessage);
-    subscriber.on('error', this.#handleSubscriberError);
-    subscriber.on('ready', this.#handleReady);
-    for (const event of ['close', 'reconnecting', 'end']) subscriber.on(event, this.#handleDown);
-    this.#subscriber = subscriber;
-    return subscriber;
-  }
-
-  /**
-   * Subscribes for the current connection generation (one attempt per generation). A success
-   * turns `connected` on only if the connection did not go down meanwhile — even if it comes
-   * after `start` gave up waiting.
-   */
-  #subscribeAttempt(): Promise<void> {
-    const generation = this.#generation;
-    const current = this.#attempt;
-    if (current && current.generation === generation) return current.promise;
-    const subscriber = this.#attach();
-    const promise = (async () => {
-      // A lazy connection without an offline queue would reject SUBSCRIBE before connecting.
-      if (subscriber.status === 'wait') await subscriber.connect();
-      await (subscriber as Redis).subscribe(this.#channel);
-    })();
-    const attempt: Attempt = { generation, promise };
-    this.#attempt = attempt;
-    const forget = (): void => {
-      if (this.#attempt === attempt) this.#attempt = undefined;
+  /** The bus's subscription to its channel: made once, re-subscribed by the subscriber after reconnects. */
+  #subscribe(): Subscription {
+    if (this.#subscription) return this.#subscription;
+    const listener = {
+      message: this.#handleMessage,
+      up: this.#handleUp,
+      down: this.#handleDown,
+      error: this.#handleSubscriberError,
     };
-    promise.then(() => {
-      forget();
-      if (!this.#closed && generation === this.#generation && subscriber.status === 'ready') {
-        this.#setConnected(true);
-      }
-    }, forget);
-    return promise;
+    this.#subscription = this.#ownSubscriber
+      ? this.#ownSubscriber.listen(this.#channel, listener)
+      : this.#connection.subscribe(this.#channel, listener);
+    return this.#subscription;
   }
 
   #setConnected(connected: boolean): void {
@@ -646,53 +585,36 @@ export class RedisInvalidationBus implements InvalidationBus {
 
   async #publishOne(message: InvalidationMessage): Promise<void> {
     const payload = JSON.stringify({ s: this.id, m: message });
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        reject(
-          new InfrastructureError(
-            `Invalidation bus publish (${this.#channel}) on ${this.#target} timed out after ${this.#commandTimeoutMs} ms`,
-            {
-              context: {
-                op: 'publish',
-                component: 'bus',
-                channel: this.#channel,
-                target: this.#target,
-                reason: 'timeout',
-                timeoutMs: this.#commandTimeoutMs,
-              },
-            },
-          ),
-        );
-      }, this.#commandTimeoutMs);
-    });
     try {
-      const pending = (this.#client as Pick<Redis, 'publish'>).publish(this.#channel, payload);
-      // It may still settle after the timeout won the race.
-      pending.catch(noop);
-      await Promise.race([pending, timeout]);
+      await this.#connection.run(
+        'publish',
+        (client) => (client as Pick<Redis, 'publish'>).publish(this.#channel, payload),
+        this.#publishOptions,
+      );
     } catch (error) {
-      this.#report(this.#wrap('publish', error));
-    } finally {
-      clearTimeout(timer);
+      this.#report(error);
     }
   }
 
-  #wrap(op: string, error: unknown): CacheError {
-    if (error instanceof CacheError) return error;
-    const clean = sanitize(error);
-    return new InfrastructureError(
-      `Invalidation bus ${op} (${this.#channel}) failed on ${this.#target}: ${clean.message}`,
-      {
-        cause: clean,
-        context: { op, component: 'bus', channel: this.#channel, target: this.#target, reason: 'command' },
-      },
-    );
+  #wrapSubscribe(error: unknown): Error {
+    if (!(error instanceof InfrastructureError))
+      return error instanceof Error ? error : new Error(String(error));
+    return new InfrastructureError(`Invalidation bus subscribe (${this.#channel}): ${error.message}`, {
+      cause: error.cause ?? error,
+      scope: error.scope,
+      context: { ...error.context, op: 'subscribe', component: 'bus', channel: this.#channel },
+    });
   }
 
   #closedError(op: string): InfrastructureError {
     return new InfrastructureError('RedisInvalidationBus is closed', {
-      context: { op, component: 'bus', channel: this.#channel, target: this.#target, reason: 'closed' },
+      context: {
+        op,
+        component: 'bus',
+        channel: this.#channel,
+        target: this.#connection.target,
+        reason: 'closed',
+      },
     });
   }
 

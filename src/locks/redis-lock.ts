@@ -6,15 +6,10 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import {
-  closeOwnedClient,
-  describeTarget,
-  isClientLike,
-  MAX_TIMER_MS,
-  sanitize,
-  within,
-} from '../backends/redis-client.js';
-import { CacheError, InfrastructureError, ValidationError, type ValidationIssue } from '../errors.js';
+import { CircuitOpenError, InfrastructureError, ValidationError, type ValidationIssue } from '../errors.js';
+import { RedisConnection, type RedisRunOptions } from '../redis/connection.js';
+import type { SharedSubscriber, Subscription } from '../redis/subscriber.js';
+import { isClientLike, MAX_TIMER_MS, noop } from '../redis/target.js';
 import type { DistributedLock, LockHandle, WaitOutcome } from './types.js';
 
 /** Options of {@link RedisLock}. */
@@ -29,8 +24,9 @@ export interface RedisLockOptions {
    * A dedicated connection for `SUBSCRIBE` (a connection in subscriber mode cannot run other
    * commands). A subscriber passed in is not closed by {@link RedisLock.close}: the lock only
    * unsubscribes from its channel and removes its listeners.
-   * @default `client.duplicate()`, created on the first {@link RedisLock.waitForRelease} and
-   * closed by {@link RedisLock.close}
+   * @default the shared subscriber connection of `client` (one `client.duplicate()` per
+   * connection, shared with an invalidation bus on the same client, opened by the first
+   * {@link RedisLock.waitForRelease} and closed when its last channel is unsubscribed)
    */
   subscriber?: Redis | Cluster;
   /**
@@ -105,8 +101,6 @@ const DEFAULT_KEY_PREFIX = 'lock:';
 const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
 /** Added to a lock's PTTL before looking again, so that the key has really expired by then. */
 const EXPIRY_MARGIN_MS = 10;
-
-const noop = (): void => {};
 
 function isNoScript(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('NOSCRIPT');
@@ -186,15 +180,18 @@ function throwIfInvalid(issues: ValidationIssue[], what: string): void {
  *   sleeps until the release message, or until the lock would have expired (then it looks
  *   again), or until its timeout — a handful of commands per wait, never a polling loop
  *   faster than the lock's own expiry.
+ * - **Connection**: the lock runs on the {@link RedisConnection} of `client`, shared with a
+ *   `RedisBackend` or `RedisInvalidationBus` on the same client: same circuit breaker, same
+ *   subscriber connection, every command bounded by `commandTimeoutMs`.
  * - **Failures**: Redis errors never crash the process. `tryAcquire`, `release` and `extend`
- *   reject with an {@link InfrastructureError} (callers proceed without the lock);
- *   `waitForRelease` resolves `'expired'` as soon as Redis cannot be asked (the caller then
- *   tries to acquire, which tells it whether Redis is back). Every failure also goes to
- *   `onError`.
- * - **Reconnects**: ioredis re-subscribes its subscriber connection after a reconnect
- *   (`autoResubscribe`, on by default); the lock subscribes again as well on the subscriber's
- *   `ready` event (a no-op for Redis if already subscribed) and then re-checks every pending
- *   waiter, because releases published while it was disconnected are lost.
+ *   reject with an {@link InfrastructureError} (callers proceed without the lock); while the
+ *   connection's breaker is open they reject at once with a `CircuitOpenError`, sending
+ *   nothing. `waitForRelease` resolves `'expired'` as soon as Redis cannot be asked (the
+ *   caller then tries to acquire, which tells it whether Redis is back). Every failure also
+ *   goes to `onError`.
+ * - **Reconnects**: the shared subscriber subscribes again after every reconnect, and the lock
+ *   then re-checks every pending waiter, because releases published while it was
+ *   disconnected are lost.
  *
  * @example
  * const lock = new RedisLock({ client: backend.client as Redis });
@@ -209,52 +206,47 @@ export class RedisLock implements DistributedLock {
   /** Always `'redis'`. */
   readonly name = 'redis';
 
-  readonly #client: Redis | Cluster;
-  readonly #givenSubscriber: Redis | Cluster | undefined;
+  readonly #connection: RedisConnection;
+  readonly #unretain: () => Promise<void>;
+  /** The subscriber of a connection given in `subscriber` (else the connection's shared one). */
+  readonly #ownSubscriber: SharedSubscriber | undefined;
   readonly #keyPrefix: string;
   readonly #channel: string;
   readonly #onError: ((error: Error) => void) | undefined;
   readonly #commandTimeoutMs: number;
-  readonly #target: string;
   readonly #waiters = new Map<string, Set<Waiter>>();
-  #subscriber: Redis | Cluster | undefined;
-  #subscribing: Promise<void> | undefined;
-  #everSubscribed = false;
+  #subscription: Subscription | undefined;
+  #everLive = false;
   #closed = false;
   #closing: Promise<void> | undefined;
 
-  readonly #handleMessage = (channel: string, message: string): void => {
-    if (channel !== this.#channel) return;
+  readonly #handleMessage = (message: string): void => {
     const waiters = this.#waiters.get(message);
     if (!waiters) return;
     for (const waiter of [...waiters]) waiter.notify();
   };
 
-  readonly #handleSubscriberError = (error: unknown): void => {
-    const clean = sanitize(error);
-    this.#report(
-      new InfrastructureError(`Redis lock subscriber error (${this.#target}): ${clean.message}`, {
-        cause: clean,
-        context: { op: 'subscribe', component: 'lock', target: this.#target, channel: this.#channel },
-      }),
-    );
+  readonly #handleUp = (): void => {
+    // The first subscription comes before any wait looked at its key: nothing was missed.
+    if (!this.#everLive) {
+      this.#everLive = true;
+      return;
+    }
+    if (this.#closed) return;
+    // After a reconnect: releases published while disconnected were lost, look again.
+    for (const waiters of [...this.#waiters.values()]) {
+      for (const waiter of [...waiters]) waiter.recheck();
+    }
   };
 
-  readonly #handleSubscriberReady = (): void => {
-    // The first 'ready' comes before the first subscription completes: nothing was missed.
-    if (!this.#everSubscribed || this.#closed) return;
-    const subscriber = this.#subscriber;
-    if (!subscriber) return;
-    // After a reconnect: make sure the channel is subscribed (ioredis' autoResubscribe already
-    // sent SUBSCRIBE unless disabled; this reply arrives after its reply), then re-check every
-    // waiter, since releases published while disconnected were lost.
-    this.#run('subscribe', this.#channel, () => (subscriber as Redis).subscribe(this.#channel)).then(
-      () => {
-        for (const waiters of [...this.#waiters.values()]) {
-          for (const waiter of [...waiters]) waiter.recheck();
-        }
-      },
-      (error: unknown) => this.#report(error),
+  readonly #handleSubscriberError = (error: Error): void => {
+    this.#report(
+      error instanceof InfrastructureError
+        ? new InfrastructureError(`Redis lock subscriber error: ${error.message}`, {
+            cause: error.cause ?? error,
+            context: { ...error.context, component: 'lock', channel: this.#channel },
+          })
+        : error,
     );
   };
 
@@ -263,13 +255,20 @@ export class RedisLock implements DistributedLock {
    */
   constructor(options: RedisLockOptions) {
     validateOptions(options);
-    this.#client = options.client;
-    this.#givenSubscriber = options.subscriber;
     this.#keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
     this.#channel = options.channel ?? `${this.#keyPrefix}released`;
     this.#onError = options.onError;
     this.#commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-    this.#target = describeTarget(this.#client);
+    this.#connection = RedisConnection.for(options.client, { commandTimeoutMs: this.#commandTimeoutMs });
+    this.#unretain = this.#connection.retain();
+    this.#ownSubscriber = options.subscriber
+      ? this.#connection.subscriberOn(options.subscriber, this.#commandTimeoutMs)
+      : undefined;
+  }
+
+  /** The connection the lock runs on (shared with a backend or bus on the same client). */
+  get connection(): RedisConnection {
+    return this.#connection;
   }
 
   /** Prefix of every lock key. */
@@ -305,14 +304,21 @@ export class RedisLock implements DistributedLock {
     throwIfInvalid(issues, 'tryAcquire');
     const fullKey = this.#fullKey(key);
     const token = randomUUID();
-    const result = await this.#call(
-      'tryAcquire',
-      fullKey,
-      () => this.#commands.set(fullKey, token, 'PX', toPx(ttlMs), 'NX'),
-      (late) => {
-        if (late === 'OK') this.#release(key, token).catch(noop);
-      },
-    );
+    let timedOut = false;
+    let result: 'OK' | null;
+    try {
+      result = await this.#call('tryAcquire', fullKey, (commands) => {
+        const pending = commands.set(fullKey, token, 'PX', toPx(ttlMs), 'NX');
+        // A lock taken after the deadline (the call has already rejected) is released again.
+        pending.then((late) => {
+          if (timedOut && late === 'OK') this.#release(key, token).catch(noop);
+        }, noop);
+        return pending;
+      });
+    } catch (error) {
+      timedOut = error instanceof InfrastructureError && error.context.reason === 'timeout';
+      throw error;
+    }
     return result === 'OK' ? this.#handle(key, token) : undefined;
   }
 
@@ -395,7 +401,7 @@ export class RedisLock implements DistributedLock {
         const first = checks++ === 0;
         let pttl: number;
         try {
-          pttl = await this.#run('waitForRelease', fullKey, () => this.#commands.pttl(fullKey));
+          pttl = await this.#run('waitForRelease', fullKey, (commands) => commands.pttl(fullKey));
         } catch (error) {
           fail(error);
           return;
@@ -429,26 +435,24 @@ export class RedisLock implements DistributedLock {
       // not missed; and be subscribed before that PTTL for the same reason.
       this.#addWaiter(fullKey, waiter);
       const start = async (): Promise<void> => {
+        if (this.#connection.health.state !== 'closed') {
+          // The connection's breaker is open: nothing to ask; the caller's acquire fails fast too.
+          fail(this.#circuitOpen('waitForRelease', fullKey));
+          return;
+        }
         const remaining = Math.max(0, deadline - performance.now());
         const bound = Math.min(this.#commandTimeoutMs, remaining);
-        let subscribed: boolean;
         try {
-          subscribed = await within(this.#subscribe(), bound);
+          await this.#subscribe().whenLive(Math.max(1, bound));
         } catch (error) {
-          fail(this.#wrap('subscribe', this.#channel, error));
-          return;
+          const timedOut = error instanceof InfrastructureError && error.context.reason === 'timeout';
+          // The deadline of the wait came first: look once (the last look) instead of failing.
+          if (!timedOut || bound >= this.#commandTimeoutMs) {
+            fail(this.#wrapSubscribe(error));
+            return;
+          }
         }
         if (settled) return;
-        if (!subscribed && bound >= this.#commandTimeoutMs) {
-          fail(
-            this.#timeoutError('subscribe', this.#channel, {
-              reason: 'timeout',
-              timeoutMs: this.#commandTimeoutMs,
-            }),
-          );
-          return;
-        }
-        // Subscribed, or the deadline came first: look once (the last look, in the latter case).
         await check();
       };
       void start();
@@ -456,9 +460,10 @@ export class RedisLock implements DistributedLock {
   }
 
   /**
-   * Closes the lock: pending waits resolve `'expired'`, a subscriber created by the lock is
-   * closed (`QUIT` bounded by `commandTimeoutMs`, then a hard disconnect), a subscriber passed
-   * in is unsubscribed from the channel and left open. The command client is never closed.
+   * Closes the lock: pending waits resolve `'expired'`, the lock's channel is unsubscribed (the
+   * shared subscriber connection closes once no channel is left on it; a subscriber passed in
+   * is left open), and the lock lets go of its connection (the command client is closed only
+   * by its owner, e.g. the `RedisBackend` that created it). Fast even with Redis down or hung.
    * Later calls of `tryAcquire`, `release` and `extend` reject with an
    * {@link InfrastructureError}. Idempotent.
    */
@@ -472,19 +477,10 @@ export class RedisLock implements DistributedLock {
     for (const waiters of [...this.#waiters.values()]) {
       for (const waiter of [...waiters]) waiter.abandon();
     }
-    const subscriber = this.#subscriber;
-    if (!subscriber) return;
-    subscriber.off('message', this.#handleMessage);
-    subscriber.off('ready', this.#handleSubscriberReady);
-    if (subscriber === this.#givenSubscriber) {
-      subscriber.off('error', this.#handleSubscriberError);
-      if (this.#everSubscribed && subscriber.status === 'ready') {
-        await within((subscriber as Redis).unsubscribe(this.#channel), this.#commandTimeoutMs).catch(noop);
-      }
-      return;
-    }
-    // Owned: the error listener stays, so that a late socket error is not "Unhandled".
-    await closeOwnedClient(subscriber, this.#commandTimeoutMs).catch(noop);
+    const subscription = this.#subscription;
+    this.#subscription = undefined;
+    await subscription?.close();
+    await this.#unretain();
   }
 
   /** The handle of a lock held (or believed held) with `token`. */
@@ -511,53 +507,42 @@ export class RedisLock implements DistributedLock {
 
   async #release(key: string, token: string): Promise<boolean> {
     const fullKey = this.#fullKey(key);
-    const result = await this.#call('release', fullKey, () =>
-      this.#eval(RELEASE, fullKey, [token, this.#channel, fullKey]),
+    const result = await this.#call('release', fullKey, (commands) =>
+      this.#eval(commands, RELEASE, fullKey, [token, this.#channel, fullKey]),
     );
     return result === 1;
   }
 
   async #extend(key: string, token: string, ttlMs: number): Promise<boolean> {
     const fullKey = this.#fullKey(key);
-    const result = await this.#call('extend', fullKey, () =>
-      this.#eval(EXTEND, fullKey, [token, toPx(ttlMs)]),
+    const result = await this.#call('extend', fullKey, (commands) =>
+      this.#eval(commands, EXTEND, fullKey, [token, toPx(ttlMs)]),
     );
     return result === 1;
   }
 
   /** `EVALSHA`, falling back to `EVAL` when the server does not know the script yet. */
-  async #eval(lua: Script, key: string, args: (string | number)[]): Promise<unknown> {
+  async #eval(commands: Commands, lua: Script, key: string, args: (string | number)[]): Promise<unknown> {
     try {
-      return await this.#commands.evalsha(lua.sha, 1, key, ...args);
+      return await commands.evalsha(lua.sha, 1, key, ...args);
     } catch (error) {
       if (!isNoScript(error)) throw error;
-      return this.#commands.eval(lua.source, 1, key, ...args);
+      return commands.eval(lua.source, 1, key, ...args);
     }
   }
 
-  /** The shared subscription: created once, retried by the next waiter after a failure. */
-  #subscribe(): Promise<void> {
-    if (this.#subscribing) return this.#subscribing;
-    let subscriber = this.#subscriber;
-    if (!subscriber) {
-      subscriber = this.#givenSubscriber ?? this.#client.duplicate();
-      subscriber.on('message', this.#handleMessage);
-      subscriber.on('error', this.#handleSubscriberError);
-      subscriber.on('ready', this.#handleSubscriberReady);
-      this.#subscriber = subscriber;
-    }
-    const connection = subscriber;
-    const attempt = (async () => {
-      // A lazy connection without an offline queue would reject SUBSCRIBE before connecting.
-      if (connection.status === 'wait') await connection.connect();
-      await (connection as Redis).subscribe(this.#channel);
-      this.#everSubscribed = true;
-    })();
-    this.#subscribing = attempt;
-    attempt.catch(() => {
-      if (this.#subscribing === attempt) this.#subscribing = undefined;
-    });
-    return attempt;
+  /** The lock's subscription to its channel: made once, re-subscribed by the subscriber after reconnects. */
+  #subscribe(): Subscription {
+    if (this.#subscription) return this.#subscription;
+    const listener = {
+      message: this.#handleMessage,
+      up: this.#handleUp,
+      error: this.#handleSubscriberError,
+    };
+    this.#subscription = this.#ownSubscriber
+      ? this.#ownSubscriber.listen(this.#channel, listener)
+      : this.#connection.subscribe(this.#channel, listener);
+    return this.#subscription;
   }
 
   #addWaiter(fullKey: string, waiter: Waiter): void {
@@ -576,28 +561,19 @@ export class RedisLock implements DistributedLock {
     if (waiters.size === 0) this.#waiters.delete(fullKey);
   }
 
-  get #commands(): Commands {
-    return this.#client as Commands;
-  }
-
   #fullKey(key: string): string {
     return this.#keyPrefix + key;
   }
 
   /** {@link RedisLock.#run} for calls whose failure rejects: refuses when closed, reports errors. */
-  async #call<T>(
-    op: string,
-    fullKey: string,
-    command: () => Promise<T>,
-    onLate?: (value: T) => void,
-  ): Promise<T> {
+  async #call<T>(op: string, fullKey: string, command: (commands: Commands) => Promise<T>): Promise<T> {
     if (this.#closed) {
       throw new InfrastructureError('RedisLock is closed', {
-        context: { op, component: 'lock', key: fullKey, target: this.#target, reason: 'closed' },
+        context: { op, component: 'lock', key: fullKey, target: this.#connection.target, reason: 'closed' },
       });
     }
     try {
-      return await this.#run(op, fullKey, command, onLate);
+      return await this.#run(op, fullKey, command);
     } catch (error) {
       this.#report(error);
       throw error;
@@ -605,52 +581,37 @@ export class RedisLock implements DistributedLock {
   }
 
   /**
-   * Runs one command, never waiting longer than `commandTimeoutMs`; errors become
-   * {@link InfrastructureError}s. `onLate` receives the result of a command that succeeded
-   * after the timeout.
+   * Runs one command on the connection: refused at once while its breaker is open, bounded by
+   * `commandTimeoutMs`; errors become {@link InfrastructureError}s naming the lock key.
    */
-  async #run<T>(op: string, key: string, command: () => Promise<T>, onLate?: (value: T) => void): Promise<T> {
-    let timedOut = false;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        timedOut = true;
-        reject(this.#timeoutError(op, key, { reason: 'timeout', timeoutMs: this.#commandTimeoutMs }));
-      }, this.#commandTimeoutMs);
-    });
-    let pending: Promise<T>;
-    try {
-      pending = command();
-    } catch (error) {
-      clearTimeout(timer);
-      throw this.#wrap(op, key, error);
-    }
-    // The command may still settle after the timeout won the race.
-    pending.then((value) => {
-      if (timedOut && onLate) onLate(value);
-    }, noop);
-    try {
-      return await Promise.race([pending, timeout]);
-    } catch (error) {
-      throw this.#wrap(op, key, error);
-    } finally {
-      clearTimeout(timer);
-    }
+  #run<T>(op: string, key: string, command: (commands: Commands) => Promise<T>): Promise<T> {
+    const options: RedisRunOptions = {
+      what: 'Redis lock',
+      subject: key,
+      timeoutMs: this.#commandTimeoutMs,
+      context: { component: 'lock', key },
+    };
+    return this.#connection.run(op, command as never, options);
   }
 
-  #timeoutError(op: string, key: string, context: Record<string, unknown>): InfrastructureError {
-    return new InfrastructureError(
-      `Redis lock ${op} (${key}) on ${this.#target} timed out after ${this.#commandTimeoutMs} ms`,
-      { context: { op, component: 'lock', key, target: this.#target, ...context } },
+  #circuitOpen(op: string, key: string): CircuitOpenError {
+    const reason = this.#connection.health.reason;
+    return new CircuitOpenError(
+      `Redis lock ${op} (${key}) not sent: the circuit breaker of ${this.#connection.target} is open`,
+      {
+        ...(reason ? { cause: reason } : {}),
+        context: { op, component: 'lock', key, target: this.#connection.target, reason: 'circuit-open' },
+      },
     );
   }
 
-  #wrap(op: string, key: string, error: unknown): CacheError {
-    if (error instanceof CacheError) return error;
-    const clean = sanitize(error);
-    return new InfrastructureError(`Redis lock ${op} (${key}) failed on ${this.#target}: ${clean.message}`, {
-      cause: clean,
-      context: { op, component: 'lock', key, target: this.#target, reason: 'command' },
+  #wrapSubscribe(error: unknown): Error {
+    if (!(error instanceof InfrastructureError))
+      return error instanceof Error ? error : new Error(String(error));
+    return new InfrastructureError(`Redis lock subscribe (${this.#channel}): ${error.message}`, {
+      cause: error.cause ?? error,
+      scope: error.scope,
+      context: { ...error.context, op: 'subscribe', component: 'lock', channel: this.#channel },
     });
   }
 

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RedisBackend } from '../../src/backends/redis.js';
-import { InfrastructureError, ValidationError } from '../../src/errors.js';
+import { CircuitOpenError, InfrastructureError, ValidationError } from '../../src/errors.js';
 import { backendConformance } from '../../src/testing/index.js';
 import { describeOwnRedisServer, describeRedis, uniqueKeyPrefix } from '../helpers/redis.js';
 import { findFreePort, type RedisServerHandle, startRedisServer } from '../helpers/redis-server.js';
@@ -222,6 +222,43 @@ describe('RedisBackend constructor validation', () => {
     expectIssues(() => new RedisBackend({ client: {} as Redis }), ['client']);
   });
 
+  it('validates owns, breaker and cluster options, listing every problem', () => {
+    expectIssues(
+      () =>
+        new RedisBackend({
+          owns: 'yes' as unknown as boolean,
+          breaker: {
+            probeIntervalMs: 0,
+            maxProbeIntervalMs: Number.POSITIVE_INFINITY,
+            timeoutThreshold: 0.5,
+          },
+        }),
+      ['owns', 'breaker.probeIntervalMs', 'breaker.maxProbeIntervalMs', 'breaker.timeoutThreshold'],
+    );
+    expectIssues(() => new RedisBackend({ cluster: { nodes: [] } }), ['cluster.nodes']);
+    expectIssues(
+      () => new RedisBackend({ cluster: { nodes: [{ port: 7000 }] }, url: 'redis://127.0.0.1:1' }),
+      ['cluster'],
+    );
+    const client = new Redis({ lazyConnect: true });
+    expectIssues(() => new RedisBackend({ cluster: { nodes: [7000] }, client }), ['']);
+    client.disconnect();
+  });
+
+  it('creates a lazy Cluster client from cluster options, and shows no password in its target', async () => {
+    const backend = new RedisBackend({
+      cluster: {
+        nodes: [{ host: '127.0.0.1', port: 7000 }],
+        options: { redisOptions: { password: 'cl-secret-9' } },
+      },
+    });
+    expect((backend.client as { isCluster?: boolean }).isCluster).toBe(true);
+    expect(backend.status).toBe('wait');
+    expect(backend.connection.target).toBe('redis cluster (127.0.0.1:7000, ...)');
+    expect(JSON.stringify(backend.connection)).not.toContain('cl-secret-9');
+    await backend.close();
+  });
+
   it('rejects invalid entries', async () => {
     const backend = new RedisBackend({ url: 'redis://127.0.0.1:1' });
     await expect(backend.set('k', bytes('v'), 0)).rejects.toBeInstanceOf(ValidationError);
@@ -324,7 +361,8 @@ describeOwnRedisServer('RedisBackend when the server fails', () => {
       await server.stop();
       await vi.waitFor(() => expect(backend.status).not.toBe('ready'), { timeout: 2000 });
 
-      // Every call rejects at once with an InfrastructureError instead of queueing.
+      // Every call rejects at once with a CircuitOpenError (the breaker opened when the
+      // connection dropped) instead of queueing.
       for (const call of [
         () => backend.get('k'),
         () => backend.set('k', bytes('x'), 1000),
@@ -336,10 +374,10 @@ describeOwnRedisServer('RedisBackend when the server fails', () => {
         () => backend.setMany([{ key: 'k', value: bytes('x'), ttlMs: 1000 }]),
       ]) {
         const { ms, error } = await timeRejection(call);
-        expect(error).toBeInstanceOf(InfrastructureError);
+        expect(error).toBeInstanceOf(CircuitOpenError);
         expect((error as InfrastructureError).context).toMatchObject({
           backend: 'redis',
-          reason: 'disconnected',
+          reason: 'circuit-open',
         });
         expect((error as Error).message).toContain(`127.0.0.1:${server.port}`);
         expect(ms).toBeLessThan(200);

@@ -420,7 +420,9 @@ describeOwnRedisServer('RedisLock when the server fails', () => {
     expect(value).toBe<WaitOutcome>('expired');
     expect(ms).toBeLessThan(1500);
 
-    // Notifications flow again on the re-established subscription.
+    // Notifications flow again on the re-established subscription. (Commands fail fast until
+    // the holder's own connection is back: its breaker closes on 'ready'.)
+    await vi.waitFor(() => expect(holder.connection.health.state).toBe('closed'), { timeout: 3000 });
     const handle = await holder.tryAcquire('k2', 10_000);
     expect(handle).toBeDefined();
     const next = waiter.waitForRelease('k2', 5000);
