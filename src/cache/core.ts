@@ -310,6 +310,8 @@ function attachHealth(core: Core): void {
         { cause, context: { backend: core.backend?.name, reason: 'circuit-open' } },
       );
       markDegraded(core, 'get', '', reason ?? core.openError, 'circuit-open');
+      // Also an `error` event, even when a fallback then serves every call without one.
+      reportError(core, 'get', '', core.openError, { reason: 'circuit-open' });
     } else if (state === 'closed') {
       core.openError = undefined;
       markRecovered(core, 'circuit-closed');

@@ -72,11 +72,9 @@ describeOwnRedisServer('close(): the process exits by itself', () => {
       expect(exitMs).toBeLessThan(1000);
     });
 
-    // KNOWN FAILURE until the src/redis/ connection layer (helper W1, issue 9 item 5) is merged:
-    // close() returns at once, but today's RedisBackend leaves ioredis' own ~2 s timer behind
-    // after a disconnect from a dead server, so the process exits ~2 s later (measured 2.02 s,
-    // even for a bare RedisBackend). `it.fails` keeps that visible: flip it to `it` with the merge.
-    it.fails(`${kind}: Redis killed, close() returns and the process exits within 1 s`, async () => {
+    // ioredis leaves a ~2 s timer behind after disconnecting from a dead server unless the
+    // connection layer cancels it (src/redis/close.ts): this exits within 1 s only with that.
+    it(`${kind}: Redis killed, close() returns and the process exits within 1 s`, async () => {
       const { closeMs, exitMs } = await closeAndExit(server.url, kind, async () => {
         process.kill(server.pid as number, 'SIGKILL');
         await server.stop(); // reaps it

@@ -180,6 +180,9 @@ describe('Cache: follows the backend circuit breaker', () => {
     backend.health.set('open', new Error('ECONNREFUSED'));
     expect(of('degraded')).toHaveLength(1);
     expect(of('degraded')[0]?.detail).toEqual({ reason: 'circuit-open' });
+    // The opening itself is an error event (a fallback may serve every later call silently).
+    expect(of('error')).toHaveLength(1);
+    expect(of('error')[0]?.detail).toEqual({ reason: 'circuit-open' });
     expect(cache.stats()).toMatchObject({ degraded: true, breaker: { state: 'open', opened: 1 } });
     expect(cache.degraded).toBe(true);
     const before = backend.calls.length;
@@ -187,9 +190,10 @@ describe('Cache: follows the backend circuit breaker', () => {
     await cache.set('b', 2);
     expect(await cache.getOrSet('c', () => 3)).toBe(3);
     expect(backend.calls.length).toBe(before); // nothing reached the backend
-    expect(of('error')).toHaveLength(2); // one get, one set (rate-limited)
+    // The opening, then one set: the 51 gets of the opening's kind are folded (rate-limited).
+    expect(of('error')).toHaveLength(2);
     expect(of('error')[0]?.error).toBeInstanceOf(CircuitOpenError);
-    expect(cache.stats().errors).toBe(53);
+    expect(cache.stats().errors).toBe(54); // 1 opening + 50 gets + 1 set + 2 for getOrSet
     backend.health.set('half-open');
     backend.health.set('closed');
     expect(of('recovered')).toHaveLength(1);
