@@ -4,6 +4,7 @@
  */
 import keyvTestSuite from '@keyv/test-suite';
 import { createCache as createCacheManager } from 'cache-manager';
+import { Cacheable } from 'cacheable';
 import Keyv from 'keyv';
 import * as vitest from 'vitest';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -45,6 +46,15 @@ describe('toKeyvStore over memory', () => {
     expect(await manager.get('user:1')).toEqual({ name: 'Ada' });
     expect(await manager.del('user:1')).toBe(true);
     expect(await manager.get('user:1')).toBeUndefined();
+  });
+
+  it('serves cacheable as its secondary store', async () => {
+    const cache = createCache({ prefix: uniqueCachePrefix('keyv'), backend: new MemoryBackend() });
+    caches.push(cache);
+    const cacheable = new Cacheable({ secondary: new Keyv({ store: toKeyvStore(cache) }) });
+    await cacheable.set('answer', 42, '1m');
+    expect(await new Keyv({ store: toKeyvStore(cache) }).get('answer')).toBe(42);
+    expect(await cacheable.get('answer')).toBe(42);
   });
 });
 
