@@ -5,7 +5,7 @@
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AIResponseCache, type Cache, createCache, MemoryBackend } from '../../src/index.js';
-import { registerCacheMetrics } from '../../src/integrations/prometheus/index.js';
+import { defaultNamespaceOf, registerCacheMetrics } from '../../src/integrations/prometheus/index.js';
 
 /** The value of one sample line (`name{labels} value`) of the text output. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -58,6 +58,18 @@ describe('registerCacheMetrics on a Cache', () => {
     // no key text in any label
     expect(text).not.toContain('missing');
     expect(text).not.toMatch(/metrics:/);
+  });
+
+  it('labels namespaces by their path, never by key text', () => {
+    expect(defaultNamespaceOf('p::user:1')).toBe('default');
+    expect(defaultNamespaceOf('p:n1:n2::x::y')).toBe('n1/n2');
+    expect(defaultNamespaceOf('p:#:cb5a01e5cf3a4a7d')).toBe('default');
+    expect(defaultNamespaceOf('p:n1:#:cb5a01e5cf3a4a7d')).toBe('n1');
+    expect(defaultNamespaceOf('ai-cache:ai:summarize:#5a16ccdaa55f0013')).toBe('default');
+    expect(defaultNamespaceOf('ai-cache:@acme:@eu:ai:summarize:#5a16ccdaa55f0013')).toBe('acme/eu');
+    expect(defaultNamespaceOf('ai-cache:@acme::g')).toBe('acme');
+    expect(defaultNamespaceOf('p::@secret:ai:x')).toBe('default');
+    expect(defaultNamespaceOf('')).toBe('default');
   });
 
   it('folds namespaces past maxLabelValues into other', async () => {
@@ -133,6 +145,9 @@ describe('registerCacheMetrics on an AIResponseCache', () => {
       response: { s: 'x' },
       meta,
     });
+    await ai
+      .namespace('acme')
+      .cacheResponse({ text: 'secret prompt text', operation: 'summarize', response: 1 });
     expect(await ai.getResponse({ text: 'secret prompt text', operation: 'summarize' })).toEqual({ s: 'x' });
     expect(await ai.getResponse({ text: 'secret prompt text', operation: 'summarize' })).toEqual({ s: 'x' });
     expect(await ai.getResponse({ text: 'other', operation: 'sentiment' })).toBeUndefined();
@@ -150,6 +165,8 @@ describe('registerCacheMetrics on an AIResponseCache', () => {
     expect(
       sample(text, 'ai_hits_total', { op: 'get', tier: 'l1', namespace: 'default' }),
     ).toBeGreaterThanOrEqual(2);
+    expect(sample(text, 'ai_sets_total', { namespace: 'default' })).toBe(1);
+    expect(sample(text, 'ai_sets_total', { namespace: 'acme' })).toBe(1);
     expect(text).not.toContain('secret');
   });
 });

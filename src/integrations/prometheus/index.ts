@@ -13,7 +13,7 @@
  * Counters and histograms are fed by the cache's events (listeners exist only while registered,
  * so an unregistered cache pays nothing); gauges (L1 size, breaker, savings, per-operation AI
  * counters) read `stats()` when Prometheus scrapes. Labels never carry keys or prompt text:
- * `op` and `tier` are fixed enums, `namespace` is the `@tenant` path of a key (or `default`), and
+ * `op` and `tier` are fixed enums, `namespace` is the namespace path of a key (or `default`, see {@link defaultNamespaceOf}), and
  * `operation` (AI) is the operation name; past `maxLabelValues` distinct values a label folds
  * into `other`.
  *
@@ -31,8 +31,8 @@ export interface CacheMetricsOptions {
   /** Distinct values kept per label (`namespace`, `operation`); later ones become `other`. @default 20 */
   maxLabelValues?: number;
   /**
-   * The `namespace` label of an event's key. Must never return key text.
-   * @default the `@tenant` segments of the key joined by `/` (AIResponseCache tenants), or `'default'`
+   * The `namespace` label of an event's full key. Must never return key text.
+   * @default {@link defaultNamespaceOf}: the namespace path (`tenant`, `ns1/ns2`), or `'default'`
    */
   namespaceOf?: (key: string) => string;
   /** Buckets of the latency histogram, in seconds. @default [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] */
@@ -47,10 +47,23 @@ export interface CacheMetrics {
 
 const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
 
-/** The `@tenant` path of a full key (segments starting with `@`), or `default`. */
-function defaultNamespaceOf(key: string): string {
-  const tenants = key.split(':').filter((part) => part.startsWith('@') && part.length > 1);
-  return tenants.length === 0 ? 'default' : tenants.map((t) => t.slice(1)).join('/');
+/**
+ * The namespace path of a full key (`prefix:ns1:ns2::key`, `prefix:ns1:#:<hash>`, or the
+ * AIResponseCache form `prefix:@tenant:ai:{operation}:#<hash>`): the segments between the
+ * prefix and the key, up to an `ai` segment, `@` dropped, joined by `/`; `default` for none.
+ * The key itself (after `::` or `:#`) is never read.
+ */
+export function defaultNamespaceOf(key: string): string {
+  const ends = [key.indexOf('::'), key.indexOf(':#')].filter((i) => i >= 0);
+  if (ends.length === 0) return 'default';
+  const segments = key
+    .slice(0, Math.min(...ends))
+    .split(':')
+    .slice(1);
+  const ai = segments.indexOf('ai');
+  const path = (ai >= 0 ? segments.slice(0, ai) : segments).map((s) => (s.startsWith('@') ? s.slice(1) : s));
+  const shown = path.filter((s) => s !== '').join('/');
+  return shown === '' ? 'default' : shown;
 }
 
 /** Bounds the values of one label. */
