@@ -6,6 +6,7 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AIResponseCache, type Cache, createCache, MemoryBackend } from '../../src/index.js';
 import { defaultNamespaceOf, registerCacheMetrics } from '../../src/integrations/prometheus/index.js';
+import { ControlledBackend } from '../helpers/health-backend.js';
 
 /** The value of one sample line (`name{labels} value`) of the text output. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -106,6 +107,23 @@ describe('registerCacheMetrics on a Cache', () => {
     const total = errorLines.reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
     expect(total).toBe(cache.stats().errors);
     expect(total).toBeGreaterThanOrEqual(2);
+  });
+
+  it('reports the breaker state and how often it opened at scrape time', async () => {
+    const registry = new Registry();
+    const backend = new ControlledBackend();
+    const cache = createCache({ prefix: 'metrics', backend });
+    toClose.push(cache);
+    registerCacheMetrics(cache, { registry, prefix: 'c_' });
+    expect(sample(await registry.metrics(), 'c_breaker_state')).toBe(0);
+    backend.health.set('open');
+    let text = await registry.metrics();
+    expect(sample(text, 'c_breaker_state')).toBe(2);
+    expect(sample(text, 'c_breaker_opened_total')).toBe(1);
+    backend.health.set('half-open');
+    text = await registry.metrics();
+    expect(sample(text, 'c_breaker_state')).toBe(1);
+    expect(sample(text, 'c_breaker_opened_total')).toBe(1);
   });
 
   it('unregister removes the metrics and the listeners', async () => {
