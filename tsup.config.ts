@@ -32,7 +32,12 @@ export default defineConfig([
   {
     ...shared,
     clean: false,
-    entry: { index: 'src/index.ts', openai: 'src/integrations/openai/index.ts' },
+    entry: {
+      index: 'src/index.ts',
+      openai: 'src/integrations/openai/index.ts',
+      keyv: 'src/integrations/keyv/index.ts',
+      prometheus: 'src/integrations/prometheus/index.ts',
+    },
     format: ['esm', 'cjs'],
     esbuildPlugins: [coreAsPackage],
   },
