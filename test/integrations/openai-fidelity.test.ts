@@ -1,10 +1,14 @@
+import OpenAI from 'openai';
 import { ChatCompletionStream } from 'openai/lib/ChatCompletionStream';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type MockOpenAI, startMockOpenAI } from '../../examples/mock-openai/server.js';
+import { AIResponseCache } from '../../src/index.js';
 import {
   chatChunksToCompletion,
   chatCompletionToChunks,
   type Json,
 } from '../../src/integrations/openai/convert.js';
+import { type CachedOpenAI, cacheStatus, withCache } from '../../src/integrations/openai/index.js';
 
 /** Accumulates chunks with openai's own `ChatCompletionStream`. */
 async function accumulate(chunks: readonly Json[]): Promise<unknown> {
@@ -132,5 +136,74 @@ describe('chat stream fidelity (JSON -> stream -> openai ChatCompletionStream)',
     const answer = answers['n: 2 and refusal'] as Json;
     expect(chatCompletionToChunks(answer, true).at(-1)).toMatchObject({ choices: [], usage });
     expect(chatCompletionToChunks(answer, false).some((c) => 'usage' in c)).toBe(false);
+  });
+});
+
+describe('withCache(openai) streams against the mock server', () => {
+  let server: MockOpenAI;
+  let ai: AIResponseCache;
+  let openai: CachedOpenAI<OpenAI>;
+
+  beforeEach(async () => {
+    server = await startMockOpenAI({ latencyMs: { firstTokenMs: 1, perChunkMs: 0, responseMs: 1 } });
+    const client = new OpenAI({ baseURL: server.url, apiKey: 'sk-test', maxRetries: 0 });
+    ai = new AIResponseCache();
+    openai = withCache(client, { cache: ai });
+  });
+
+  afterEach(async () => {
+    await server.close();
+    await ai.close();
+  });
+
+  const params = (content: string) => ({
+    model: 'gpt-4o-mini',
+    messages: [{ role: 'user' as const, content }],
+    stream: true as const,
+    stream_options: { include_usage: true },
+  });
+
+  it('a consumer editing its chunks changes nothing stored or seen by later callers', async () => {
+    const seen: unknown[] = [];
+    for await (const chunk of await openai.chat.completions.create(params('Mutate me'))) {
+      seen.push(structuredClone(chunk));
+      const mutable = chunk as { usage?: unknown; choices: { delta: { content?: string | null } }[] };
+      delete mutable.usage;
+      for (const choice of mutable.choices) if (choice.delta.content) choice.delta.content = 'EDITED';
+    }
+    const replay: unknown[] = [];
+    const again = await openai.chat.completions.create(params('Mutate me'));
+    expect(cacheStatus(again)).toBe('hit');
+    for await (const chunk of again) replay.push(chunk);
+    expect(replay).toEqual(seen);
+    expect(JSON.stringify(replay)).not.toContain('EDITED');
+  });
+
+  it('a loop broken at the finish_reason chunk still leaves a cached answer', async () => {
+    const stream = await openai.chat.completions.create(params('Break at finish'));
+    for await (const chunk of stream) {
+      if (chunk.choices.some((choice) => choice.finish_reason)) break;
+    }
+    // noStore polls never write, so a hit can only come from the drained stream.
+    await vi.waitFor(
+      async () => {
+        const again = await openai.chat.completions.create(
+          { ...params('Break at finish'), stream: false },
+          { cache: { noStore: true } },
+        );
+        expect(cacheStatus(again)).toBe('hit');
+      },
+      { timeout: 5000, interval: 20 },
+    );
+  });
+
+  it('a loop broken before the finish_reason aborts and stores nothing', async () => {
+    const stream = await openai.chat.completions.create(params('Break early, please, with a long answer'));
+    for await (const _chunk of stream) break;
+    const again = await openai.chat.completions.create({
+      ...params('Break early, please, with a long answer'),
+      stream: false,
+    });
+    expect(cacheStatus(again)).toBe('miss');
   });
 });
