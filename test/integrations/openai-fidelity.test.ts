@@ -7,6 +7,8 @@ import {
   chatChunksToCompletion,
   chatCompletionToChunks,
   type Json,
+  responseEventsToResponse,
+  responseToEvents,
 } from '../../src/integrations/openai/convert.js';
 import { type CachedOpenAI, cacheStatus, withCache } from '../../src/integrations/openai/index.js';
 
@@ -205,5 +207,38 @@ describe('withCache(openai) streams against the mock server', () => {
       stream: false,
     });
     expect(cacheStatus(again)).toBe('miss');
+  });
+});
+
+describe('responses JSON -> stream', () => {
+  const response: Json = {
+    id: 'resp_1',
+    object: 'response',
+    status: 'completed',
+    model: 'gpt-test',
+    output: [
+      { id: 'rs_1', type: 'reasoning', summary: [{ type: 'summary_text', text: 'Thinking.' }] },
+      {
+        id: 'msg_1',
+        type: 'message',
+        role: 'assistant',
+        status: 'completed',
+        content: [{ type: 'output_text', text: 'Hi', annotations: [], logprobs: [lp('Hi')] }],
+      },
+    ],
+  };
+
+  it('replays reasoning-summary events and the logprobs, and assembles back', () => {
+    const events = responseToEvents(response);
+    const types = events.map((event) => event.type);
+    expect(types).toContain('response.reasoning_summary_text.delta');
+    expect(events.find((e) => e.type === 'response.reasoning_summary_text.done')).toMatchObject({
+      text: 'Thinking.',
+      summary_index: 0,
+    });
+    expect(events.find((e) => e.type === 'response.output_text.delta')).toMatchObject({
+      logprobs: [lp('Hi')],
+    });
+    expect(responseEventsToResponse(events)).toEqual({ ...response, output_text: 'Hi' });
   });
 });

@@ -222,8 +222,9 @@ function itemEvents(item: Json, outputIndex: number, emit: (type: string, data: 
       const at = { ...where, content_index: contentIndex };
       if (part.type === 'output_text') {
         emit('response.content_part.added', { ...at, part: { ...part, text: '', annotations: [] } });
-        emit('response.output_text.delta', { ...at, delta: part.text, logprobs: [] });
-        emit('response.output_text.done', { ...at, text: part.text, logprobs: [] });
+        const logprobs = Array.isArray(part.logprobs) ? part.logprobs : [];
+        emit('response.output_text.delta', { ...at, delta: part.text, logprobs });
+        emit('response.output_text.done', { ...at, text: part.text, logprobs });
       } else if (part.type === 'refusal') {
         emit('response.content_part.added', { ...at, part: { ...part, refusal: '' } });
         emit('response.refusal.delta', { ...at, delta: part.refusal });
@@ -232,6 +233,16 @@ function itemEvents(item: Json, outputIndex: number, emit: (type: string, data: 
         emit('response.content_part.added', { ...at, part });
       }
       emit('response.content_part.done', { ...at, part });
+    });
+  } else if (item.type === 'reasoning') {
+    emit('response.output_item.added', { output_index: outputIndex, item: { ...item, summary: [] } });
+    list(item.summary).forEach((value, summaryIndex) => {
+      const part = isRecord(value) ? value : {};
+      const at = { ...where, summary_index: summaryIndex };
+      emit('response.reasoning_summary_part.added', { ...at, part: { ...part, text: '' } });
+      emit('response.reasoning_summary_text.delta', { ...at, delta: part.text });
+      emit('response.reasoning_summary_text.done', { ...at, text: part.text });
+      emit('response.reasoning_summary_part.done', { ...at, part });
     });
   } else if (item.type === 'function_call') {
     emit('response.output_item.added', {
