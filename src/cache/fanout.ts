@@ -24,6 +24,16 @@ export interface FanoutHandle<C> {
 
 const DONE = { done: true, value: undefined } as const;
 
+/** When the last reader leaves an open stream: whether to read its rest in the background. */
+export interface DrainPolicy<C> {
+  /** Whether the chunks so far show the answer is complete but for its tail (e.g. a finish reason). */
+  shouldDrain(chunks: readonly C[]): boolean;
+  /** The longest background read before the upstream is aborted. */
+  timeoutMs: number;
+  /** The most chunks read in all before the upstream is aborted. */
+  maxChunks: number;
+}
+
 /**
  * Fans out one stream. The upstream is aborted when every handle has been released (finished,
  * returned or aborted) before it ended; it is never stored then.
@@ -41,6 +51,7 @@ export class ChunkFanout<C = unknown> {
   #handles = 0;
   #settle: (state: FanoutState) => void = () => {};
   #endHold: Promise<unknown> = Promise.resolve();
+  #drain: DrainPolicy<C> | undefined;
 
   /** `source` is the upstream; without one the fanout is a finished replay of `chunks`. */
   constructor(source: ChunkSource<C> | undefined, chunks: C[] = []) {
@@ -56,6 +67,14 @@ export class ChunkFanout<C = unknown> {
    */
   holdEnd(hold: Promise<unknown>): void {
     this.#endHold = hold.catch(() => {});
+  }
+
+  /**
+   * With `policy`, a stream whose last reader left once `policy.shouldDrain` holds is read to its
+   * end in the background (bounded by `timeoutMs` and `maxChunks`) instead of being aborted.
+   */
+  drainWith(policy: DrainPolicy<C>): void {
+    this.#drain = policy;
   }
 
   /** The current state. */
@@ -143,6 +162,40 @@ export class ChunkFanout<C = unknown> {
   #release(): void {
     this.#handles--;
     if (this.#handles > 0 || this.#state !== 'open') return;
+    const drain = this.#drain;
+    let wanted = false;
+    try {
+      wanted = drain?.shouldDrain(this.chunks) === true;
+    } catch {
+      wanted = false;
+    }
+    if (drain && wanted) {
+      void this.#drainInBackground(drain);
+      return;
+    }
+    this.#abort();
+  }
+
+  async #drainInBackground(policy: DrainPolicy<C>): Promise<void> {
+    const timer = setTimeout(() => {
+      if (this.#state === 'open') this.#abort();
+    }, policy.timeoutMs);
+    (timer as { unref?: () => void }).unref?.();
+    try {
+      // A reader attaching meanwhile drives the reads itself (and drains again when it leaves).
+      while (this.#state === 'open' && this.#handles === 0) {
+        if (this.chunks.length >= policy.maxChunks) {
+          this.#abort();
+          break;
+        }
+        await this.#pull();
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #abort(): void {
     this.#finish('aborted');
     this.#source?.controller?.abort();
     this.#iterator?.return?.().catch(() => {});

@@ -52,6 +52,15 @@ function accumulateDelta(acc: ChoiceAcc, choice: Json): void {
     fn.name = concat(fn.name, delta.function_call.name);
     fn.arguments = concat(fn.arguments, delta.function_call.arguments);
   }
+  if (Array.isArray(delta.annotations)) message.annotations = delta.annotations;
+  if (isRecord(delta.audio)) {
+    const audio: Json = isRecord(message.audio) ? message.audio : {};
+    message.audio = audio;
+    if (delta.audio.id != null) audio.id = delta.audio.id;
+    if (delta.audio.data != null) audio.data = concat(audio.data, delta.audio.data);
+    if (delta.audio.transcript != null) audio.transcript = concat(audio.transcript, delta.audio.transcript);
+    if (delta.audio.expires_at != null) audio.expires_at = delta.audio.expires_at;
+  }
   if (choice.finish_reason !== null && choice.finish_reason !== undefined) acc.finish = choice.finish_reason;
   if (isRecord(choice.logprobs)) {
     const target = acc.logprobs ?? { content: null, refusal: null };
@@ -110,29 +119,52 @@ export function chatChunksToCompletion(chunks: readonly unknown[]): Json {
   return completion;
 }
 
-/** Chunks that replay a `ChatCompletion` (`includeUsage`: as with `stream_options.include_usage`). */
+/**
+ * Chunks that replay a `ChatCompletion` as the API streams it (`includeUsage`: as with
+ * `stream_options.include_usage`): per choice a role chunk without logprobs, then the content
+ * (with its logprobs, annotations and audio), the refusal (with its logprobs), one delta per tool
+ * call (by index), then the finish chunk; last a usage chunk when asked for and the answer has usage.
+ */
 export function chatCompletionToChunks(completion: Json, includeUsage: boolean): Json[] {
   const base: Json = { id: completion.id, object: 'chat.completion.chunk', created: completion.created };
   base.model = completion.model;
   for (const field of ['system_fingerprint', 'service_tier']) {
     if (completion[field] !== undefined) base[field] = completion[field];
   }
-  const chunk = (choices: Json[]): Json =>
-    includeUsage ? { ...base, choices, usage: null } : { ...base, choices };
+  const chunk = (choice: Json): Json =>
+    includeUsage ? { ...base, choices: [choice], usage: null } : { ...base, choices: [choice] };
   const chunks: Json[] = [];
   for (const choice of list(completion.choices)) {
     if (!isRecord(choice)) continue;
     const message = isRecord(choice.message) ? choice.message : {};
-    const delta: Json = { role: message.role ?? 'assistant', content: message.content ?? null };
-    delta.refusal = message.refusal ?? null;
-    const tools = list(message.tool_calls);
-    if (tools.length > 0) delta.tool_calls = tools.map((tool, index) => ({ index, ...(tool as Json) }));
-    if (message.function_call !== undefined) delta.function_call = message.function_call;
+    const logprobs = isRecord(choice.logprobs) ? choice.logprobs : undefined;
     const { index } = choice;
-    chunks.push(chunk([{ index, delta, logprobs: choice.logprobs ?? null, finish_reason: null }]));
-    chunks.push(chunk([{ index, delta: {}, logprobs: null, finish_reason: choice.finish_reason }]));
+    const piece = (delta: Json, lp: Json | null = null) =>
+      chunks.push(chunk({ index, delta, logprobs: lp, finish_reason: null }));
+    piece({ role: message.role ?? 'assistant' });
+    const extra: Json = {};
+    if (message.annotations !== undefined) extra.annotations = message.annotations;
+    if (message.audio !== undefined && message.audio !== null) extra.audio = message.audio;
+    const contentLp =
+      logprobs && Array.isArray(logprobs.content) ? { content: logprobs.content, refusal: null } : null;
+    if (typeof message.content === 'string' && message.content.length > 0) {
+      piece({ content: message.content, ...extra }, contentLp);
+    } else if (Object.keys(extra).length > 0 || contentLp) {
+      piece(extra, contentLp);
+    }
+    if (typeof message.refusal === 'string' && message.refusal.length > 0) {
+      const refusalLp =
+        logprobs && Array.isArray(logprobs.refusal) ? { content: null, refusal: logprobs.refusal } : null;
+      piece({ refusal: message.refusal }, refusalLp);
+    }
+    list(message.tool_calls).forEach((tool, toolIndex) => {
+      if (isRecord(tool)) piece({ tool_calls: [{ index: toolIndex, ...tool }] });
+    });
+    if (message.function_call !== undefined && message.function_call !== null)
+      piece({ function_call: message.function_call });
+    chunks.push(chunk({ index, delta: {}, logprobs: null, finish_reason: choice.finish_reason }));
   }
-  if (includeUsage && completion.usage !== undefined)
+  if (includeUsage && completion.usage !== undefined && completion.usage !== null)
     chunks.push({ ...base, choices: [], usage: completion.usage });
   return chunks;
 }
@@ -190,8 +222,9 @@ function itemEvents(item: Json, outputIndex: number, emit: (type: string, data: 
       const at = { ...where, content_index: contentIndex };
       if (part.type === 'output_text') {
         emit('response.content_part.added', { ...at, part: { ...part, text: '', annotations: [] } });
-        emit('response.output_text.delta', { ...at, delta: part.text, logprobs: [] });
-        emit('response.output_text.done', { ...at, text: part.text, logprobs: [] });
+        const logprobs = Array.isArray(part.logprobs) ? part.logprobs : [];
+        emit('response.output_text.delta', { ...at, delta: part.text, logprobs });
+        emit('response.output_text.done', { ...at, text: part.text, logprobs });
       } else if (part.type === 'refusal') {
         emit('response.content_part.added', { ...at, part: { ...part, refusal: '' } });
         emit('response.refusal.delta', { ...at, delta: part.refusal });
@@ -200,6 +233,16 @@ function itemEvents(item: Json, outputIndex: number, emit: (type: string, data: 
         emit('response.content_part.added', { ...at, part });
       }
       emit('response.content_part.done', { ...at, part });
+    });
+  } else if (item.type === 'reasoning') {
+    emit('response.output_item.added', { output_index: outputIndex, item: { ...item, summary: [] } });
+    list(item.summary).forEach((value, summaryIndex) => {
+      const part = isRecord(value) ? value : {};
+      const at = { ...where, summary_index: summaryIndex };
+      emit('response.reasoning_summary_part.added', { ...at, part: { ...part, text: '' } });
+      emit('response.reasoning_summary_text.delta', { ...at, delta: part.text });
+      emit('response.reasoning_summary_text.done', { ...at, text: part.text });
+      emit('response.reasoning_summary_part.done', { ...at, part });
     });
   } else if (item.type === 'function_call') {
     emit('response.output_item.added', {

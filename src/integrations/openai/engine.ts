@@ -89,6 +89,44 @@ export interface LiveSource {
 /** Where an answer comes from. */
 export type Source = EntrySource | JsonSource | LiveSource;
 
+/**
+ * How long a stream whose consumer stopped after its answer was complete (the chunk with
+ * `finish_reason`, or a responses `*.done` event) is still read in the background to be stored.
+ * @default 10000
+ */
+export const DRAIN_TIMEOUT_MS = 10_000;
+
+/**
+ * The most chunks such a stream is read to in all before it is given up.
+ * @default 10000
+ */
+export const DRAIN_MAX_CHUNKS = 10_000;
+
+/** Whether the chunks so far hold a complete answer but for its tail (usage, terminal event). */
+export function answerComplete(endpoint: Endpoint, chunks: readonly unknown[]): boolean {
+  if (endpoint === 'responses') {
+    let added = 0;
+    let done = 0;
+    for (const event of chunks) {
+      const type = (event as { type?: unknown } | null)?.type;
+      if (type === 'response.output_item.added') added++;
+      if (type === 'response.output_item.done') done++;
+    }
+    return added > 0 && done === added;
+  }
+  const finished = new Set<unknown>();
+  const seen = new Set<unknown>();
+  for (const chunk of chunks) {
+    const choices = (chunk as { choices?: unknown } | null)?.choices;
+    if (!Array.isArray(choices)) continue;
+    for (const choice of choices as { index?: unknown; finish_reason?: unknown }[]) {
+      seen.add(choice?.index);
+      if (choice?.finish_reason !== null && choice?.finish_reason !== undefined) finished.add(choice.index);
+    }
+  }
+  return seen.size > 0 && finished.size === seen.size;
+}
+
 /** Whatever was thrown, as an `Error`. */
 export const asError = (value: unknown): Error => (value instanceof Error ? value : new Error(String(value)));
 
@@ -246,6 +284,13 @@ export class Engine {
       : { data: await pending, response: undefined, request_id: null };
     this.streamClass ??= classOf(upstream.data);
     const fanout = new ChunkFanout(upstream.data as ChunkSource<unknown>);
+    if (store) {
+      fanout.drainWith({
+        shouldDrain: (chunks) => answerComplete(call.endpoint, chunks),
+        timeoutMs: DRAIN_TIMEOUT_MS,
+        maxChunks: DRAIN_MAX_CHUNKS,
+      });
+    }
     let meta: ResponseMeta | undefined;
     const stored = fanout.settled
       .then(async (state) => {

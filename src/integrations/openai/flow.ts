@@ -130,7 +130,7 @@ async function materialize(
     void source.meta.then((meta) => meta && ai.recordSavings(meta, performance.now() - started));
   }
   return {
-    data: await replay(engine, source.fanout, !leader),
+    data: await replay(engine, source.fanout, true),
     status,
     requestId: leader ? source.requestId : null,
     response: sse(call, source.fanout, status, leader ? source.response : undefined),
