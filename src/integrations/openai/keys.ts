@@ -57,9 +57,8 @@ export function operationOf(
 }
 
 /**
- * The `AIResponseCache` request of an openai request: `text` is the canonical body (replaced by
- * its sha256 when longer than the cache's `maxTextLength`), `options` carry the endpoint and the
- * namespace.
+ * The `AIResponseCache` request of an openai request: `text` is the sha256 of the canonical body
+ * (so no prompt text ever enters a key name), `options` carry the endpoint and the namespace.
  */
 export async function cacheRequest(
   ai: AIResponseCache,
@@ -69,8 +68,9 @@ export async function cacheRequest(
   extra: Readonly<Record<string, unknown>>,
   namespace: string | undefined,
 ): Promise<ResponseRequest> {
-  const keyText =
-    text.length > ai.config.maxTextLength ? `sha256:${(await getHasher('sha256')).hash(text)}` : text;
+  // Request bodies never enter key names verbatim: only their sha256 does.
+  void ai;
+  const keyText = `sha256:${(await getHasher('sha256')).hash(text)}`;
   const options: Record<string, unknown> = { ...extra, endpoint };
   if (namespace !== undefined) options.namespace = namespace;
   return { text: keyText, operation, options };
