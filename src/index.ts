@@ -258,3 +258,16 @@ export type {
   Subscription,
 } from './redis/index.js';
 export { CircuitBreaker, RedisConnection } from './redis/index.js';
+export type {
+  CacheStatus,
+  CallPath,
+  CallPathOptions,
+  CallResult,
+  LockSettings,
+  PerCallCacheOptions,
+  PreparedCall,
+  Produced,
+  Producer,
+  ProviderCodec,
+  SamplingPolicy,
+} from './ai-cache/call/types.js';
