@@ -23,6 +23,19 @@ export type {
 } from './ai-cache/ai-response-cache.js';
 export { AIResponseCache } from './ai-cache/ai-response-cache.js';
 export type {
+  CacheStatus,
+  CallPath,
+  CallPathOptions,
+  CallResult,
+  LockSettings,
+  PerCallCacheOptions,
+  PreparedCall,
+  Produced,
+  Producer,
+  ProviderCodec,
+  SamplingPolicy,
+} from './ai-cache/call/types.js';
+export type {
   AICacheConfig,
   AICacheConfigInput,
   AIFeatureOptions,
@@ -258,16 +271,3 @@ export type {
   Subscription,
 } from './redis/index.js';
 export { CircuitBreaker, RedisConnection } from './redis/index.js';
-export type {
-  CacheStatus,
-  CallPath,
-  CallPathOptions,
-  CallResult,
-  LockSettings,
-  PerCallCacheOptions,
-  PreparedCall,
-  Produced,
-  Producer,
-  ProviderCodec,
-  SamplingPolicy,
-} from './ai-cache/call/types.js';

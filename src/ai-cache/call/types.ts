@@ -10,8 +10,9 @@
  *
  * @module
  */
-import type { AIResponseCache, ResponseMeta, ResponseUsage, TtlSetting } from '../ai-response-cache.js';
+
 import type { Ttl } from '../../cache/ttl.js';
+import type { AIResponseCache, ResponseMeta, ResponseUsage, TtlSetting } from '../ai-response-cache.js';
 
 /**
  * How a result was obtained:
