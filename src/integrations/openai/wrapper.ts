@@ -95,20 +95,38 @@ function cachedCreate(wrapped: Wrapped, endpoint: Endpoint, resource: object): (
   };
 }
 
-/** `create` of `target` cached, everything else the target's own. */
-function cachedResource(wrapped: Wrapped, target: object, endpoint: Endpoint): object {
-  return proxy(target, { create: cachedCreate(wrapped, endpoint, target) });
+/**
+ * The SDK's helpers (`parse()`, `stream()`, `runTools()`) call `this._client.<resource>.create`:
+ * run with `this` seeing the wrapped client as `_client`, they go through the cache too.
+ */
+const HELPERS = ['parse', 'stream', 'runTools'] as const;
+
+/** `create` of `target` cached, its helpers on the wrapped client, everything else the target's own. */
+function cachedResource(wrapped: Wrapped, target: object, endpoint: Endpoint, self: () => object): object {
+  const overrides: Overrides = { create: cachedCreate(wrapped, endpoint, target) };
+  for (const name of HELPERS) {
+    const helper = Reflect.get(target, name);
+    if (typeof helper !== 'function' || endpoint === 'embeddings') continue;
+    overrides[name] = () => {
+      const receiver = Object.create(target, { _client: { value: self() } });
+      return (...args: unknown[]) => (helper as (...a: unknown[]) => unknown).apply(receiver, args);
+    };
+  }
+  return proxy(target, overrides);
 }
 
 function wrap<T extends object>(client: T, wrapped: Wrapped, options: WithCacheOptions): T {
+  let wrappedClient: T | undefined;
+  const self = () => wrappedClient as T;
+  const resourceOf = (target: object, endpoint: Endpoint) => cachedResource(wrapped, target, endpoint, self);
   const member = (object: object, name: string) => Reflect.get(object, name) as object;
   const overrides: Overrides = {
     chat: () => {
       const chat = member(client, 'chat');
-      const completions = () => cachedResource(wrapped, member(chat, 'completions'), 'chat.completions');
+      const completions = () => resourceOf(member(chat, 'completions'), 'chat.completions');
       return proxy(chat, { completions });
     },
-    embeddings: () => cachedResource(wrapped, member(client, 'embeddings'), 'embeddings'),
+    embeddings: () => resourceOf(member(client, 'embeddings'), 'embeddings'),
   };
   const withOptions = Reflect.get(client, 'withOptions');
   if (typeof withOptions === 'function') {
@@ -116,9 +134,10 @@ function wrap<T extends object>(client: T, wrapped: Wrapped, options: WithCacheO
     overrides.withOptions = () => (opts: unknown) => withCache(withOptions.call(client, opts), options);
   }
   if (Reflect.get(client, 'responses') !== undefined) {
-    overrides.responses = () => cachedResource(wrapped, member(client, 'responses'), 'responses');
+    overrides.responses = () => resourceOf(member(client, 'responses'), 'responses');
   }
-  return proxy(client, overrides);
+  wrappedClient = proxy(client, overrides);
+  return wrappedClient;
 }
 
 /**
