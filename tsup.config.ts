@@ -8,7 +8,16 @@ const shared: Options = {
   treeshake: true,
   // import.meta.url in the CJS build (the DiskBackend loads better-sqlite3 lazily through it).
   shims: true,
-  external: ['vitest', 'openai', 'ai', '@langchain/core', 'keyv', 'prom-client', 'better-sqlite3'],
+  external: [
+    'vitest',
+    'openai',
+    'ai',
+    '@langchain/core',
+    'keyv',
+    'prom-client',
+    '@opentelemetry/api',
+    'better-sqlite3',
+  ],
 };
 
 /**
@@ -37,6 +46,7 @@ export default defineConfig([
       openai: 'src/integrations/openai/index.ts',
       keyv: 'src/integrations/keyv/index.ts',
       prometheus: 'src/integrations/prometheus/index.ts',
+      otel: 'src/integrations/otel/index.ts',
     },
     format: ['esm', 'cjs'],
     esbuildPlugins: [coreAsPackage],
