@@ -51,6 +51,16 @@ export default defineConfig([
     format: ['esm', 'cjs'],
     esbuildPlugins: [coreAsPackage],
   },
+  // The command line: one ESM file with the core bundled in (no core-as-package rewrite: the
+  // openai key helpers it uses import the core through `../../index.js`).
+  {
+    ...shared,
+    clean: false,
+    dts: false,
+    entry: { cli: 'src/cli/main.ts' },
+    format: ['esm'],
+    banner: { js: '#!/usr/bin/env node' },
+  },
   // The conformance suite imports vitest, which is ESM-only: ESM only.
   {
     ...shared,

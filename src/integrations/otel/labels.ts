@@ -1,41 +1,12 @@
 /**
  * Bounded, key-free attribute values of the OpenTelemetry instrumentation (the same rules as the
- * Prometheus collector's labels, so both exports slice the traffic alike).
+ * Prometheus collector's labels, so both exports slice the traffic alike). `namespaceOfKey` and
+ * `aiOperationOfKey` are the core's (shared with `shareStats`).
  *
  * @module
  */
 
-/**
- * The namespace path of a full key (`prefix:ns1:ns2::key`, `prefix:ns1:#:<hash>`, or the
- * AIResponseCache form `prefix:@tenant:ai:{operation}:#<hash>`): the segments between the
- * prefix and the key, up to an `ai` segment, `@` dropped, joined by `/`; `default` for none.
- * The key itself (after `::` or `:#`) is never read. Same rule as
- * `ai-response-cache/prometheus`'s `defaultNamespaceOf`.
- */
-export function namespaceOfKey(key: string): string {
-  const ends = [key.indexOf('::'), key.indexOf(':#')].filter((i) => i >= 0);
-  if (ends.length === 0) return 'default';
-  const segments = key
-    .slice(0, Math.min(...ends))
-    .split(':')
-    .slice(1);
-  const ai = segments.indexOf('ai');
-  const path = (ai >= 0 ? segments.slice(0, ai) : segments).map((s) => (s.startsWith('@') ? s.slice(1) : s));
-  const shown = path.filter((s) => s !== '').join('/');
-  return shown === '' ? 'default' : shown;
-}
-
-/**
- * The AI operation of an answer's key as events show it (`prefix:…:ai:{operation}:#<hash>`),
- * or `undefined` for a generic entry.
- */
-export function aiOperationOfKey(key: string): string | undefined {
-  const hashed = key.lastIndexOf(':#');
-  if (hashed < 0) return undefined;
-  const segments = key.slice(0, hashed).split(':');
-  const ai = segments.lastIndexOf('ai');
-  return ai >= 1 && ai === segments.length - 2 ? segments[ai + 1] : undefined;
-}
+export { aiOperationOfKey, namespaceOfKey } from '../../index.js';
 
 /**
  * The key of an event when it is in the hashed form events give for answers
