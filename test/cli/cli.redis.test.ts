@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { AIResponseCache } from '../../src/index.js';
 import { describeRedis, uniqueCachePrefix } from '../helpers/redis.js';
 import { findFreePort } from '../helpers/redis-server.js';
 import { buildCli } from './build-cli.js';
@@ -245,11 +246,24 @@ describeRedis('ai-response-cache against Redis', (url) => {
     expect(byNamespace.stdout).toContain('deleted 1 entry');
     expect(await redis.exists(keys.tenant)).toBe(0);
     expect(await redis.exists(keys.answer)).toBe(1);
-    const byOperation = JSON.parse(
-      (await cli(['purge', '--operation', 'summarize', '--yes', '--json'], env)).stdout,
-    );
-    expect(byOperation.deleted).toBe(1);
-    expect(await redis.exists(keys.answer)).toBe(0);
+    // A running process holds the answer in its L1: the purge reaches it through the bus.
+    const live = new AIResponseCache({ redisUrl: url, prefix });
+    try {
+      await live.connect();
+      const request = { text: 'a prompt', operation: 'summarize' };
+      expect(await live.getResponse(request)).toEqual({ summary: 'short' });
+      expect((await live.lookupResponse(request))?.tier).toBe('l1');
+      const byOperation = JSON.parse(
+        (await cli(['purge', '--operation', 'summarize', '--yes', '--json'], env)).stdout,
+      );
+      expect(byOperation.deleted).toBe(1);
+      expect(await redis.exists(keys.answer)).toBe(0);
+      await vi.waitFor(async () => expect(await live.getResponse(request)).toBeUndefined(), {
+        timeout: 5000,
+      });
+    } finally {
+      await live.close();
+    }
     // the shared counters are not entries: still there
     expect(await redis.exists(`${prefix}:#stats`)).toBe(1);
   });
