@@ -264,6 +264,17 @@ export {
   PERFORMANCE_OPS,
   PerformanceCallback,
 } from './observability/index.js';
+export {
+  aiOperationOfKey,
+  namespaceOfKey,
+  readSharedStats,
+  type SharedStats,
+  type SharedStatsRow,
+  type SharedStatsSnapshot,
+  type ShareStatsOptions,
+  sharedStatsKey,
+  shareStats,
+} from './observability/shared-stats.js';
 export type {
   BreakerOptions,
   ChannelListener,

@@ -454,7 +454,7 @@ export class AIResponseCache {
         ? [{ path: 'response', message: 'undefined cannot be cached (use null for "no answer")' }]
         : [],
     );
-    await this.storePrepared(prepared, args.response, args);
+    await this.#store(prepared, args.response, args);
   }
 
   /**
@@ -477,6 +477,14 @@ export class AIResponseCache {
     prepared: PreparedRequest,
     response: T,
     options: { meta?: ResponseMeta | undefined; ttl?: TtlSetting | undefined } = {},
+  ): Promise<void> {
+    return this.#store(prepared, response, options);
+  }
+
+  async #store(
+    prepared: PreparedRequest,
+    response: unknown,
+    options: { meta?: ResponseMeta | undefined; ttl?: TtlSetting | undefined },
   ): Promise<void> {
     const { request, parts, tier } = prepared;
     const ttlMs = this.#resolveTtl({ ...request, response, ttl: options.ttl }, tier);
