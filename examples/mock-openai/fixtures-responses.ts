@@ -143,10 +143,12 @@ function itemEvents(plan: ItemPlan, outputIndex: number, event: (type: string, d
 function fixture(name: string, plans: ItemPlan[], reasoning = false): ResponsesFixture {
   const output = plans.map((plan) => plan.item);
   const events: Json[] = [];
-  const event = (type: string, data: Json) => events.push({ type, ...data, sequence_number: events.length });
+  const event = (type: string, data: Json) => {
+    events.push({ type, ...data, sequence_number: events.length });
+  };
   event('response.created', { response: responseObject(name, output, true, reasoning) });
   event('response.in_progress', { response: responseObject(name, output, true, reasoning) });
-  plans.forEach((plan, index) => itemEvents(plan, index, event));
+  for (const [index, plan] of plans.entries()) itemEvents(plan, index, event);
   const json = responseObject(name, output, false, reasoning);
   event('response.completed', { response: json });
   return { json, events };
