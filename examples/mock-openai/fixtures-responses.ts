@@ -105,7 +105,7 @@ function itemEvents(plan: ItemPlan, outputIndex: number, event: (type: string, d
       item: { ...item, arguments: '', status: 'in_progress' },
     });
     for (const delta of streamed.pieces) event('response.function_call_arguments.delta', { ...where, delta });
-    event('response.function_call_arguments.done', { ...where, arguments: item.arguments });
+    event('response.function_call_arguments.done', { ...where, name: item.name, arguments: item.arguments });
   } else {
     event('response.output_item.added', {
       output_index: outputIndex,
