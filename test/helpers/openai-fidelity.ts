@@ -31,10 +31,14 @@ export async function collect(stream: AsyncIterable<unknown>): Promise<Json[]> {
   return items;
 }
 
-/** The `ChatCompletion` openai's `ChatCompletionStream` accumulates from `chunks`. */
-export async function accumulateChat(chunks: readonly unknown[]): Promise<Json> {
+/**
+ * The `ChatCompletion` openai's `ChatCompletionStream` accumulates from `chunks` (a list, or the
+ * bytes of an SDK `Stream`'s `toReadableStream()`).
+ */
+export async function accumulateChat(chunks: readonly unknown[] | ReadableStream): Promise<Json> {
+  const readable = Array.isArray(chunks) ? readableOf(chunks) : (chunks as ReadableStream);
   const final = (await ChatCompletionStream.fromReadableStream(
-    readableOf(chunks),
+    readable,
   ).finalChatCompletion()) as unknown as Json;
   // `parsed` (and tool calls' `parsed_arguments`) are the helper's structured-output additions.
   for (const choice of final.choices as Json[]) {
@@ -59,9 +63,10 @@ function withoutParsed(response: Json): Json {
   };
 }
 
-/** The `Response` openai's `ResponseStream` accumulates from `events` (`finalResponse()`). */
-export async function accumulateResponses(events: readonly unknown[]): Promise<Json> {
-  const final = await ResponseStream.fromReadableStream(readableOf(events)).finalResponse();
+/** The `Response` openai's `ResponseStream` accumulates from `events` (a list, or a `toReadableStream()`). */
+export async function accumulateResponses(events: readonly unknown[] | ReadableStream): Promise<Json> {
+  const readable = Array.isArray(events) ? readableOf(events) : (events as ReadableStream);
+  const final = await ResponseStream.fromReadableStream(readable).finalResponse();
   return withoutParsed(final as unknown as Json);
 }
 
@@ -127,4 +132,32 @@ export function withSdkOutputText(response: Json): Json {
     for (const part of item.content as Json[]) if (part.type === 'output_text') texts.push(String(part.text));
   }
   return { ...response, output_text: texts.join('') };
+}
+
+/** Resolves at the next write of `ai` (an answer stored). */
+export function nextWrite(ai: { on(event: 'set', listener: () => void): () => void }): Promise<void> {
+  return new Promise((resolve) => {
+    const off = ai.on('set', () => {
+      off();
+      resolve();
+    });
+  });
+}
+
+/**
+ * A stream read two ways at once (through its `tee()`): its items, and what openai's helper
+ * accumulates from its `toReadableStream()` bytes.
+ */
+export async function readBoth<T>(
+  stream: {
+    tee(): [
+      AsyncIterable<unknown> & { toReadableStream(): ReadableStream },
+      { toReadableStream(): ReadableStream },
+    ];
+  },
+  accumulate: (readable: ReadableStream) => Promise<T>,
+): Promise<{ items: Json[]; final: T }> {
+  const [left, right] = stream.tee();
+  const [items, final] = await Promise.all([collect(left), accumulate(right.toReadableStream())]);
+  return { items, final };
 }
