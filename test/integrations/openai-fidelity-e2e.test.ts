@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import { ChatCompletionStream } from 'openai/lib/ChatCompletionStream';
 import type { ChatCompletionCreateParams } from 'openai/resources/chat/completions';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CHAT_FIXTURES, chatFixtureChunks, fixtureMarker } from '../../examples/mock-openai/fixtures.js';
@@ -118,6 +119,18 @@ describe.each(Object.entries(CHAT_FIXTURES))('withCache(openai) chat, fixture %s
       expect(usageChunks).toEqual(
         caller === 'stream+usage' ? [expect.objectContaining({ usage: fixture.json.usage })] : [],
       );
+    });
+
+    it("JSON -> stream through openai's ChatCompletionStream driving the wrapped client", async () => {
+      await record(name, 'json');
+      const runner = ChatCompletionStream.createChatCompletion(
+        openai as never,
+        request(name, 'stream+usage') as never,
+      );
+      const final = (await runner.finalChatCompletion()) as unknown as Json;
+      for (const choice of final.choices as Json[]) delete (choice.message as Json).parsed;
+      expect(final).toEqual(fixture.json);
+      expect(upstreamCalls()).toBe(1);
     });
   });
 });
