@@ -5,6 +5,7 @@ import {
   assembleChunks,
   replayAnswer,
   restreamChunks,
+  streamCodec,
 } from '../../src/integrations/openai/answers.js';
 import { chatChunksToCompletion, chatCompletionToChunks } from '../../src/integrations/openai/convert.js';
 import { accumulateChat, type Json } from '../helpers/openai-fidelity.js';
@@ -151,6 +152,19 @@ describe('chat conversions beyond the fixtures', () => {
       expect(chatChunksToCompletion(chunks)).toEqual(answer);
     });
   }
+
+  it('streamCodec binds the four stream functions to an endpoint', async () => {
+    const codec = streamCodec(chat);
+    const fixture = CHAT_FIXTURES['tool-calls'];
+    const recorded = chatFixtureChunks(fixture, true);
+    expect(codec.assemble(recorded, params(true))).toEqual(fixture.json);
+    expect(await accumulateChat(codec.replay(fixture.json, params(false)))).toEqual(
+      withoutUsage(fixture.json),
+    );
+    expect(codec.restream(recorded, params(false))).toEqual(chatFixtureChunks(fixture, false));
+    expect(codec.complete(recorded.slice(0, -2), params(true))).toBe(false);
+    expect(codec.complete(recorded.slice(0, -1), params(true))).toBe(true);
+  });
 
   it('never modifies its input', () => {
     const answer = structuredClone(CHAT_FIXTURES.logprobs.json);

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { ResponseMeta, ResponseUsage } from '../../index.js';
+import type { ProviderCodec, ResponseMeta, ResponseUsage } from '../../index.js';
 import { adaptChatChunks, chatChunksToCompletion, chatCompletionToChunks } from './convert.js';
 import { isRecord, type Json, present } from './json.js';
 import { responseEventsToResponse, responseToEvents } from './responses-events.js';
@@ -182,6 +182,26 @@ export function answerComplete(endpoint: Endpoint, chunks: readonly unknown[]): 
     }
   }
   return state.size > 0 && [...state.values()].every((value) => value !== 'open');
+}
+
+/** The stream members of a {@link ProviderCodec} (all four present). */
+export type StreamCodec = Required<
+  Pick<ProviderCodec<Json, Json, unknown>, 'assemble' | 'replay' | 'restream' | 'complete'>
+>;
+
+/**
+ * The stream members of the provider codec of a streaming endpoint, bound to it:
+ * `assemble(chunks, params)`, `replay(answer, params)`, `restream(chunks, params)` and
+ * `complete(chunks, params)` ({@link assembleChunks}, {@link replayAnswer},
+ * {@link restreamChunks}, {@link answerComplete}).
+ */
+export function streamCodec(endpoint: Exclude<Endpoint, 'embeddings'>): StreamCodec {
+  return {
+    assemble: (chunks) => assembleChunks(endpoint, chunks),
+    replay: (answer, params) => replayAnswer(endpoint, answer, params),
+    restream: (chunks, params) => restreamChunks(endpoint, chunks, params),
+    complete: (chunks) => answerComplete(endpoint, chunks),
+  };
 }
 
 /** The JSON body of an entry (assembled from recorded chunks when needed). */
