@@ -9,6 +9,7 @@ import { ChatCompletionStream } from 'openai/lib/ChatCompletionStream';
 import { accumulateResponse } from 'openai/lib/responses/ResponseAccumulator';
 import { ResponseStream } from 'openai/lib/responses/ResponseStream';
 import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
+import { VERSION } from 'openai/version';
 
 /** A JSON object. */
 export type Json = Record<string, unknown>;
@@ -22,6 +23,25 @@ export function readableOf(items: readonly unknown[]): ReadableStream<Uint8Array
       controller.close();
     },
   });
+}
+
+const normalizes = Number(VERSION.split('.')[0]) >= 7;
+
+/**
+ * Chat chunks as the installed openai client delivers them from the wire: openai 7 fills a
+ * missing `finish_reason` (the API's last audio delta has none) with `null`, openai 6 passes
+ * chunks as sent.
+ */
+export function delivered(chunks: readonly Json[]): Json[] {
+  if (!normalizes) return [...chunks];
+  return chunks.map((chunk) =>
+    Array.isArray(chunk.choices)
+      ? {
+          ...chunk,
+          choices: (chunk.choices as Json[]).map((c) => ({ ...c, finish_reason: c.finish_reason ?? null })),
+        }
+      : chunk,
+  );
 }
 
 /** Every item of a stream (an SDK `Stream`, a fanout replay, any async iterable). */

@@ -6,7 +6,14 @@ import { CHAT_FIXTURES, chatFixtureChunks, fixtureMarker } from '../../examples/
 import { type MockOpenAI, startMockOpenAI } from '../../examples/mock-openai/server.js';
 import { AIResponseCache } from '../../src/index.js';
 import { type CachedOpenAI, cacheStatus, withCache } from '../../src/integrations/openai/index.js';
-import { accumulateChat, collect, type Json, nextWrite, readBoth } from '../helpers/openai-fidelity.js';
+import {
+  accumulateChat,
+  collect,
+  delivered,
+  type Json,
+  nextWrite,
+  readBoth,
+} from '../helpers/openai-fidelity.js';
 
 // The chat half of the stream-fidelity matrix end to end: the real openai client, wrapped, against
 // the local OpenAI-compatible server answering with each fixture exactly as the API does (JSON,
@@ -86,14 +93,14 @@ describe.each(Object.entries(CHAT_FIXTURES))('withCache(openai) chat, fixture %s
     const withUsage = recorded === 'stream+usage';
 
     it('the miss passes the upstream chunks through unchanged', async () => {
-      expect(await record(name, recorded)).toEqual(chatFixtureChunks(fixture, withUsage));
+      expect(await record(name, recorded)).toEqual(delivered(chatFixtureChunks(fixture, withUsage)));
     });
 
     it.each(streams)('stream -> stream: replayed to a %s caller as the API would send it', async (caller) => {
       await record(name, recorded);
       const both = withUsage && caller === 'stream+usage';
       const { chunks, final } = await replayStream(name, caller);
-      expect(chunks).toEqual(chatFixtureChunks(fixture, both));
+      expect(chunks).toEqual(delivered(chatFixtureChunks(fixture, both)));
       expect(final).toEqual(both ? fixture.json : withoutUsage(fixture.json));
     });
 

@@ -13,6 +13,7 @@ import {
   accumulateResponses,
   answerTexts,
   collect,
+  delivered,
   deltaTexts,
   type Json,
   withSdkOutputText,
@@ -49,13 +50,13 @@ describe('chat fixtures', () => {
           stream_options: { include_usage: true },
         }),
       );
-      expect(withUsage).toEqual(fixture.chunks);
+      expect(withUsage).toEqual(delivered(fixture.chunks));
       expect(await accumulateChat(withUsage)).toEqual(fixture.json);
 
       const withoutUsage = await collect(
         await client.chat.completions.create({ ...chat(name), stream: true }),
       );
-      expect(withoutUsage).toEqual(chatFixtureChunks(fixture, false));
+      expect(withoutUsage).toEqual(delivered(chatFixtureChunks(fixture, false)));
       expect(withoutUsage.some((chunk) => 'usage' in chunk)).toBe(false);
       const { usage: _usage, ...json } = fixture.json;
       expect(await accumulateChat(withoutUsage)).toEqual(json);
