@@ -125,6 +125,16 @@ describe('responses conversions beyond the fixtures', () => {
     expect(events.at(-1)?.type).toBe('response.incomplete');
   });
 
+  it('drops obfuscation for a caller with include_obfuscation: false', () => {
+    const events = RESPONSES_FIXTURES.text.events.map((event) =>
+      event.type === 'response.output_text.delta' ? { ...event, obfuscation: 'pad' } : event,
+    );
+    expect(restreamChunks(responses, events, { stream_options: { include_obfuscation: false } })).toEqual(
+      RESPONSES_FIXTURES.text.events,
+    );
+    expect(restreamChunks(responses, events, params)).toEqual(events);
+  });
+
   it('never modifies its input', () => {
     const answer = structuredClone(RESPONSES_FIXTURES.reasoning.json);
     const frozen = JSON.stringify(answer);

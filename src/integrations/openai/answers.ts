@@ -132,12 +132,19 @@ export function replayAnswer(endpoint: Endpoint, answer: unknown, params: Json):
 /**
  * Recorded chunks as the streaming request `params` receives them. Chat: a caller with
  * `stream_options.include_usage` gets the usage chunk whenever the recording has one, a caller
- * without it never does (`usage` fields removed too); `include_obfuscation: false` removes
- * `obfuscation`. Responses: the events as recorded. Pure: a new list; unchanged chunks are the
+ * without it never does (`usage` fields removed too). Responses: the events as recorded. Both:
+ * `include_obfuscation: false` removes the stream-only `obfuscation` padding. Pure: a new list; unchanged chunks are the
  * same objects (copy them before handing them to a consumer that may edit them).
  */
 export function restreamChunks(endpoint: Endpoint, chunks: readonly unknown[], params: Json): unknown[] {
-  if (endpoint !== 'chat.completions') return [...chunks];
+  if (endpoint !== 'chat.completions') {
+    if (includes(params, 'include_obfuscation') !== false) return [...chunks];
+    return chunks.map((event) => {
+      if (!isRecord(event) || !('obfuscation' in event)) return event;
+      const { obfuscation: _obfuscation, ...rest } = event;
+      return rest;
+    });
+  }
   return adaptChatChunks(
     chunks,
     includes(params, 'include_usage') === true,
