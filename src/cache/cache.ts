@@ -19,6 +19,7 @@ import { compileKeyTemplate } from '../keys/template.js';
 import { produceOnce } from '../locks/stampede.js';
 import { Budget, budgetedLock, lockUnusable, OVER_BUDGET } from './budget.js';
 import type { InvalidationMessage } from './bus.js';
+import { l1Until, startBusOnFirstUse } from './coherence.js';
 import {
   breakerOpen,
   type Core,
@@ -47,6 +48,14 @@ import type {
 } from './events.js';
 import { ChunkFanout } from './fanout.js';
 import type { L1Entry } from './l1.js';
+import {
+  checkOptionKeys,
+  GET_OR_SET_OPTION_KEYS,
+  LOOKUP_OPTION_KEYS,
+  NAMESPACE_OPTION_KEYS,
+  SET_OPTION_KEYS,
+  WRAP_OPTION_KEYS,
+} from './options-check.js';
 import { parseTtl, type Ttl } from './ttl.js';
 import type {
   CacheOptions,
@@ -162,6 +171,7 @@ export class Cache {
 
   /** The value stored under `key`, or `undefined` on a miss. Never throws because of the backend. */
   async get<T = unknown>(key: CacheKey, options?: LookupOptions): Promise<T | undefined> {
+    if (options) checkOptionKeys(options, LOOKUP_OPTION_KEYS, 'get options');
     const full = (this.#keys ?? (await this.#keyBuilder())).key(key);
     // Fast path for the common L1 hit: no result object, no extra async frame.
     const core = this.#core;
@@ -184,6 +194,7 @@ export class Cache {
 
   /** Like {@link Cache.get}, but tells which tier answered and how large the entry is. */
   async lookup<T = unknown>(key: CacheKey, options?: LookupOptions): Promise<LookupResult<T> | undefined> {
+    if (options) checkOptionKeys(options, LOOKUP_OPTION_KEYS, 'lookup options');
     const full = (this.#keys ?? (await this.#keyBuilder())).key(key);
     return this.#lookupFull<T>(full, options?.promote !== false);
   }
@@ -264,6 +275,7 @@ export class Cache {
    *   invalid. Nothing is written then. Backend failures do not throw (they are `error` events).
    */
   async set(key: CacheKey, value: unknown, options: SetOptions = {}): Promise<SetResult> {
+    checkOptionKeys(options, SET_OPTION_KEYS, 'set options');
     const full = (this.#keys ?? (await this.#keyBuilder())).key(key);
     return (await this.#setFull(full, value, options)).result;
   }
@@ -301,6 +313,7 @@ export class Cache {
     producer: () => T | Promise<T>,
     options: GetOrSetOptions<T> = {},
   ): Promise<Resolved<T>> {
+    checkOptionKeys(options, GET_OR_SET_OPTION_KEYS, 'getOrSet options');
     const full = (this.#keys ?? (await this.#keyBuilder())).key(key);
     checkTtls(options);
     return this.#resolve(full, producer, options);
@@ -342,6 +355,7 @@ export class Cache {
     fn: (...args: A) => R | Promise<R>,
     options: WrapOptions<A, Awaited<R>> = {},
   ): (...args: A) => Promise<Awaited<R>> {
+    checkOptionKeys(options, WRAP_OPTION_KEYS, 'wrap options');
     const { key, name, ...policies } = options;
     checkTtls(policies);
     const keyOf = this.#wrapKey(fn, key, name);
@@ -368,6 +382,7 @@ export class Cache {
     fn: (...args: A) => AsyncIterable<C>,
     options: WrapOptions<A, C[]> = {},
   ): (...args: A) => AsyncGenerator<C, void, undefined> {
+    checkOptionKeys(options, WRAP_OPTION_KEYS, 'wrapIterator options');
     const { key, name, condition, strategy, promote, ...setPolicies } = options;
     checkTtls(setPolicies);
     const keyOf = this.#wrapKey(fn, key, name);
@@ -520,6 +535,7 @@ export class Cache {
    * inherit `describeKey` unless `options` give their own.
    */
   namespace(name: string, options: NamespaceOptions = {}): Cache {
+    checkOptionKeys(options, NAMESPACE_OPTION_KEYS, 'namespace options');
     KeyBuilder.validatePart(name, 'namespace');
     return new Cache(this.#core, [...this.#namespaces, name], false, options.describeKey ?? this.#describe);
   }
@@ -846,6 +862,7 @@ export class Cache {
   async #keyBuilder(): Promise<KeyBuilder> {
     if (this.#keys) return this.#keys;
     const core = this.#core;
+    startBusOnFirstUse(core, (error) => this.#reportError('connect', '', error, { reason: 'bus' }));
     if (!core.hasher) {
       // The codec's checksums need xxhash loaded too (whatever the key hash algorithm).
       core.ready ??= Promise.all([getHasher(core.hashAlgorithm), core.codec.ready()]).then(([h]) => h);
@@ -1028,6 +1045,7 @@ export class Cache {
         size: l1Size(full, decoded.rawBytes),
       };
       if (decoded.tags) entry.tags = decoded.tags;
+      core.l1.capEntry(entry, l1Until(core, t));
       if (core.l1.set(full, entry, t)) {
         // The caller must not receive the object L1 holds unless protection allows it.
         value = core.l1.read(value);
@@ -1140,7 +1158,7 @@ export class Cache {
         size: l1Size(full, encoded.serialized.byteLength),
       };
       if (tags) entry.tags = tags;
-      if (core.bus && !core.bus.connected) core.l1.capEntry(entry, t + core.maxStalenessMs);
+      core.l1.capEntry(entry, l1Until(core, t));
       core.l1.set(full, entry, t);
     } else {
       core.l1?.delete(full);

@@ -161,14 +161,17 @@ function l1Schema(defaults: { maxEntries: number; maxBytes: number }) {
         ),
       /**
        * Entries larger than this (encoded) are never held in L1.
-       * @default 1 MiB
+       * @default 1 MiB, or `maxBytes` when that is smaller
        */
       maxEntryBytes: z
         .number()
         .int()
         .positive()
-        .default(MIB)
-        .describe(`Entries larger than this many bytes (encoded) skip L1. Default ${MIB}.`),
+        .optional()
+        .meta({ default: MIB })
+        .describe(
+          `Entries larger than this many bytes (encoded) skip L1. Default ${MIB}, or l1.maxBytes when that is smaller.`,
+        ),
       /** TTL of L1 entries; never longer than the L2 entry. Defaults to the entry's TTL. */
       ttl: TtlSchema.optional().describe("TTL of L1 entries (capped by the entry's own TTL)."),
       /**
@@ -198,7 +201,9 @@ function l1Schema(defaults: { maxEntries: number; maxBytes: number }) {
           message: `must not exceed l1.maxBytes (${l1.maxBytes}), got ${l1.maxEntryBytes}`,
         });
       }
-    }, whenObject);
+    }, whenObject)
+    // A default never conflicts with what the user chose: maxEntryBytes follows a smaller maxBytes.
+    .transform((l1) => ({ ...l1, maxEntryBytes: l1.maxEntryBytes ?? Math.min(MIB, l1.maxBytes) }));
   return z
     .union([z.literal(false), options], { error: 'expected false (L1 disabled) or an object of L1 options' })
     .prefault({})
@@ -358,8 +363,11 @@ export const SizeTiersSchema = z
       .number()
       .int()
       .positive()
-      .default(1000)
-      .describe("Texts shorter than this are 'small'. Default 1000."),
+      .optional()
+      .meta({ default: 1000 })
+      .describe(
+        "Texts shorter than this are 'small'. Default 1000, or sizeTiers.medium - 1 when that is smaller.",
+      ),
     /**
      * Texts shorter than this many characters (and not small) are 'medium'; longer ones are 'large'.
      * @default 10000
@@ -367,9 +375,12 @@ export const SizeTiersSchema = z
     medium: z
       .number()
       .int()
-      .positive()
-      .default(10_000)
-      .describe("Texts shorter than this (and not small) are 'medium', others 'large'. Default 10000."),
+      .min(2)
+      .optional()
+      .meta({ default: 10_000 })
+      .describe(
+        "Texts shorter than this (and not small) are 'medium', others 'large' (>= 2). Default 10000, or sizeTiers.small + 1 when that is larger.",
+      ),
   })
   .superRefine((tiers, ctx) => {
     if (typeof tiers.small === 'number' && typeof tiers.medium === 'number' && tiers.small >= tiers.medium) {
@@ -380,6 +391,11 @@ export const SizeTiersSchema = z
       });
     }
   }, whenObject)
+  // Defaults follow what the user chose, so that setting one boundary never invalidates the other.
+  .transform(({ small, medium }) => ({
+    small: small ?? Math.min(1000, (medium ?? 10_000) - 1),
+    medium: medium ?? Math.max(10_000, (small ?? 0) + 1),
+  }))
   .prefault({})
   .describe('Character-count boundaries of the text size tiers (small < medium).');
 
