@@ -201,11 +201,13 @@ function l1Schema(defaults: { maxEntries: number; maxBytes: number }) {
           message: `must not exceed l1.maxBytes (${l1.maxBytes}), got ${l1.maxEntryBytes}`,
         });
       }
-    }, whenObject)
-    // A default never conflicts with what the user chose: maxEntryBytes follows a smaller maxBytes.
-    .transform((l1) => ({ ...l1, maxEntryBytes: l1.maxEntryBytes ?? Math.min(MIB, l1.maxBytes) }));
+    }, whenObject);
   return z
     .union([z.literal(false), options], { error: 'expected false (L1 disabled) or an object of L1 options' })
+    // A default never conflicts with what the user chose: maxEntryBytes follows a smaller maxBytes.
+    .transform((l1) =>
+      l1 === false ? l1 : { ...l1, maxEntryBytes: l1.maxEntryBytes ?? Math.min(MIB, l1.maxBytes) },
+    )
     .prefault({})
     .describe('In-process L1 tier holding decoded values, or false to disable it.');
 }
