@@ -344,13 +344,14 @@ export class AIResponseCache {
       ttl: config.ttl,
       backend: l2,
       ...(fallback ? { fallback } : {}),
-      ...(coherence ? { bus: coherence } : {}),
+      bus: coherence ?? false,
       l1: l1OptionsFromConfig(l1),
       compression: config.compression,
       hashAlgorithm: config.hashAlgorithm,
       // Room for texts stored verbatim below the hash threshold (escaping can triple a character).
       maxKeyLength: Math.max(config.maxKeyLength, 6 * config.textHashThreshold + 256),
       failOnConnectionError: config.failOnConnectionError,
+      fallbackWarning: config.fallbackWarning,
       ...(now ? { now } : {}),
       ...(budget === undefined ? {} : { budget }),
       // The cache closes the lock too (each component once); what was handed in per `owns`.

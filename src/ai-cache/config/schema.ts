@@ -155,7 +155,8 @@ function l1Schema(defaults: { maxEntries: number; maxBytes: number }) {
         .number()
         .int()
         .positive()
-        .default(defaults.maxBytes)
+        .optional()
+        .meta({ default: defaults.maxBytes })
         .describe(
           `Maximum total size in bytes: serialized value + key + per-entry overhead, about the heap it takes. Default ${defaults.maxBytes}.`,
         ),
@@ -170,7 +171,7 @@ function l1Schema(defaults: { maxEntries: number; maxBytes: number }) {
         .optional()
         .meta({ default: MIB })
         .describe(
-          `Entries larger than this many bytes (encoded) skip L1. Default ${MIB}, or l1.maxBytes when that is smaller.`,
+          `Entries larger than this many bytes (encoded) skip L1 (an entry never exceeds l1.maxBytes either). Default ${MIB}, or l1.maxBytes when that is smaller.`,
         ),
       /** TTL of L1 entries; never longer than the L2 entry. Defaults to the entry's TTL. */
       ttl: TtlSchema.optional().describe("TTL of L1 entries (capped by the entry's own TTL)."),
@@ -202,14 +203,21 @@ function l1Schema(defaults: { maxEntries: number; maxBytes: number }) {
         });
       }
     }, whenObject);
-  return z
-    .union([z.literal(false), options], { error: 'expected false (L1 disabled) or an object of L1 options' })
-    // A default never conflicts with what the user chose: maxEntryBytes follows a smaller maxBytes.
-    .transform((l1) =>
-      l1 === false ? l1 : { ...l1, maxEntryBytes: l1.maxEntryBytes ?? Math.min(MIB, l1.maxBytes) },
-    )
-    .prefault({})
-    .describe('In-process L1 tier holding decoded values, or false to disable it.');
+  return (
+    z
+      .union([z.literal(false), options], {
+        error: 'expected false (L1 disabled) or an object of L1 options',
+      })
+      // A default never conflicts with what the user chose: maxEntryBytes follows a smaller maxBytes.
+      // Only options the user set can conflict (the check above sees no defaults).
+      .transform((l1) => {
+        if (l1 === false) return l1;
+        const maxBytes = l1.maxBytes ?? defaults.maxBytes;
+        return { ...l1, maxBytes, maxEntryBytes: l1.maxEntryBytes ?? Math.min(MIB, maxBytes) };
+      })
+      .prefault({})
+      .describe('In-process L1 tier holding decoded values, or false to disable it.')
+  );
 }
 
 /** Compression codecs of stored entries. */
@@ -339,6 +347,17 @@ export const CacheConfigSchema = z
       .boolean()
       .default(false)
       .describe('Throw when Redis cannot be reached instead of degrading to misses. Default false.'),
+    /**
+     * Falling back to the memory tier while Redis fails also emits a one-time process warning
+     * (code `AIRC_FALLBACK`) besides the `degraded` event; `false` silences it.
+     * @default true
+     */
+    fallbackWarning: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Emit a one-time process warning (AIRC_FALLBACK) when Redis fails and the cache falls back to memory. Default true.',
+      ),
   })
   .describe('Configuration of the generic two-tier cache.');
 
