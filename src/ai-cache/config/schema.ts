@@ -183,11 +183,12 @@ function l1Schema(defaults: { maxEntries: number; maxBytes: number }) {
         "How L1 protects values from caller mutation: 'freeze', 'copy' or 'none'. Default 'freeze'.",
       ),
       /**
-       * While the invalidation bus is down, L1 entries live at most this long.
+       * Longest L1 lifetime when no live invalidation bus vouches for L1: over Redis with
+       * `bus: false`, and while the bus is not yet started or down (messages may be missed).
        * @default '5s'
        */
       maxStaleness: TtlSchema.default('5s').describe(
-        "With an invalidation bus: longest L1 lifetime while the bus is down (messages may be missed). Default '5s'.",
+        "Longest L1 lifetime without a live invalidation bus (bus off, not yet started or down: messages may be missed). Default '5s'.",
       ),
     })
     .superRefine((l1, ctx) => {
