@@ -295,7 +295,10 @@ export class AIResponseCache {
 
   static #createShared(options: AIResponseCacheOptions): Shared {
     const { redisClient, backend, ttlResolver, prices, now, lock, bus, owns, budget, ...data } = options;
-    const config = parseConfig(AICacheConfigSchema, data, { source: 'AIResponseCache options' });
+    const config = parseConfig(AICacheConfigSchema, data, {
+      source: 'AIResponseCache options',
+      knownKeys: ['redisClient', 'backend', 'ttlResolver', 'prices', 'now', 'lock', 'bus', 'owns', 'budget'],
+    });
     if (config.namespace !== undefined) KeyBuilder.validatePart(config.namespace, 'namespace');
     const defaultTtlMs = parseTtl(config.defaultTtl, 'defaultTtl');
     const operationTtlMs = new Map(

@@ -59,9 +59,10 @@ export function unknownOptionMessage(key: string, known: readonly string[]): str
 }
 
 /** The known keys of an options object, checked by the compiler against its interface. */
-type KeysOf<T> = Record<keyof Required<T>, true>;
+export type KeysOf<T> = Record<keyof Required<T>, true>;
 
-function keyList<T>(keys: KeysOf<T>): readonly string[] {
+/** The keys of `keys` (frozen): `keyList<SetOptions>({ ttl: true, ... })` fails to compile when one is missing. */
+export function keyList<T>(keys: KeysOf<T>): readonly string[] {
   return Object.freeze(Object.keys(keys));
 }
 

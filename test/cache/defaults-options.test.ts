@@ -5,6 +5,7 @@
  * most `l1.maxStaleness`; only a backend with a Redis connection gets a bus by default.
  */
 import { describe, expect, it, vi } from 'vitest';
+import { checkPerCallOptions } from '../../src/ai-cache/per-call-options.js';
 import {
   AIResponseCache,
   CacheConfigSchema,
@@ -108,11 +109,29 @@ describe('unknown option keys are rejected at runtime, with a hint', () => {
     await cache.close();
   });
 
-  it('new AIResponseCache({ defaultTTL }) is rejected with the hint', async () => {
+  it('new AIResponseCache({ defaultTTL }) is rejected with the hint, its non-data options hinted too', async () => {
     const error = await validationError(() => new AIResponseCache(js({ defaultTTL: '1h' })));
     expect(error.issues).toEqual([
       { path: 'defaultTTL', message: "unknown option 'defaultTTL' (did you mean 'defaultTtl'?)" },
     ]);
+    const runtime = await validationError(
+      () => new AIResponseCache(js({ redisClinet: {}, ttlResolvr: () => 1 })),
+    );
+    expect(runtime.issues.map((i) => i.message)).toEqual([
+      "unknown option 'redisClinet' (did you mean 'redisClient'?)",
+      "unknown option 'ttlResolvr' (did you mean 'ttlResolver'?)",
+    ]);
+  });
+
+  it('per-call cache options of the LLM call path: checkPerCallOptions', async () => {
+    const error = await validationError(() => checkPerCallOptions({ noStor: true, ttl: '1m' }));
+    expect(error.issues).toEqual([
+      { path: 'noStor', message: "unknown option 'noStor' (did you mean 'noStore'?)" },
+    ]);
+    expect(() =>
+      checkPerCallOptions({ noCache: true, noStore: false, forceRefresh: true, ttl: 1000 }),
+    ).not.toThrow();
+    expect(() => checkPerCallOptions(undefined)).not.toThrow();
   });
 });
 

@@ -91,6 +91,7 @@ describe('CacheConfigSchema', () => {
       hashAlgorithm: 'xxh64',
       maxKeyLength: 250,
       failOnConnectionError: false,
+      fallbackWarning: true,
     });
   });
 

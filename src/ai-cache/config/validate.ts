@@ -19,6 +19,12 @@ export { levenshtein, suggestKey } from '../../cache/options-check.js';
 export interface ParseConfigOptions {
   /** Where the input came from (a file name, "environment"...), named in the error message. */
   source?: string;
+  /**
+   * Top-level keys the caller takes out of the input before parsing (e.g. `AIResponseCache`'s
+   * `redisClient`, `backend`, ...): offered in "did you mean" hints for unknown keys.
+   * @default none
+   */
+  knownKeys?: readonly string[];
 }
 
 /** Result of {@link checkConfig}. */
@@ -48,7 +54,7 @@ export function parseConfig<S extends z.ZodType>(
     warnConfigOnce(input);
     return protectSecrets(result.data);
   }
-  const issues = issuesFromZodError(schema, result.error, input);
+  const issues = issuesFromZodError(schema, result.error, input, options.knownKeys);
   throw new ValidationError(invalidMessage(issues.length, options.source), issues);
 }
 
@@ -77,12 +83,18 @@ export function invalidMessage(count: number, source?: string): string {
  * Converts a zod error into issues: dotted paths, one issue per unknown key with a "did you
  * mean" hint, secrets found in `input` removed from messages.
  */
-export function issuesFromZodError(schema: z.ZodType, error: z.ZodError, input: unknown): ValidationIssue[] {
+export function issuesFromZodError(
+  schema: z.ZodType,
+  error: z.ZodError,
+  input: unknown,
+  topLevelKeys: readonly string[] = [],
+): ValidationIssue[] {
   const secrets = collectSecrets(input);
   const issues: ValidationIssue[] = [];
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
       const known = knownKeysAt(schema, issue.path);
+      if (issue.path.length === 0) known.push(...topLevelKeys);
       for (const key of issue.keys) {
         issues.push({ path: formatPath([...issue.path, key]), message: unknownOptionMessage(key, known) });
       }
