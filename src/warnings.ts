@@ -37,6 +37,17 @@ export function warnOnce(code: WarningCode, message: string): boolean {
   return true;
 }
 
+/**
+ * The {@link WarningCodes.FALLBACK} warning (once per process): the `backend` failed for
+ * `reason` and the cache now serves from its `fallback`. Names only, never a URL or a key.
+ */
+export function warnFallback(backend: string | undefined, fallback: string, reason: string): void {
+  warnOnce(
+    WarningCodes.FALLBACK,
+    `ai-response-cache: the ${backend ?? 'primary'} backend failed (${reason}); the cache serves from its ${fallback} fallback until it answers again (entries there are not shared between processes). Set fallbackWarning: false to silence this warning.`,
+  );
+}
+
 /** @internal Forgets which warnings were emitted (tests only). */
 export function resetWarningsForTests(): void {
   emitted.clear();

@@ -138,8 +138,9 @@ export class Cache {
    * Loads the hash function and connects the backend when it has a `connect()` method. A
    * backend that cannot be reached puts the cache in degraded mode (`degraded` event; the
    * fallback serves if configured) and resolves, unless `failOnConnectionError` is set, in which
-   * case the backend's `InfrastructureError` is thrown. Calling it is optional: backends connect
-   * on first use.
+   * case the backend's `InfrastructureError` is thrown. Also starts the invalidation bus and
+   * waits until it is live. Calling it is optional: backends connect, and the bus starts, on
+   * first use.
    */
   async connect(): Promise<void> {
     await this.#keyBuilder();

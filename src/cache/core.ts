@@ -18,7 +18,7 @@ import type { HashAlgorithm, Hasher } from '../keys/hash.js';
 import { escapeKeyPart, KeyBuilder } from '../keys/key-builder.js';
 import { SingleFlight } from '../locks/single-flight.js';
 import type { DistributedLock } from '../locks/types.js';
-import { WarningCodes, warnOnce } from '../warnings.js';
+import { warnFallback } from '../warnings.js';
 import { defaultBudgetMs } from './budget.js';
 import type { InvalidationBus, InvalidationMessage } from './bus.js';
 import { defaultBus } from './coherence.js';
@@ -299,12 +299,7 @@ export function markDegraded(core: Core, op: CacheOp, key: string, error: unknow
   core.failedAt = now();
   if (core.degraded) return;
   core.degraded = true;
-  if (core.fallback && core.fallbackWarning) {
-    warnOnce(
-      WarningCodes.FALLBACK,
-      `ai-response-cache: the ${core.backend?.name ?? 'primary'} backend failed (${reason}); the cache serves from its ${core.fallback.name} fallback until it answers again (entries there are not shared between processes). Set fallbackWarning: false to silence this warning.`,
-    );
-  }
+  if (core.fallback && core.fallbackWarning) warnFallback(core.backend?.name, core.fallback.name, reason);
   if (core.emitter.listening('degraded')) {
     emitEvent(core, 'degraded', op, key, 'l2', { error: toError(error), detail: { reason } });
   }
