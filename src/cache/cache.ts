@@ -81,7 +81,12 @@ function checkTtls(policies: { ttl?: unknown; grace?: unknown }): void {
 }
 
 /**
- * Creates a {@link Cache}.
+ * Creates a {@link Cache}. Over a `RedisBackend` its L1 is kept coherent with other processes
+ * by an invalidation bus on the backend's connection, started on first use (see
+ * {@link CacheOptions.bus}).
+ *
+ * @throws {ValidationError} listing every invalid option, unknown keys included (with a "did
+ *   you mean" hint).
  *
  * @example
  * const cache = createCache({ backend: new RedisBackend({ url }), ttl: '10m' });
@@ -272,8 +277,8 @@ export class Cache {
   /**
    * Stores `value` under `key` in both tiers.
    *
-   * @throws {ValidationError} when `value` is `undefined` or cannot be serialized, or `ttl` is
-   *   invalid. Nothing is written then. Backend failures do not throw (they are `error` events).
+   * @throws {ValidationError} when `value` is `undefined` or cannot be serialized, `ttl` is
+   *   invalid, or an option key is unknown (with a "did you mean" hint). Nothing is written then. Backend failures do not throw (they are `error` events).
    */
   async set(key: CacheKey, value: unknown, options: SetOptions = {}): Promise<SetResult> {
     checkOptionKeys(options, SET_OPTION_KEYS, 'set options');
