@@ -283,3 +283,5 @@ export type {
   Subscription,
 } from './redis/index.js';
 export { CircuitBreaker, RedisConnection } from './redis/index.js';
+export type { WarningCode } from './warnings.js';
+export { WarningCodes } from './warnings.js';
