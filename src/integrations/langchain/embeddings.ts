@@ -147,8 +147,11 @@ export class CachedEmbeddings extends Embeddings {
     inputs: EmbeddingInput[],
     embed: (texts: string[]) => Promise<number[][]>,
   ): Promise<number[][]> {
+    // A text given twice in one call is one input (sent at most once).
+    const unique = [...new Set(inputs.map((input) => input.text))];
+    const kind = inputs[0]?.kind ?? 'document';
     const prepared: PreparedCall<EmbeddingInput>[] = await Promise.all(
-      inputs.map((input) => this.#path.prepare(input)),
+      unique.map((text) => this.#path.prepare({ kind, text })),
     );
     const { answers, statuses } = await this.#path.resolveEach(prepared, async (missing) => {
       const vectors = await embed(missing.map((input) => input.text));
@@ -159,7 +162,9 @@ export class CachedEmbeddings extends Embeddings {
       }
       return { value: vectors };
     });
-    this.#last = Object.freeze([...statuses]);
-    return answers;
+    const byText = new Map(unique.map((text, i) => [text, i]));
+    this.#last = Object.freeze(inputs.map((input) => statuses[byText.get(input.text) ?? 0] ?? 'miss'));
+    // Every caller gets its own arrays (a caller that edits a vector changes nothing stored).
+    return inputs.map((input) => [...(answers[byText.get(input.text) ?? 0] ?? [])]);
   }
 }
