@@ -10,6 +10,7 @@ import { FakeListChatModel, FakeLLM, FakeStreamingChatModel } from '@langchain/c
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { AIResponseCache, type AIResponseCacheOptions, ValidationError } from '../../src/index.js';
+import { normalizeLlmString } from '../../src/integrations/langchain/cache.js';
 import { contentKey, LangChainCache } from '../../src/integrations/langchain/index.js';
 import { describeRedis, uniqueCachePrefix } from '../helpers/redis.js';
 
@@ -288,6 +289,37 @@ describe('LangChainCache: what LangChain passes to a cache', () => {
     expect(await model.invoke([image('Q0FU')])).toMatchObject({ content: 'a cat' });
     expect(await model.invoke([image('RE9H')])).toMatchObject({ content: 'a cat' });
     expect(calls()).toBe(1);
+  });
+
+  it('an abort signal (copied into the llm string as signal:{}) and the API key do not change the key', async () => {
+    const ai = cacheOn({ prefix: uniqueCachePrefix('lc') });
+    const llmStrings: string[] = [];
+    class Recording extends LangChainCache {
+      override lookup(prompt: string, llmString: string) {
+        llmStrings.push(llmString);
+        return super.lookup(prompt, llmString);
+      }
+    }
+    const { model, calls } = counted(
+      new FakeListChatModel({ responses: ['a', 'b'], cache: new Recording(ai) }),
+    );
+    await model.invoke('hi');
+    expect(await model.invoke('hi', { signal: new AbortController().signal })).toMatchObject({
+      content: 'a',
+    });
+    expect(calls()).toBe(1);
+    expect(llmStrings[1]).toContain(',signal:{}');
+    expect(normalizeLlmString('_model:"m",_type:"t",signal:{},stop:["x"]')).toBe(
+      '_model:"m",_type:"t",stop:["x"]',
+    );
+    expect(normalizeLlmString('signal:{}')).toBe('');
+    // ChatOpenAI's llm string spreads its client configuration: the API key is dropped too
+    // (credentials never change an answer); a quoted "apiKey" inside a value is kept.
+    expect(normalizeLlmString('_type:"openai",apiKey:"sk-\\"x",model:"m",signal:{}')).toBe(
+      '_type:"openai",model:"m"',
+    );
+    expect(normalizeLlmString('apiKey:undefined,x:1')).toBe('x:1');
+    expect(normalizeLlmString('tools:[{"apiKey":"k"}]')).toBe('tools:[{"apiKey":"k"}]');
   });
 
   it('stream() never consults a cache (langchainjs#3582): each stream calls the model', async () => {

@@ -96,6 +96,19 @@ function hasUnkeyedContent(prompt: string, llmString: string): boolean {
   return UNKEYED_CONTENT_MARKERS.some((marker) => prompt.includes(marker));
 }
 
+/**
+ * Top-level llm string entries that do not change the answer: the call's abort signal (LangChain
+ * copies it into the call options, and every `AbortSignal` serializes as `{}`) and the API key
+ * (`ChatOpenAI`'s identifying params spread its client configuration, credentials included).
+ * Nested JSON keys are quoted, so an unquoted `apiKey:` / `signal:` is always a top-level entry.
+ */
+const IGNORED_ENTRIES = /(^|,)(?:signal:\{\}|apiKey:(?:"(?:[^"\\]|\\.)*"|undefined))(?=,|$)/g;
+
+/** The llm string without the entries that do not change the answer (abort signal, API key). */
+export function normalizeLlmString(llmString: string): string {
+  return llmString.replace(IGNORED_ENTRIES, '').replace(/^,/, '');
+}
+
 /** The meta (model, usage) of stored generations, for savings. */
 function metaOf(generations: readonly Generation[]): ResponseMeta | undefined {
   const message = (generations[0] as { message?: Record<string, unknown> } | undefined)?.message;
@@ -198,7 +211,8 @@ export class LangChainCache extends BaseCache<Generation[]> {
   #request(prompt: string, llmString: string): ResponseRequest | undefined {
     if (this.#unkeyed === 'bypass' && hasUnkeyedContent(prompt, llmString)) return undefined;
     const extra = this.#keyExtra?.(prompt, llmString);
-    const material = stableStringify({ prompt, llm: llmString, ...(extra === undefined ? {} : { extra }) });
+    const llm = normalizeLlmString(llmString);
+    const material = stableStringify({ prompt, llm, ...(extra === undefined ? {} : { extra }) });
     // Prompts and llm strings never enter key names: only their sha256 does.
     return { text: `sha256:${sha256(material)}`, operation: this.#operation };
   }
