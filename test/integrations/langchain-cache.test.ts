@@ -54,7 +54,7 @@ class RichFakeChatModel extends FakeListChatModel {
       response_metadata: { model_name: 'fake-gpt', finish_reason: 'tool_calls' },
     });
     // Chat models set usage after construction (LangChain's message.toDict() loses it then).
-    message.usage_metadata = USAGE;
+    (message as { usage_metadata?: unknown }).usage_metadata = USAGE;
     return { text, message, generationInfo: GENERATION_INFO };
   }
 }
@@ -119,8 +119,8 @@ function suite(label: string, makeCache: (prefix: string) => AIResponseCache): v
   it(`${label}: FakeStreamingChatModel tool calls survive, and a streamed generation comes back as an AIMessageChunk`, async () => {
     const ai = makeCache(uniqueCachePrefix('lc'));
     const chunks = [
-      { content: '', tool_calls: TOOL_CALLS },
-      { content: 'done', additional_kwargs: { note: 'x' } },
+      new AIMessageChunk({ content: '', tool_calls: TOOL_CALLS }),
+      new AIMessageChunk({ content: 'done', additional_kwargs: { note: 'x' } }),
     ];
     const make = () =>
       new FakeStreamingChatModel({
@@ -141,7 +141,7 @@ function suite(label: string, makeCache: (prefix: string) => AIResponseCache): v
     const stream = vi.spyOn(streamed, '_streamResponseChunks');
     class Streamer extends BaseCallbackHandler {
       name = 'streamer';
-      override lc_prefer_streaming = true;
+      lc_prefer_streaming = true;
       tokens = 0;
       override handleLLMNewToken() {
         this.tokens++;
@@ -275,9 +275,9 @@ describe('LangChainCache: what LangChain passes to a cache', () => {
     );
     const cat = [image('Q0FU')];
     const dog = [image('RE9H')];
-    expect(await model.invoke(cat, contentKey(cat) as never)).toMatchObject({ content: 'a cat' });
-    expect(await model.invoke(dog, contentKey(dog) as never)).toMatchObject({ content: 'a dog' });
-    expect(await model.invoke(cat, contentKey(cat) as never)).toMatchObject({ content: 'a cat' });
+    expect(await model.invoke(cat, contentKey(cat))).toMatchObject({ content: 'a cat' });
+    expect(await model.invoke(dog, contentKey(dog))).toMatchObject({ content: 'a dog' });
+    expect(await model.invoke(cat, contentKey(cat))).toMatchObject({ content: 'a cat' });
     expect(calls()).toBe(2);
     expect(contentKey(cat)).toEqual(contentKey([image('Q0FU')]));
   });

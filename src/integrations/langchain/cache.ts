@@ -78,11 +78,21 @@ export interface LangChainCacheOptions {
 }
 
 /**
+ * The call option of {@link contentKey}. (`tags?: never` only types it as call options of any
+ * model: `model.invoke(messages, contentKey(messages))` compiles; it is never set.)
+ */
+export interface ContentKeyOption {
+  /** The sha256 of the messages' whole content. */
+  [CONTENT_KEY_OPTION]: string;
+  tags?: never;
+}
+
+/**
  * A content key of `messages` for the call options: `model.invoke(messages, contentKey(messages))`.
  * LangChain puts every call option into the llm string, so the sha256 of the messages' whole
  * content (images, files and tool call ids included) becomes part of the cache key.
  */
-export function contentKey(messages: readonly BaseMessage[]): { [CONTENT_KEY_OPTION]: string } {
+export function contentKey(messages: readonly BaseMessage[]): ContentKeyOption {
   const material = messages.map((m) => ({ type: m.type, content: m.content, dict: m.toDict() }));
   return { [CONTENT_KEY_OPTION]: sha256(stableStringify(material)) };
 }

@@ -16,7 +16,7 @@
  *
  * @module
  */
-export type { LangChainCacheOptions } from './cache.js';
+export type { ContentKeyOption, LangChainCacheOptions } from './cache.js';
 export { CONTENT_KEY_OPTION, contentKey, LangChainCache, UNKEYED_CONTENT_MARKERS } from './cache.js';
 export type { CachedEmbeddingsOptions, EmbeddingInput } from './embeddings.js';
 export { CachedEmbeddings, modelIdentity } from './embeddings.js';
