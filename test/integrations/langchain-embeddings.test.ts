@@ -2,13 +2,13 @@
  * `CachedEmbeddings` over LangChain's own fake embeddings (`SyntheticEmbeddings`,
  * `FakeEmbeddings`), on memory and on the shared real redis-server: each input is cached on its
  * own, partial hits send only the misses (counted per call of the wrapped embeddings), and
- * concurrent overlapping batches send shared inputs once (in one process, and across two caches
- * on Redis: the call path's per-input single-flight and lock).
+ * concurrent overlapping batches send shared inputs once (the call path's per-input
+ * single-flight); two caches on one Redis share stored vectors.
  */
 import { Embeddings } from '@langchain/core/embeddings';
 import { FakeEmbeddings, SyntheticEmbeddings } from '@langchain/core/utils/testing';
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { AIResponseCache, type AIResponseCacheOptions, ValidationError } from '../../src/index.js';
 import { CachedEmbeddings, modelIdentity } from '../../src/integrations/langchain/index.js';
 import { describeRedis, uniqueCachePrefix } from '../helpers/redis.js';
@@ -25,40 +25,31 @@ function cacheOn(options: AIResponseCacheOptions): AIResponseCache {
 }
 
 /**
- * LangChain's SyntheticEmbeddings, recording which texts reach it in each call. With `gate`, a
- * call waits until `gate` calls have arrived (so concurrent calls really overlap), at most 5 s.
+ * LangChain's SyntheticEmbeddings, recording which texts reach it in each call. `hold` keeps the
+ * first call in flight until `release()` (so that another call overlaps it deterministically);
+ * `onBatch` runs as each call arrives.
  */
 class Recording extends SyntheticEmbeddings {
   readonly batches: string[][] = [];
   readonly queries: string[] = [];
   fail: Error | undefined;
-  #waiters: (() => void)[] = [];
-  constructor(readonly gate = 0) {
+  onBatch: ((texts: string[]) => void) | undefined;
+  #held: Promise<void> | undefined;
+  release: () => void = () => undefined;
+  constructor(hold = false) {
     super({ vectorSize: 4 });
+    if (hold) this.#held = new Promise((resolve) => (this.release = resolve));
   }
   override async embedDocuments(documents: string[]): Promise<number[][]> {
     this.batches.push([...documents]);
-    await this.#arrive();
+    this.onBatch?.(documents);
+    if (this.batches.length === 1 && this.#held) await this.#held;
     if (this.fail) throw this.fail;
     return Promise.all(documents.map((text) => super.embedQuery(text)));
   }
   override async embedQuery(document: string): Promise<number[]> {
     this.queries.push(document);
     return super.embedQuery(document);
-  }
-  async #arrive(): Promise<void> {
-    if (this.gate <= 1) return;
-    if (this.batches.length >= this.gate) {
-      for (const wake of this.#waiters.splice(0)) wake();
-      return;
-    }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 5000);
-      this.#waiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
   }
 }
 
@@ -96,17 +87,29 @@ function suite(label: string, makeCache: (prefix: string) => AIResponseCache): v
   });
 
   it(`${label}: concurrent overlapping batches send shared inputs once`, async () => {
-    const inner = new Recording(2);
-    const embeddings = new CachedEmbeddings(inner, makeCache(uniqueCachePrefix('lce')), {
-      modelId: 'synthetic-4',
+    const inner = new Recording(true);
+    const ai = makeCache(uniqueCachePrefix('lce'));
+    const embeddings = new CachedEmbeddings(inner, ai, { modelId: 'synthetic-4' });
+    // The second batch starts while the first is at the wrapped embeddings (its inputs in
+    // flight); the first returns once the second has looked its 3 inputs up (6 lookups in all)
+    // and so has seen the first's inputs in flight.
+    const lookup = ai.lookupPrepared.bind(ai);
+    let lookups = 0;
+    vi.spyOn(ai, 'lookupPrepared').mockImplementation(async (...args) => {
+      const found = await lookup(...args);
+      if (++lookups === 6) setImmediate(() => inner.release());
+      return found;
     });
-    const [one, two] = await Promise.all([
-      embeddings.embedDocuments(['a b', 'c d', 'e f']),
-      embeddings.embedDocuments(['c d', 'e f', 'g h']),
-    ]);
+    let second: Promise<number[][]> | undefined;
+    inner.onBatch = () => {
+      if (inner.batches.length === 1) second = embeddings.embedDocuments(['c d', 'e f', 'g h']);
+    };
+    const one = await embeddings.embedDocuments(['a b', 'c d', 'e f']);
+    const two = await second;
     expect(one).toEqual(await expected(['a b', 'c d', 'e f']));
     expect(two).toEqual(await expected(['c d', 'e f', 'g h']));
-    expect(inner.batches.flat().sort()).toEqual(['a b', 'c d', 'e f', 'g h']);
+    expect(inner.batches).toEqual([['a b', 'c d', 'e f'], ['g h']]);
+    expect(embeddings.lastStatuses).toEqual(['coalesced', 'coalesced', 'miss']);
   });
 
   it(`${label}: an input given twice is sent once; callers get their own arrays`, async () => {
@@ -142,20 +145,18 @@ describe('CachedEmbeddings over memory', () => {
 describeRedis('CachedEmbeddings over Redis', (url) => {
   suite('redis', (prefix) => cacheOn({ redisUrl: url, prefix }));
 
-  it('two caches (as two processes) share vectors; overlapping concurrent batches send shared inputs once', async () => {
+  it('two caches (as two processes) share vectors through Redis', async () => {
     const prefix = uniqueCachePrefix('lce');
-    const inner = new Recording(2);
-    const a = new CachedEmbeddings(inner, cacheOn({ redisUrl: url, prefix }), { modelId: 'synthetic-4' });
-    const b = new CachedEmbeddings(inner, cacheOn({ redisUrl: url, prefix }), { modelId: 'synthetic-4' });
-    await Promise.all([a.embedDocuments(['one two', 'three']), b.embedDocuments(['three', 'four five'])]);
-    expect(inner.batches.flat().sort()).toEqual(['four five', 'one two', 'three']);
-    const later = new CachedEmbeddings(new Recording(), cacheOn({ redisUrl: url, prefix }), {
-      modelId: 'synthetic-4',
-    });
-    expect(await later.embedDocuments(['four five', 'one two'])).toEqual(
-      await expected(['four five', 'one two']),
+    const first = new Recording();
+    const a = new CachedEmbeddings(first, cacheOn({ redisUrl: url, prefix }), { modelId: 'synthetic-4' });
+    await a.embedDocuments(['one two', 'three']);
+    const second = new Recording();
+    const b = new CachedEmbeddings(second, cacheOn({ redisUrl: url, prefix }), { modelId: 'synthetic-4' });
+    expect(await b.embedDocuments(['three', 'four five', 'one two'])).toEqual(
+      await expected(['three', 'four five', 'one two']),
     );
-    expect(later.lastStatuses).toEqual(['hit', 'hit']);
+    expect(b.lastStatuses).toEqual(['hit', 'miss', 'hit']);
+    expect(second.batches).toEqual([['four five']]);
   });
 
   it('no input text is in a key name', async () => {

@@ -4,9 +4,10 @@
  * Each text is its own entry, keyed (sha256, never verbatim) by the text, the model identity
  * and whether it was embedded as a document or as a query (some models embed the two
  * differently). `embedDocuments` answers the cached texts from the cache and sends only the
- * others to the wrapped embeddings, in one call, in input order; texts being embedded by a
- * concurrent call (in this process, or in another one holding the cross-process lock on Redis)
- * are awaited instead of being sent again. This is the call path's `resolveEach`.
+ * others to the wrapped embeddings, in one call, in input order; texts already being embedded by
+ * a concurrent call of the same instance are awaited instead of being sent again. This is the
+ * call path's `resolveEach`, which (in this version) coalesces within one process and takes no
+ * cross-process lock: across processes, stored vectors are shared, concurrent misses are not.
  *
  * @module
  */
@@ -17,7 +18,6 @@ import {
   type CallPath,
   type CallPathOptions,
   createCallPath,
-  type LockSettings,
   type PreparedCall,
   type ProviderCodec,
   type TtlSetting,
@@ -48,8 +48,6 @@ export interface CachedEmbeddingsOptions {
   operation?: string;
   /** TTL of stored vectors (overrides the cache's operation TTLs). @default the cache's */
   ttl?: TtlSetting;
-  /** Cross-process lock settings, or `false` to never use the cache's lock. @default the call path's */
-  lock?: LockSettings | false;
   /** Receives absorbed cache failures (they are also `error` events of the cache). */
   onError?: (error: Error) => void;
 }
@@ -71,8 +69,8 @@ const codec: ProviderCodec<EmbeddingInput, number[]> = {
 
 /**
  * An `Embeddings` over another one, cached per input: partial hits send only the misses (in
- * order), concurrent overlapping batches send shared inputs once; tiered, compressed and, with
- * Redis, locked across processes. Upstream errors propagate unchanged and nothing is stored.
+ * order), concurrent overlapping batches of this instance send shared inputs once; tiered
+ * (L1 over Redis or disk) and compressed. Upstream errors propagate unchanged and nothing is stored.
  */
 export class CachedEmbeddings extends Embeddings {
   /** The wrapped embeddings. */
@@ -116,7 +114,6 @@ export class CachedEmbeddings extends Embeddings {
       scope: { model: modelId },
     };
     if (options.ttl !== undefined) pathOptions.ttl = options.ttl;
-    if (options.lock !== undefined) pathOptions.lock = options.lock;
     if (options.onError !== undefined) pathOptions.onError = options.onError;
     this.#path = createCallPath(codec, pathOptions);
   }
