@@ -45,6 +45,7 @@ export default defineConfig([
       index: 'src/index.ts',
       openai: 'src/integrations/openai/index.ts',
       keyv: 'src/integrations/keyv/index.ts',
+      langchain: 'src/integrations/langchain/index.ts',
       prometheus: 'src/integrations/prometheus/index.ts',
       otel: 'src/integrations/otel/index.ts',
     },
