@@ -8,7 +8,7 @@ const shared: Options = {
   treeshake: true,
   // import.meta.url in the CJS build (the DiskBackend loads better-sqlite3 lazily through it).
   shims: true,
-  external: ['vitest', 'openai', 'ai', '@langchain/core', 'keyv', 'prom-client', 'better-sqlite3'],
+  external: ['vitest', 'openai', '@anthropic-ai/sdk', 'ai', '@langchain/core', 'keyv', 'prom-client', 'better-sqlite3'],
 };
 
 /**
@@ -35,6 +35,7 @@ export default defineConfig([
     entry: {
       index: 'src/index.ts',
       openai: 'src/integrations/openai/index.ts',
+      anthropic: 'src/integrations/anthropic/index.ts',
       keyv: 'src/integrations/keyv/index.ts',
       prometheus: 'src/integrations/prometheus/index.ts',
     },
