@@ -2,7 +2,8 @@
  * A local, dependency-free (node:http only) Anthropic-compatible server for tests and demos:
  * `POST /v1/messages` answers JSON, or server-sent events with `stream: true`, shaped like the
  * real API (`message_start`, `ping`, `content_block_start/delta/stop`, `message_delta`,
- * `message_stop`; errors as `{ type: 'error', error }` bodies or mid-stream `error` events).
+ * `message_stop`; errors as `{ type: 'error', error }` bodies or mid-stream `error` events);
+ * `POST /v1/messages/count_tokens` answers `{ input_tokens }`.
  *
  * ```ts
  * const server = await startMockAnthropic();
@@ -145,7 +146,12 @@ export async function startMockAnthropic(options: MockAnthropicOptions = {}): Pr
     const body = (await readBody(req).catch(() => undefined)) as JsonObject | null | undefined;
     calls.bodies.push(body ?? {});
     calls.headers.push({ ...req.headers });
-    if (req.method !== 'POST' || req.url?.split('?')[0] !== '/v1/messages') {
+    const route = req.url?.split('?')[0];
+    if (req.method === 'POST' && route === '/v1/messages/count_tokens' && body && typeof body === 'object') {
+      const input = messageOf({ blocks: [] }, body).usage as JsonObject;
+      return send(res, 200, JSON.stringify({ input_tokens: input.input_tokens }));
+    }
+    if (req.method !== 'POST' || route !== '/v1/messages') {
       return send(res, 404, errorBody(404, `no route ${req.method} ${req.url}`));
     }
     if (body === undefined || body === null || typeof body !== 'object') {

@@ -16,7 +16,7 @@ const key = (params: Record<string, unknown>, betas?: string[]) =>
 const BASE = {
   model: 'claude-test',
   max_tokens: 256,
-  messages: [{ role: 'user', content: 'What is a cache?' }],
+  messages: [{ role: 'user' as const, content: 'What is a cache?' }],
 };
 
 describe('anthropic key material', () => {
