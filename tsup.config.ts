@@ -8,7 +8,16 @@ const shared: Options = {
   treeshake: true,
   // import.meta.url in the CJS build (the DiskBackend loads better-sqlite3 lazily through it).
   shims: true,
-  external: ['vitest', 'openai', '@anthropic-ai/sdk', 'ai', '@langchain/core', 'keyv', 'prom-client', 'better-sqlite3'],
+  external: [
+    'vitest',
+    'openai',
+    '@anthropic-ai/sdk',
+    'ai',
+    '@langchain/core',
+    'keyv',
+    'prom-client',
+    'better-sqlite3',
+  ],
 };
 
 /**

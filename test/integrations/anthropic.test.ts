@@ -7,7 +7,11 @@ import Anthropic from '@anthropic-ai/sdk';
 import { MessageStream } from '@anthropic-ai/sdk/lib/MessageStream';
 import type { Message, MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type AnswerPlan, type MockAnthropic, startMockAnthropic } from '../../examples/mock-anthropic/server.js';
+import {
+  type AnswerPlan,
+  type MockAnthropic,
+  startMockAnthropic,
+} from '../../examples/mock-anthropic/server.js';
 import { AIResponseCache, ValidationError } from '../../src/index.js';
 import { cacheStatus, type WithCacheOptions, withCache } from '../../src/integrations/anthropic/index.js';
 
@@ -33,9 +37,7 @@ function wrapped(options: Partial<WithCacheOptions> = {}, target: Anthropic = cl
 
 type Cached = ReturnType<typeof wrapped>;
 
-const TOOLS = [
-  { name: 'lookup', description: 'Looks things up', input_schema: { type: 'object' as const } },
-];
+const TOOLS = [{ name: 'lookup', description: 'Looks things up', input_schema: { type: 'object' as const } }];
 
 const ask = (content: string, extra: Partial<MessageCreateParamsNonStreaming> = {}) => ({
   model: 'claude-test',
@@ -78,7 +80,10 @@ const ANSWERS: Record<string, { params: MessageCreateParamsNonStreaming; plan?: 
   text: { params: ask('Tell me about caching') },
   'tool use': { params: ask('Look it up [[tool]]', { tools: TOOLS }) },
   'thinking + tool use': {
-    params: ask('Think, then look it up [[tool]]', { tools: TOOLS, thinking: { type: 'enabled', budget_tokens: 1024 } }),
+    params: ask('Think, then look it up [[tool]]', {
+      tools: TOOLS,
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+    }),
   },
   'citations, redacted thinking, two tool calls': {
     params: ask('Planned answer'),
@@ -132,10 +137,15 @@ describe('withCache(anthropic): one upstream call', () => {
   it('20 concurrent identical calls (JSON, create stream, messages.stream) make 1 upstream call', async () => {
     server.setLatency(2);
     const anthropic = wrapped();
-    const params = ask('Twenty at once', { tools: TOOLS, thinking: { type: 'enabled', budget_tokens: 1024 } });
+    const params = ask('Twenty at once', {
+      tools: TOOLS,
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+    });
     const modes = Object.values(MODES);
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => (modes[i % modes.length] as (typeof modes)[number])(anthropic, params)),
+      Array.from({ length: 20 }, (_, i) =>
+        (modes[i % modes.length] as (typeof modes)[number])(anthropic, params),
+      ),
     );
     expect(server.calls.total).toBe(1);
     const statuses = results.map((r) => r.status);
@@ -169,6 +179,53 @@ describe('withCache(anthropic): one upstream call', () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+describe('withCache(anthropic): stream guarantees', () => {
+  it('a consumer that stops after the message_delta still leaves a cached answer', async () => {
+    server.setLatency(1);
+    const anthropic = wrapped();
+    const params = ask('Stop at the stop reason');
+    const stream = await anthropic.messages.create({ ...params, stream: true });
+    const seen: string[] = [];
+    for await (const event of stream) {
+      seen.push(event.type);
+      if (event.type === 'message_delta') break;
+    }
+    expect(seen).not.toContain('message_stop');
+    await expect.poll(async () => cacheStatus(await anthropic.messages.create(params))).toBe('hit');
+    expect(server.calls.total).toBe(1);
+    const replayed = await MODES['messages.stream()'](anthropic, params);
+    expect(replayed.status).toBe('hit');
+    expect(replayed.message.stop_reason).toBe('end_turn');
+  });
+
+  it('a consumer that edits the events it reads changes nothing stored or seen by others', async () => {
+    server.setLatency(1);
+    const anthropic = wrapped();
+    const params = ask('Do not touch', {
+      tools: TOOLS,
+      messages: [{ role: 'user', content: 'Touch [[tool]]' }],
+    });
+    const [edited, other] = await Promise.all([
+      (async () => {
+        const stream = await anthropic.messages.create({ ...params, stream: true });
+        for await (const event of stream) {
+          if (event.type === 'content_block_delta' && event.delta.type === 'text_delta')
+            event.delta.text = 'EDITED';
+          if (event.type === 'message_start') event.message.model = 'edited-model';
+        }
+      })(),
+      MODES['messages.stream()'](anthropic, params),
+    ]);
+    expect(edited).toBeUndefined();
+    const hit = await MODES.json(anthropic, params);
+    expect(hit.status).toBe('hit');
+    expect(hit.message).toEqual(other.message);
+    expect(JSON.stringify(hit.message)).not.toContain('EDITED');
+    expect(hit.message.model).toBe('claude-test');
+    expect(server.calls.total).toBe(1);
   });
 });
 
@@ -272,7 +329,11 @@ describe('withCache(anthropic): the client stays the client', () => {
     caches.push(ai);
     let error: unknown;
     try {
-      withCache(client, { cache: ai, storedStopReasons: 'end_turn' as never, lock: { ttl: 'soon' } as never });
+      withCache(client, {
+        cache: ai,
+        storedStopReasons: 'end_turn' as never,
+        lock: { ttl: 'soon' } as never,
+      });
     } catch (e) {
       error = e;
     }

@@ -58,40 +58,39 @@ async function execute(
   rest: Json | undefined,
 ): Promise<Outcome> {
   const isStream = params.stream === true;
-  const headers = rest?.headers;
-  const betas = betasOf(context.defaultHeaders(), headers);
+  const betas = betasOf(context.defaultHeaders(), rest?.headers);
   const request: AnthropicRequest = betas.length > 0 ? { params, betas } : { params };
   const path = context.path();
   const prepared = await path.prepare(request, perCall as PerCallCacheOptions | undefined);
   const signal = rest?.signal instanceof AbortSignal ? rest.signal : undefined;
+  if (!isStream) {
+    // A JSON caller with a signal works alone on the path, its signal on its own upstream call.
+    const producer: Producer<Message, RawMessageStreamEvent> = {
+      json: async () => {
+        const { stream: _stream, ...body } = params;
+        const { value, extra } = await call(context, body, rest);
+        return { value: value as Message, extra };
+      },
+    };
+    const result = await path.resolve(prepared, producer, signal ? { signal } : {});
+    return { data: result.answer, status: result.status, upstream: upstreamOf(result.extra) };
+  }
+  // A stream caller's signal (`messages.stream()` always passes one) detaches its reader only:
+  // the upstream stream may be shared, and stops when no reader is left.
+  const { signal: _signal, ...shared } = rest ?? {};
   const producer: Producer<Message, RawMessageStreamEvent> = {
     stream: async () => {
-      const { value, extra } = await call(context, { ...params, stream: true }, rest);
+      const { value, extra } = await call(context, { ...params, stream: true }, shared);
       return { value: value as AsyncIterable<RawMessageStreamEvent>, extra };
     },
   };
-  if (!isStream) {
-    producer.json = async () => {
-      const { stream: _stream, ...body } = params;
-      const { value, extra } = await call(context, body, rest);
-      return { value: value as Message, extra };
-    };
-  }
-  const result = await path.resolve(
-    prepared,
-    producer,
-    signal ? { stream: isStream, signal } : { stream: isStream },
-  );
-  const upstream = result.extra instanceof Response ? result.extra : undefined;
-  if (!isStream) return { data: result.answer, status: result.status, upstream };
-  const source = result.stream as AsyncIterable<unknown>;
-  // A bypassed stream is the client's own `Stream`: handed over as it is.
-  if (result.status === 'bypass' && isRecord(source) && source.controller instanceof AbortController) {
-    return { data: source, status: result.status, upstream };
-  }
-  const Class = await context.streamClass();
-  return { data: streamOver(Class, source, signal), status: result.status, upstream };
+  const result = await path.resolve(prepared, producer, { stream: true });
+  const source = result.stream as AsyncIterable<unknown> & { controller?: AbortController };
+  const data = streamOver(await context.streamClass(), source, signal);
+  return { data, status: result.status, upstream: upstreamOf(result.extra) };
 }
+
+const upstreamOf = (extra: unknown): Response | undefined => (extra instanceof Response ? extra : undefined);
 
 /** Handles one `messages.create` call of the wrapped client. */
 export function intercept(

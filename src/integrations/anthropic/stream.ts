@@ -49,15 +49,18 @@ export function classOf(stream: unknown): StreamClass | undefined {
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
 /**
- * A `Stream` of `Class` over `source`: reading it reads `source`; aborting its controller (or
- * `signal`) ends it and releases `source`, like the SDK's own streams end on abort.
+ * A `Stream` of `Class` over `source` (the call path's stream of this caller): reading it reads
+ * `source`; aborting its controller (or `signal`, the caller's) ends it and aborts `source`'s
+ * controller, which detaches this reader (the upstream stops when no reader is left), like the
+ * SDK's own streams end on abort.
  */
 export function streamOver(
   Class: StreamClass,
-  source: AsyncIterable<unknown>,
+  source: AsyncIterable<unknown> & { readonly controller?: AbortController },
   signal?: AbortSignal | null,
 ): AsyncIterable<unknown> & { controller: AbortController } {
   const controller = new AbortController();
+  controller.signal.addEventListener('abort', () => source.controller?.abort(), { once: true });
   if (signal) {
     if (signal.aborted) controller.abort();
     else signal.addEventListener('abort', () => controller.abort(), { once: true });
