@@ -13,13 +13,15 @@
  *
  * @module
  */
+
+/** How a result was obtained (the core's `cacheStatus`, shared by every integration). */
+export { cacheStatus } from '../../index.js';
 export type { AnthropicCodec, AnthropicCodecOptions } from './codec.js';
 export { anthropicCodec, DEFAULT_STORED_STOP_REASONS, usageOf } from './codec.js';
 export { assembleMessage, replayEvents, restreamEvents, streamComplete } from './events.js';
 export type { AnthropicRequest } from './keys.js';
 export { EXCLUDED_REQUEST_FIELDS, STATEFUL_TOOL_PREFIXES } from './keys.js';
 export { CachedAPIPromise, type WithResponse } from './promise.js';
-export { cacheStatus } from './status.js';
 export type {
   AnthropicLike,
   CachedAnthropic,

@@ -8,8 +8,7 @@
  *
  * @module
  */
-import type { CacheStatus } from '../../index.js';
-import { markStatus } from './status.js';
+import { type CacheStatus, markStatus } from '../../index.js';
 
 /** What a wrapped call resolved to. */
 export interface Outcome<T = unknown> {

@@ -10,6 +10,7 @@ import {
   type CallPath,
   type CallPathOptions,
   createCallPath,
+  markStatus,
   ValidationError,
   type ValidationIssue,
 } from '../../index.js';
@@ -17,7 +18,6 @@ import { type CallContext, type Invoke, intercept } from './call.js';
 import { anthropicCodec } from './codec.js';
 import { type AnthropicRequest, baseUrlScope } from './keys.js';
 import type { CachedAPIPromise } from './promise.js';
-import { markStatus } from './status.js';
 import { loadStreamClass } from './stream.js';
 import type { AnthropicLike, CachedAnthropic, WithCacheOptions } from './types.js';
 
