@@ -127,7 +127,7 @@ describe('mock Anthropic server (real SDK, no cache)', () => {
     const json = await client.messages.create(params);
     const streamed = await client.messages.stream(params).finalMessage();
     const { parsed_output, ...accumulated } = streamed;
-    expect(parsed_output).toBeNull();
+    expect(parsed_output ?? null).toBeNull();
     expect({ ...accumulated, id: 'x' }).toEqual({ ...json, id: 'x' });
     expect(json.id).not.toBe(accumulated.id);
     expect(json.content.map((b) => b.type)).toEqual(['thinking', 'text']);
