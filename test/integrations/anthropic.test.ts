@@ -303,6 +303,45 @@ describe('withCache(anthropic): the client stays the client', () => {
     expect(server.calls.total).toBe(2);
   });
 
+  it('messages.parse() shares the entries of create()', async () => {
+    const anthropic = wrapped();
+    const created = await anthropic.messages.create(ask('Parse me'));
+    const parsed = await anthropic.messages.parse(ask('Parse me'));
+    expect(server.calls.total).toBe(1);
+    expect(parsed.content).toEqual(created.content);
+  });
+
+  it('keys on the anthropic-beta features of the call and of the client', async () => {
+    const anthropic = wrapped();
+    await anthropic.messages.create(ask('Beta'));
+    const beta = await anthropic.messages.create(ask('Beta'), { headers: { 'anthropic-beta': 'feature-x' } });
+    expect(cacheStatus(beta)).toBe('miss');
+    const betaClient = wrapped(
+      {},
+      new Anthropic({
+        baseURL: server.url,
+        apiKey: 'k',
+        maxRetries: 0,
+        defaultHeaders: { 'anthropic-beta': 'feature-x' },
+      }),
+    );
+    await betaClient.messages.create(ask('Beta'));
+    expect(cacheStatus(await betaClient.messages.create(ask('Beta')))).toBe('hit');
+    expect(server.calls.total).toBe(3);
+    expect(server.calls.headers[1]?.['anthropic-beta']).toBe('feature-x');
+  });
+
+  it("sampling: 'bypass' leaves sampled requests (Anthropic's default temperature is 1) uncached", async () => {
+    const anthropic = wrapped({ sampling: 'bypass' });
+    const sampled = await anthropic.messages.create(ask('Sample'));
+    expect(cacheStatus(sampled)).toBe('bypass');
+    // `temperature` (SDK 0.x; 1.x types no longer list the sampling parameters) makes it deterministic.
+    const greedy = ask('Sample', { temperature: 0 } as Partial<MessageCreateParamsNonStreaming>);
+    await anthropic.messages.create(greedy);
+    expect(cacheStatus(await anthropic.messages.create(greedy))).toBe('hit');
+    expect(server.calls.total).toBe(2);
+  });
+
   it('withResponse(): the upstream headers on a miss, x-cache on every answer', async () => {
     const anthropic = wrapped();
     const miss = await anthropic.messages.create(ask('Headers')).withResponse();
