@@ -49,8 +49,14 @@ function proxy<T extends object>(target: T, overrides: Overrides): T {
   });
 }
 
-/** Validates the options and makes the path factory. @throws {ValidationError} listing every problem. */
-function pathFactory(options: WithCacheOptions): (scope: string) => Path {
+/**
+ * Validates the options and makes the paths' cache (by base URL), holding the path of the
+ * client's current base URL. @throws {ValidationError} listing every problem.
+ */
+function pathCache(
+  options: WithCacheOptions,
+  initial: string,
+): Map<string, Path> & { make(scope: string): Path } {
   const issues: ValidationIssue[] = [];
   const { storedStopReasons, scope, ...pathOptions } = options ?? ({} as WithCacheOptions);
   if (
@@ -65,23 +71,29 @@ function pathFactory(options: WithCacheOptions): (scope: string) => Path {
       ...(pathOptions as CallPathOptions<AnthropicRequest>),
       scope: scope === undefined ? { baseURL } : { baseURL, scope },
     });
+  const paths = Object.assign(new Map<string, Path>(), { make });
   try {
-    make(baseUrlScope(undefined));
+    paths.set(initial, make(initial));
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     issues.unshift(...error.issues);
   }
   if (issues.length > 0) throw new ValidationError('Invalid withCache() options', issues);
-  return make;
+  return paths;
 }
 
-function wrap<T extends object>(client: T, make: (scope: string) => Path, options: WithCacheOptions): T {
-  const paths = new Map<string, Path>();
+const scopeOf = (client: object): string => baseUrlScope(Reflect.get(client, 'baseURL'));
+
+function wrap<T extends object>(
+  client: T,
+  paths: ReturnType<typeof pathCache>,
+  options: WithCacheOptions,
+): T {
   const path = (): Path => {
-    const scope = baseUrlScope(Reflect.get(client, 'baseURL'));
+    const scope = scopeOf(client);
     let found = paths.get(scope);
     if (!found) {
-      found = make(scope);
+      found = paths.make(scope);
       if (paths.size >= MAX_PATHS) paths.delete(paths.keys().next().value as string);
       paths.set(scope, found);
     }
@@ -172,5 +184,5 @@ export function withCache<T extends AnthropicLike>(client: T, options: WithCache
       { path: 'client', message: 'expected an @anthropic-ai/sdk client' },
     ]);
   }
-  return wrap(client, pathFactory(options), options) as CachedAnthropic<T>;
+  return wrap(client, pathCache(options, scopeOf(client)), options) as CachedAnthropic<T>;
 }
