@@ -11,6 +11,7 @@ const shared: Options = {
   external: [
     'vitest',
     'openai',
+    '@anthropic-ai/sdk',
     'ai',
     '@langchain/core',
     'keyv',
@@ -44,6 +45,7 @@ export default defineConfig([
     entry: {
       index: 'src/index.ts',
       openai: 'src/integrations/openai/index.ts',
+      anthropic: 'src/integrations/anthropic/index.ts',
       keyv: 'src/integrations/keyv/index.ts',
       langchain: 'src/integrations/langchain/index.ts',
       prometheus: 'src/integrations/prometheus/index.ts',

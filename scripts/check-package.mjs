@@ -70,6 +70,7 @@ const SUBPATHS = [
   { path: 'prometheus', names: ['registerCacheMetrics'] },
   { path: 'otel', names: ['instrumentCache'] },
   { path: 'langchain', names: ['LangChainCache', 'CachedEmbeddings'] },
+  { path: 'anthropic', names: ['withCache'] },
   { path: 'testing', names: ['backendConformance'], esmOnly: true },
 ];
 /** The script checking every subpath, loading each with `load` ('require' or 'import'). */
