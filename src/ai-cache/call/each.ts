@@ -1,18 +1,31 @@
 /**
  * `resolveEach`: many single-input requests answered at once (embeddings). Each input is its own
- * entry: cached ones come from the cache, inputs being fetched by a concurrent batch in this
- * process are awaited from that batch (so overlapping batches send a shared input once), and the
- * rest go upstream in one `produce` call, in order. Identical inputs within a batch are sent once.
+ * entry: cached ones come from the cache; inputs being fetched by a concurrent batch in this
+ * process are awaited from that batch (registered before any lookup, so that overlapping batches
+ * started in the same tick send a shared input once); the rest go upstream in one `produce`
+ * call, in order, while the shared ones are awaited. Identical inputs within a batch are sent
+ * once. With the cache's lock, identical batches in several processes make one upstream call
+ * (the lock is taken on the set of missing inputs); batches that only overlap do not share
+ * across processes.
  *
  * @module
  */
-import { Budget } from '../../cache/budget.js';
+import { Budget, budgetedLock } from '../../cache/budget.js';
+import { getHasher } from '../../keys/hash.js';
+import { produceOnce } from '../../locks/stampede.js';
 import type { PreparedRequest, ResponseMeta } from '../ai-response-cache.js';
 import { copyJson } from './copy.js';
 import type { Path } from './path.js';
 import type { CacheStatus, EachResult, PreparedCall, ProducedEach } from './types.js';
 
 type Found<A> = { answer: A; meta: ResponseMeta | undefined };
+
+interface Input<Req> {
+  key: string;
+  indices: number[];
+  call: PreparedCall<Req>;
+  entry: PreparedRequest | undefined;
+}
 
 /** See the module documentation. */
 export async function resolveEach<Req, A, C>(
@@ -25,96 +38,171 @@ export async function resolveEach<Req, A, C>(
   const budget = new Budget(ai.cache.budgetMs);
   const answers: A[] = new Array(prepared.length);
   const statuses: CacheStatus[] = new Array(prepared.length).fill('miss');
-  // One slot per distinct key (bypassed calls each their own).
-  const slots = new Map<string, number[]>();
+  // One input per distinct key (bypassed calls each their own).
+  const byKey = new Map<string, Input<Req>>();
   prepared.forEach((call, index) => {
     const key = call.key ?? `\u0000bypass\u0000${index}`;
-    const list = slots.get(key);
-    if (list) list.push(index);
-    else slots.set(key, [index]);
+    const input = byKey.get(key);
+    if (input) input.indices.push(index);
+    else byKey.set(key, { key, indices: [index], call, entry: path.entryOf(call) });
   });
-  const unique = [...slots.entries()].map(([key, indices]) => {
-    const call = prepared[indices[0] as number] as PreparedCall<Req>;
-    return { key, indices, call, entry: path.entryOf(call) };
-  });
+  const inputs = [...byKey.values()];
   const found = new Map<string, Found<A>>();
-  const setAll = (key: string, value: Found<A>, status: CacheStatus) => {
-    found.set(key, value);
-    for (const index of slots.get(key) ?? []) statuses[index] = status;
+  const setAll = (input: Input<Req>, value: Found<A>, status: CacheStatus) => {
+    found.set(input.key, value);
+    for (const index of input.indices) statuses[index] = status;
   };
+  const flags = (u: Input<Req>) => u.call.perCall;
+  const shared = (u: Input<Req>) =>
+    u.entry !== undefined && !flags(u).noCache && !flags(u).noStore && !flags(u).forceRefresh;
 
-  const readable = unique.filter((u) => u.entry && !u.call.perCall.noCache && !u.call.perCall.forceRefresh);
-  for (const u of unique) {
-    if (u.entry && u.call.perCall.forceRefresh) {
-      await budget.bound(ai.invalidatePrepared(u.entry).catch((error: unknown) => path.report(error)));
+  // Synchronously: join the inputs in flight elsewhere, register the others as ours.
+  const settle = new Map<string, (value: Found<A> | undefined) => void>();
+  const joined: { input: Input<Req>; running: Promise<Found<A> | undefined> }[] = [];
+  const owned: Input<Req>[] = [];
+  for (const u of inputs) {
+    const running = shared(u) ? path.inputs.get(u.key) : undefined;
+    if (running) {
+      joined.push({ input: u, running });
+      continue;
     }
+    owned.push(u);
+    if (shared(u)) path.inputs.set(u.key, new Promise((resolve) => settle.set(u.key, resolve)));
   }
-  const looked = await Promise.all(
-    readable.map((u) => path.lookup(u.entry as PreparedRequest, 'hit', budget)),
-  );
-  looked.forEach((hit, i) => {
-    const u = readable[i];
-    if (u && hit?.entry.f === 'json') setAll(u.key, { answer: hit.entry.v, meta: hit.meta }, 'hit');
-  });
-
-  const shared = (u: (typeof unique)[number]) =>
-    u.entry !== undefined &&
-    !u.call.perCall.noCache &&
-    !u.call.perCall.noStore &&
-    !u.call.perCall.forceRefresh;
-  const waits = unique.map(async (u) => {
-    const running = !found.has(u.key) && shared(u) ? path.inputs.get(u.key) : undefined;
-    const result = running ? await running : undefined;
-    if (!result) return;
-    setAll(u.key, result, 'coalesced');
-    ai.recordSavings(result.meta, performance.now() - started);
-  });
-  await Promise.all(waits);
-
-  const missing = unique.filter((u) => !found.has(u.key));
+  const release = (key: string, value: Found<A> | undefined) => {
+    const resolve = settle.get(key);
+    if (!resolve) return;
+    settle.delete(key);
+    path.inputs.delete(key);
+    resolve(value && { answer: copyJson(value.answer), meta: value.meta });
+  };
   let extra: unknown;
-  if (missing.length > 0) {
-    const settle = new Map<string, (value: Found<A> | undefined) => void>();
-    for (const u of missing) {
-      if (shared(u) && !path.inputs.has(u.key)) {
-        path.inputs.set(u.key, new Promise((resolve) => settle.set(u.key, resolve)));
+  try {
+    const waits = Promise.all(
+      joined.map(async ({ input, running }) => {
+        const result = await running;
+        if (!result) return input;
+        setAll(input, result, 'coalesced');
+        ai.recordSavings(result.meta, performance.now() - started);
+        return undefined;
+      }),
+    );
+    for (const u of owned) {
+      if (u.entry && flags(u).forceRefresh) {
+        await budget.bound(ai.invalidatePrepared(u.entry).catch((error: unknown) => path.report(error)));
       }
     }
-    try {
-      const produced = await produce(missing.map((u) => u.call.request));
-      extra = produced.extra;
-      const stores: Promise<boolean>[] = [];
-      missing.forEach((u, i) => {
-        if (i >= produced.value.length) return;
-        const answer = produced.value[i] as A;
-        const meta = produced.meta?.[i];
-        const value = { answer, meta };
-        found.set(u.key, value);
-        settle.get(u.key)?.({ answer: copyJson(answer), meta });
-        const store =
-          u.entry &&
-          !u.call.perCall.noStore &&
-          produced.storable !== false &&
-          path.storable(answer, u.call.request);
-        if (store)
-          stores.push(
-            path.store(u.entry as PreparedRequest, u.call.perCall, { f: 'json', v: answer }, meta, budget),
-          );
-        for (const index of u.indices) statuses[index] = u.entry ? 'miss' : 'bypass';
-      });
-      await Promise.all(stores);
-    } finally {
-      for (const [key, resolve] of settle) {
-        resolve(undefined);
-        path.inputs.delete(key);
-      }
+    const readable = owned.filter((u) => u.entry && !flags(u).noCache && !flags(u).forceRefresh);
+    const hits = await Promise.all(
+      readable.map((u) => path.lookup(u.entry as PreparedRequest, 'hit', budget)),
+    );
+    hits.forEach((hit, i) => {
+      const u = readable[i] as Input<Req>;
+      if (hit?.entry.f !== 'json') return;
+      const value = { answer: hit.entry.v, meta: hit.meta };
+      setAll(u, value, 'hit');
+      release(u.key, value);
+    });
+    const missing = owned.filter((u) => !found.has(u.key));
+    if (missing.length > 0) extra = await fetchLocked(path, missing, produce, budget, setAll, release);
+    // Inputs whose other batch failed: fetched now, by this batch.
+    const orphans = (await waits).filter((u): u is Input<Req> => u !== undefined);
+    if (orphans.length > 0) {
+      const more = await fetchMissing(path, orphans, produce, budget, setAll, release);
+      extra ??= more;
     }
+  } finally {
+    for (const key of [...settle.keys()]) release(key, undefined);
   }
-  for (const u of unique) {
+  for (const u of inputs) {
     const value = found.get(u.key);
     if (!value) continue;
     // Every caller gets its own copy (an L1 value is shared with later hits).
     for (const index of u.indices) answers[index] = copyJson(value.answer);
   }
   return extra === undefined ? { answers, statuses } : { answers, statuses, extra };
+}
+
+type SetAll<Req, A> = (input: Input<Req>, value: Found<A>, status: CacheStatus) => void;
+type Release<A> = (key: string, value: Found<A> | undefined) => void;
+
+/** `fetchMissing` under the cache's lock on this set of inputs (when the path locks). */
+async function fetchLocked<Req, A, C>(
+  path: Path<Req, A, C>,
+  missing: Input<Req>[],
+  produce: (missing: readonly Req[]) => Promise<ProducedEach<A>>,
+  budget: Budget,
+  setAll: SetAll<Req, A>,
+  release: Release<A>,
+): Promise<unknown> {
+  const { ai, lock: settings } = path.settings;
+  const lock = settings && !ai.cache.degraded ? ai.lock : undefined;
+  const entries = missing.filter((u) => u.entry);
+  if (!settings || !lock || entries.length !== missing.length) {
+    return fetchMissing(path, missing, produce, budget, setAll, release);
+  }
+  const sha = await getHasher('sha256');
+  const keys = missing.map((u) => u.key).sort();
+  const scope = `${ai.config.prefix}\u0000${ai.namespacePath.join('\u0000')}\u0000${keys.join('\u0001')}`;
+  const { value } = await produceOnce<{ extra: unknown }>({
+    lock: budgetedLock(lock, budget, ai.cache.backend?.health),
+    key: `${path.codec.name}:each:${sha.hash(scope)}`,
+    ttlMs: settings.ttlMs,
+    waitMs: settings.waitMs,
+    onTimeout: settings.onTimeout,
+    onLockError: (error: Error) => path.report(error),
+    recheck: async () => {
+      // Another process fetched this set: served when every input is stored now.
+      const hits = await Promise.all(
+        missing.map((u) => path.lookup(u.entry as PreparedRequest, 'coalesced', budget)),
+      );
+      if (hits.some((hit) => hit?.entry.f !== 'json')) return undefined;
+      hits.forEach((hit, i) => {
+        const u = missing[i] as Input<Req>;
+        const stored = { answer: hit?.entry.v as A, meta: hit?.meta };
+        setAll(u, stored, 'coalesced');
+        release(u.key, stored);
+      });
+      return { extra: undefined };
+    },
+    produce: async () => ({ extra: await fetchMissing(path, missing, produce, budget, setAll, release) }),
+  });
+  return value.extra;
+}
+
+/** Sends the missing inputs in one `produce` call, stores their answers, settles their flights. */
+async function fetchMissing<Req, A, C>(
+  path: Path<Req, A, C>,
+  missing: Input<Req>[],
+  produce: (missing: readonly Req[]) => Promise<ProducedEach<A>>,
+  budget: Budget,
+  setAll: SetAll<Req, A>,
+  release: Release<A>,
+): Promise<unknown> {
+  const produced = await produce(missing.map((u) => u.call.request));
+  const stores: Promise<boolean>[] = [];
+  missing.forEach((u, i) => {
+    if (i >= produced.value.length) return;
+    const value = { answer: produced.value[i] as A, meta: produced.meta?.[i] };
+    setAll(u, value, u.entry ? 'miss' : 'bypass');
+    release(u.key, value);
+    const store =
+      u.entry &&
+      !u.call.perCall.noStore &&
+      produced.storable !== false &&
+      path.storable(value.answer, u.call.request);
+    if (store) {
+      stores.push(
+        path.store(
+          u.entry as PreparedRequest,
+          u.call.perCall,
+          { f: 'json', v: value.answer },
+          value.meta,
+          budget,
+        ),
+      );
+    }
+  });
+  await Promise.all(stores);
+  return produced.extra;
 }

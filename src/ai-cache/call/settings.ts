@@ -42,6 +42,8 @@ function samplingProblem(value: unknown): string | undefined {
   return "expected 'first', 'bypass' or { bucket: N }";
 }
 
+const LOCK_KEYS = keyList<LockSettings>({ ttl: true, wait: true, onTimeout: true });
+
 function lockSettings(
   lock: LockSettings | false | undefined,
   issues: ValidationIssue[],
@@ -52,8 +54,8 @@ function lockSettings(
     return undefined;
   }
   for (const key of Object.keys(lock ?? {})) {
-    if (!['ttl', 'wait', 'onTimeout'].includes(key))
-      issues.push({ path: `lock.${key}`, message: 'unknown option' });
+    if (!LOCK_KEYS.includes(key))
+      issues.push({ path: `lock.${key}`, message: unknownOptionMessage(key, LOCK_KEYS) });
   }
   const ttlMs = tryParseTtl(lock?.ttl ?? '30s');
   const waitMs = tryParseTtl(lock?.wait ?? '10s');
@@ -68,8 +70,6 @@ function lockSettings(
   }
   return { ttlMs: ttlMs ?? 0, waitMs: waitMs ?? 0, onTimeout };
 }
-
-const LOCK_KEYS = keyList<LockSettings>({ ttl: true, wait: true, onTimeout: true });
 
 /** Options every call path takes (an integration may add its own and strip them before). */
 export const CALL_PATH_OPTIONS = keyList<CallPathOptions<unknown>>({
@@ -99,8 +99,9 @@ export function resolveSettings<Request>(
   if (!isRecord(options))
     throw new ValidationError(`Invalid ${what} options`, [{ path: '', message: 'expected an object' }]);
   for (const key of Object.keys(options)) {
-    if (!CALL_PATH_OPTIONS.includes(key) && !known.includes(key))
-      issues.push({ path: key, message: 'unknown option' });
+    if (!CALL_PATH_OPTIONS.includes(key) && !known.includes(key)) {
+      issues.push({ path: key, message: unknownOptionMessage(key, [...CALL_PATH_OPTIONS, ...known]) });
+    }
   }
   const ai = options.cache as Partial<AIResponseCache> | undefined;
   if (typeof ai?.lookupPrepared !== 'function' || typeof ai.storePrepared !== 'function') {

@@ -58,4 +58,33 @@ describeRedis('the call path across processes on a real Redis', (url) => {
     expect(calls).toBe(1);
     expect(new Set(results)).toEqual(new Set(['shared answer']));
   });
+
+  it('resolveEach: identical batches over 3 caches (as 3 processes) make one upstream call', async () => {
+    const prefix = uniqueCachePrefix('callpath-each');
+    const caches = [open(prefix), open(prefix), open(prefix)];
+    await Promise.all(caches.map((ai) => ai.connect()));
+    const paths = caches.map((ai) =>
+      createCallPath<{ prompt: string }, number[], never>(
+        { name: 'emb', keyMaterial: (r) => r.prompt },
+        { cache: ai },
+      ),
+    );
+    let calls = 0;
+    const produce = async (missing: readonly { prompt: string }[]) => {
+      calls++;
+      await new Promise((r) => setTimeout(r, 50));
+      return { value: missing.map((m) => [m.prompt.length]) };
+    };
+    const results = await Promise.all(
+      paths.map(async (path) =>
+        path.resolveEach(
+          await Promise.all(['a', 'bb', 'ccc'].map((prompt) => path.prepare({ prompt }))),
+          produce,
+        ),
+      ),
+    );
+    expect(calls).toBe(1);
+    for (const result of results) expect(result.answers).toEqual([[1], [2], [3]]);
+    expect(results.flatMap((r) => r.statuses).filter((s) => s === 'miss')).toHaveLength(3);
+  });
 });

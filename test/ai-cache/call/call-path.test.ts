@@ -310,3 +310,29 @@ describe('createCallPath (memory)', () => {
     }
   });
 });
+
+describe('resolveEach: batches started in the same tick', () => {
+  it('share their common inputs, and a batch sends its own misses without waiting for the shared ones', async () => {
+    const ai = new AIResponseCache();
+    const each = createCallPath<Req, number[], never>(
+      { name: 'emb', keyMaterial: (r) => r.prompt },
+      { cache: ai },
+    );
+    const sent: { inputs: string[]; at: number }[] = [];
+    const started = performance.now();
+    const produce = async (missing: readonly Req[]) => {
+      sent.push({ inputs: missing.map((m) => m.prompt), at: performance.now() - started });
+      await new Promise((r) => setTimeout(r, 30));
+      return { value: missing.map((m) => [m.prompt.length]) };
+    };
+    const prep = (inputs: string[]) => Promise.all(inputs.map((prompt) => each.prepare({ prompt })));
+    const [a, b] = await Promise.all([prep(['x', 'yy']), prep(['yy', 'zzz'])]);
+    const [x, y] = await Promise.all([each.resolveEach(a, produce), each.resolveEach(b, produce)]);
+    expect(sent.map((s) => s.inputs)).toEqual([['x', 'yy'], ['zzz']]);
+    // The second batch's own miss went out before the first batch's upstream call returned.
+    expect(sent[1]?.at).toBeLessThan(25);
+    expect(x.answers).toEqual([[1], [2]]);
+    expect(y).toMatchObject({ answers: [[2], [3]], statuses: ['coalesced', 'miss'] });
+    await ai.close();
+  });
+});
