@@ -38,12 +38,12 @@ async function start(wrap?: (next: RequestListener) => RequestListener, port?: n
 }
 
 /** An HttpBackend with a recording no-op sleep and `errors` collecting what became a miss. */
-function client(url: string, options: Partial<HttpBackendOptions> = {}) {
+function client(url: string, options: Partial<HttpBackendOptions> = {}, token: string | null = TOKEN) {
   const sleeps: number[] = [];
   const errors: InfrastructureError[] = [];
   const backend = new HttpBackend({
     url,
-    token: TOKEN,
+    ...(token === null ? {} : { token }),
     sleep: async (ms) => {
       sleeps.push(ms);
     },
@@ -82,7 +82,7 @@ describe('HttpBackend: authentication', () => {
 
   it('a missing token is rejected the same way', async () => {
     const { server } = await start();
-    const { backend, errors } = client(server.url, { token: undefined });
+    const { backend, errors } = client(server.url, {}, null);
     expect(await backend.get('k')).toBeUndefined();
     expect(errors[0]?.context).toMatchObject({ reason: 'unauthorized', status: 401 });
   });
