@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const tools = `${root}tools/node24`;
@@ -73,7 +73,7 @@ export function ensureNativeForNode24({ version, modules }) {
   if (prebuilt.status !== 0 || !existsSync(binary)) {
     how = 'built from source (node-gyp, Node 24 headers of the node package)';
     const nodedir = `${tools}/node_modules/node/node_modules/node-${process.platform}-${process.arch}`;
-    const gyp = run(
+    const gyp = spawnSync(
       node24,
       [
         `${root}node_modules/node-gyp/bin/node-gyp.js`,
@@ -83,13 +83,15 @@ export function ensureNativeForNode24({ version, modules }) {
         '-j',
         String(availableParallelism()),
       ],
-      { cwd: target, env, stdio: ['ignore', 'ignore', 'inherit'] },
+      { cwd: target, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
     );
     if (gyp.status !== 0 || !existsSync(binary)) {
-      console.error('could not build better-sqlite3 for Node 24');
+      console.error(`could not build better-sqlite3 for Node 24:\n${gyp.stdout}\n${gyp.stderr}`);
       process.exit(gyp.status || 1);
     }
   }
+  // scripts/node24-hooks.mjs follows the stamp: written first, removed if the build does not load.
+  writeFileSync(stampFile, JSON.stringify(key));
   const check = spawnSync(
     node24,
     [
@@ -101,9 +103,17 @@ export function ensureNativeForNode24({ version, modules }) {
     { env: { ...env, ARC_NODE24_NATIVE: nativeDir }, encoding: 'utf8' },
   );
   if (check.status !== 0) {
+    rmSync(stampFile, { force: true });
     console.error(`better-sqlite3 built for Node 24 does not load:\n${check.stderr}`);
     process.exit(1);
   }
-  writeFileSync(stampFile, JSON.stringify(key));
   return `better-sqlite3 ${pkg.version} for Node ${version} (ABI ${modules}): ${how} in ${seconds(start)}`;
+}
+
+// `node scripts/node24.mjs`: prepares both (.ci/run starts it in the background early on).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const started = performance.now();
+  const runtime = ensureNode24();
+  const native = ensureNativeForNode24(runtime);
+  console.log(`Node ${runtime.version} (tools/node24) ready; ${native} (${seconds(started)} in all)`);
 }
