@@ -56,11 +56,12 @@ const expected = [
   'AIResponseCache',
   'CacheFactory',
   'DiskBackend',
+  'HttpBackend',
 ];
 const check = `const names = ${JSON.stringify(expected)}; const missing = names.filter((n) => !(n in m));
 if (missing.length) { console.error('missing exports: ' + missing.join(', ')); process.exit(1); }
 `;
-const checkTesting = `if (typeof t.backendConformance !== 'function') { console.error('testing subpath broken'); process.exit(1); }`;
+const checkTesting = `if (typeof t.backendConformance !== 'function' || typeof t.createHttpBackendServer !== 'function') { console.error('testing subpath broken'); process.exit(1); }`;
 const checkOpenai = `if (typeof o.withCache !== 'function' || typeof o.cacheStatus !== 'function') { console.error('openai subpath broken'); process.exit(1); }`;
 const checkKeyv = `if (typeof k.toKeyvStore !== 'function') { console.error('keyv subpath broken'); process.exit(1); }`;
 const checkPrometheus = `if (typeof p.registerCacheMetrics !== 'function') { console.error('prometheus subpath broken'); process.exit(1); }`;
