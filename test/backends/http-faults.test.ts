@@ -49,6 +49,8 @@ function client(url: string, options: Partial<HttpBackendOptions> = {}, token: s
     },
     random: () => 0,
     onError: (e) => errors.push(e),
+    // Generous: on a loaded machine a real answer must not turn into a timeout.
+    timeoutMs: 15_000,
     ...options,
   });
   backends.push(backend);
@@ -103,8 +105,10 @@ describe('HttpBackend: a hung server', () => {
     await expect(backend.set('k', bytes('v'), 1000)).rejects.toMatchObject({
       context: { reason: 'timeout' },
     });
-    expect(requests).toEqual(['GET', 'PUT']);
+    // Not retried: no backoff wait, and at most the two requests reached the server (on a loaded
+    // machine one may time out before the server's handler even sees it).
     expect(sleeps).toEqual([]);
+    expect(requests.length).toBeLessThanOrEqual(2);
   });
 
   it('close() aborts a request in flight at once', async () => {
