@@ -5,7 +5,8 @@
  */
 import type { RequestListener } from 'node:http';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { HttpBackend, type HttpBackendOptions } from '../../src/backends/http.js';
+import { HttpBackend } from '../../src/backends/http.js';
+import type { HttpBackendOptions } from '../../src/backends/http-options.js';
 import { MemoryBackend } from '../../src/backends/memory.js';
 import { createCache } from '../../src/cache/cache.js';
 import type { CacheEvent } from '../../src/cache/events.js';
