@@ -56,6 +56,7 @@ const expected = [
   'AIResponseCache',
   'CacheFactory',
   'DiskBackend',
+  'HttpBackend',
 ];
 const check = `const names = ${JSON.stringify(expected)}; const missing = names.filter((n) => !(n in m));
 if (missing.length) { console.error('missing exports: ' + missing.join(', ')); process.exit(1); }
@@ -71,7 +72,7 @@ const SUBPATHS = [
   { path: 'otel', names: ['instrumentCache'] },
   { path: 'langchain', names: ['LangChainCache', 'CachedEmbeddings'] },
   { path: 'anthropic', names: ['withCache'] },
-  { path: 'testing', names: ['backendConformance'], esmOnly: true },
+  { path: 'testing', names: ['backendConformance', 'createHttpBackendServer'], esmOnly: true },
 ];
 /** The script checking every subpath, loading each with `load` ('require' or 'import'). */
 function subpathChecks(load) {

@@ -95,6 +95,8 @@ export { CacheFactory } from './ai-cache/factory.js';
 export { redisBackendFromConfig, redisOptionsFromConfig } from './ai-cache/from-config.js';
 export type { DiskBackendOptions } from './backends/disk.js';
 export { DiskBackend, loadBetterSqlite3 } from './backends/disk.js';
+export { HttpBackend } from './backends/http.js';
+export type { HttpBackendOptions } from './backends/http-options.js';
 export type { MemoryBackendOptions } from './backends/memory.js';
 export { MemoryBackend } from './backends/memory.js';
 export type { RedisBackendOptions, RedisBackendStatus } from './backends/redis.js';

@@ -6,3 +6,9 @@
  * @module
  */
 export { type BackendConformanceOptions, backendConformance } from './conformance.js';
+export {
+  createHttpBackendServer,
+  type HttpBackendListenOptions,
+  type HttpBackendServer,
+  type HttpBackendServerOptions,
+} from './http-server.js';

@@ -2,13 +2,19 @@
  * `toKeyvStore`: the `@keyv/test-suite` on a memory-backed and on a Redis-backed `Cache` (the
  * shared real redis-server), plus namespace isolation and use under cache-manager.
  */
-import keyvTestSuite from '@keyv/test-suite';
+import keyvTestSuite, { keyvIteratorTests } from '@keyv/test-suite';
 import { createCache as createCacheManager } from 'cache-manager';
 import { Cacheable } from 'cacheable';
 import Keyv from 'keyv';
 import * as vitest from 'vitest';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Cache, createCache, MemoryBackend, RedisBackend } from '../../src/index.js';
+import {
+  type Cache,
+  createCache,
+  InfrastructureError,
+  MemoryBackend,
+  RedisBackend,
+} from '../../src/index.js';
 import { toKeyvStore } from '../../src/integrations/keyv/index.js';
 import { describeRedis, uniqueCachePrefix } from '../helpers/redis.js';
 
@@ -18,11 +24,13 @@ afterAll(async () => {
 });
 
 describe('toKeyvStore over memory', () => {
-  keyvTestSuite(vitest, Keyv, () => {
+  const store = () => {
     const cache = createCache({ prefix: uniqueCachePrefix('keyv'), backend: new MemoryBackend() });
     caches.push(cache);
     return toKeyvStore(cache);
-  });
+  };
+  keyvTestSuite(vitest, Keyv, store);
+  keyvIteratorTests(vitest, Keyv, store);
 
   it('isolates Keyv namespaces and clears only its own', async () => {
     const cache = createCache({ prefix: uniqueCachePrefix('keyv'), backend: new MemoryBackend() });
@@ -36,6 +44,22 @@ describe('toKeyvStore over memory', () => {
     await a.clear();
     expect(await a.get('k')).toBeUndefined();
     expect(await b.get('k')).toBe('vb');
+  });
+
+  it('iterator() ends with an error event, not a rejection, when the backend fails', async () => {
+    const backend = new MemoryBackend();
+    const cache = createCache({ prefix: uniqueCachePrefix('keyv'), backend });
+    caches.push(cache);
+    const store = toKeyvStore(cache);
+    const errors: unknown[] = [];
+    store.on('error', (e) => errors.push(e));
+    await store.set('k', 'v');
+    await backend.close(); // keys() now throws
+    const seen: unknown[] = [];
+    for await (const entry of store.iterator()) seen.push(entry);
+    expect(seen).toEqual([]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(InfrastructureError);
   });
 
   it('serves cache-manager', async () => {
@@ -59,10 +83,33 @@ describe('toKeyvStore over memory', () => {
 });
 
 describeRedis('toKeyvStore over Redis', (url) => {
-  keyvTestSuite(vitest, Keyv, () => {
+  const store = () => {
     const cache = createCache({ prefix: uniqueCachePrefix('keyv'), backend: new RedisBackend({ url }) });
     caches.push(cache);
     return toKeyvStore(cache);
+  };
+  keyvTestSuite(vitest, Keyv, store);
+  keyvIteratorTests(vitest, Keyv, store);
+
+  it('iterator() lists the namespace across processes, without nested namespaces or other prefixes', async () => {
+    const prefix = uniqueCachePrefix('keyv');
+    const one = createCache({ prefix, backend: new RedisBackend({ url }) });
+    const two = createCache({ prefix, backend: new RedisBackend({ url }) });
+    const other = createCache({ prefix: uniqueCachePrefix('keyv'), backend: new RedisBackend({ url }) });
+    caches.push(one, two, other);
+    const writer = new Keyv({ store: toKeyvStore(one), namespace: 'users' });
+    await writer.set('1', { name: 'Ada' });
+    await writer.set('2', { name: 'Grace' });
+    await one.namespace('users').namespace('nested').set('users:3', 'not a Keyv entry');
+    await new Keyv({ store: toKeyvStore(other), namespace: 'users' }).set('9', 'elsewhere');
+    const reader = new Keyv({ store: toKeyvStore(two), namespace: 'users' });
+    const seen: [string, unknown][] = [];
+    expect(typeof reader.iterator).toBe('function');
+    for await (const entry of reader.iterator?.(undefined) ?? []) seen.push(entry as [string, unknown]);
+    expect(seen.sort()).toEqual([
+      ['1', { name: 'Ada' }],
+      ['2', { name: 'Grace' }],
+    ]);
   });
 
   it('a value written through one process-like cache is read by another', async () => {

@@ -25,13 +25,27 @@ export interface KeyvStoreOptions {
 }
 
 /**
+ * What {@link CacheKeyvStore.opts} carries besides the {@link KeyvStoreOptions}. Keyv 5 only
+ * enables `keyv.iterator()` for stores whose `opts.dialect` or `opts.url` names one of the
+ * stores it knows to be iterable (`redis`, `sqlite`, ...): `url` names `redis` for that reason,
+ * since {@link CacheKeyvStore.iterator} behaves like `@keyv/redis`'s (it yields the keys as Keyv
+ * gave them and the stored values).
+ */
+export interface KeyvStoreDialect {
+  /** Always `'ai-response-cache'`. */
+  dialect: 'ai-response-cache';
+  /** Always `'ai-response-cache://redis-compatible-iterator'` (read by Keyv, see above). */
+  url: 'ai-response-cache://redis-compatible-iterator';
+}
+
+/**
  * A Keyv storage adapter (`KeyvStoreAdapter` of keyv 5). Keyv sets {@link CacheKeyvStore.namespace};
- * each Keyv namespace is a namespace of the cache (`cache.namespace(name)`), so `clear()` only
- * removes that namespace. No `iterator`: a {@link Cache} does not list its keys.
+ * each Keyv namespace is a namespace of the cache (`cache.namespace(name)`), so `clear()` and
+ * `iterator()` only see that namespace.
  */
 export class CacheKeyvStore extends EventEmitter {
-  /** The options given to {@link toKeyvStore} (Keyv reads `opts`). */
-  readonly opts: KeyvStoreOptions & { dialect: 'ai-response-cache' };
+  /** The options given to {@link toKeyvStore} (Keyv reads `opts`), with {@link KeyvStoreDialect}. */
+  readonly opts: KeyvStoreOptions & KeyvStoreDialect;
   /** The Keyv namespace (set by Keyv), or `undefined`. */
   namespace: string | undefined;
   readonly #cache: Cache;
@@ -41,7 +55,11 @@ export class CacheKeyvStore extends EventEmitter {
   constructor(cache: Cache, options: KeyvStoreOptions = {}) {
     super();
     this.#cache = cache;
-    this.opts = { ...options, dialect: 'ai-response-cache' };
+    this.opts = {
+      ...options,
+      dialect: 'ai-response-cache',
+      url: 'ai-response-cache://redis-compatible-iterator',
+    };
   }
 
   /** The cache of the current Keyv namespace. */
@@ -103,6 +121,35 @@ export class CacheKeyvStore extends EventEmitter {
   /** Removes every entry of the current namespace (of the whole cache without one). */
   async clear(): Promise<void> {
     await this.#scope().clear();
+  }
+
+  /**
+   * Iterates `[key, value]` over the entries of the current namespace (`keyv.iterator()`):
+   * lists the backend's keys of that namespace (`backend.keys(prefix)`, a SCAN on Redis) and
+   * reads each through the cache (so expired entries are skipped, and values are decoded).
+   * Entries of nested namespaces are not included, nor entries whose full key was too long
+   * and was stored hashed (see `maxKeyLength`; their key cannot be recovered). A cache without
+   * a backend (L1 only) yields nothing. A backend failure ends the iteration with an `error`
+   * event instead of a rejection. `namespace` (passed by Keyv) is ignored: the current
+   * {@link CacheKeyvStore.namespace} is used.
+   */
+  async *iterator(_namespace?: string): AsyncGenerator<[string, unknown], void, undefined> {
+    const scope = this.#scope();
+    const backend = this.#cache.backend;
+    if (!backend) return;
+    const probe = await scope.fullKey('x');
+    // `prefix:ns::x`: everything before the `x` is the prefix of this namespace's verbatim keys.
+    if (!probe.endsWith('::x')) return;
+    const prefix = probe.slice(0, -1);
+    try {
+      for await (const full of backend.keys(prefix)) {
+        const key = full.slice(prefix.length);
+        const value = await scope.get(key);
+        if (value !== undefined) yield [key, value];
+      }
+    } catch (error) {
+      this.emit('error', error);
+    }
   }
 
   /** Closes the cache when `closeOnDisconnect` is set; otherwise does nothing. */
