@@ -81,10 +81,13 @@ function suite(label: string, makeCache: (prefix: string) => AIResponseCache): v
     expect(second.id).toBe('msg-one');
     expect(second.name).toBe('assistant');
     expect(second.additional_kwargs).toEqual(first.additional_kwargs);
-    expect(second.response_metadata).toEqual(first.response_metadata);
+    const { 'ai-response-cache': marker, ...rest } = second.response_metadata;
+    expect(rest).toEqual(first.response_metadata);
     expect(first.usage_metadata).toEqual(USAGE);
     // LangChain itself reports a cache hit as costing no tokens (for every BaseCache) ...
     expect(second.usage_metadata).toEqual({ input_tokens: 0, output_tokens: 0, total_tokens: 0 });
+    // ... the model's own usage comes with the hit, under a documented key ...
+    expect(marker).toEqual({ status: 'hit', usage_metadata: USAGE });
     // ... while the stored generation keeps the model's usage, counted as savings.
     expect(ai.stats().savings.tokens).toEqual({ prompt: 12, completion: 7, total: 19 });
     expect(ai.stats().savings.upstreamCallsAvoided).toBe(1);

@@ -119,6 +119,27 @@ export function normalizeLlmString(llmString: string): string {
   return llmString.replace(IGNORED_ENTRIES, '').replace(/^,/, '');
 }
 
+/**
+ * Key of `response_metadata` on a message answered from the cache: `{ status: 'hit',
+ * usage_metadata }`, the model's own usage (LangChain sets `usage_metadata` itself to zero tokens
+ * on every cache hit, since the hit cost none).
+ */
+export const CACHE_METADATA_KEY = 'ai-response-cache';
+
+/** Marks the messages of revived generations as cache hits, with the model's recorded usage. */
+function markHits(generations: Generation[]): Generation[] {
+  for (const generation of generations) {
+    const message = (generation as { message?: BaseMessage }).message;
+    if (!message || typeof message !== 'object') continue;
+    const usage = (message as { usage_metadata?: unknown }).usage_metadata;
+    message.response_metadata = {
+      ...message.response_metadata,
+      [CACHE_METADATA_KEY]: { status: 'hit', ...(usage ? { usage_metadata: { ...(usage as object) } } : {}) },
+    };
+  }
+  return generations;
+}
+
 /** The meta (model, usage) of stored generations, for savings. */
 function metaOf(generations: readonly Generation[]): ResponseMeta | undefined {
   const message = (generations[0] as { message?: Record<string, unknown> } | undefined)?.message;
@@ -193,7 +214,7 @@ export class LangChainCache extends BaseCache<Generation[]> {
       if (request === undefined) return null;
       const hit = await this.#ai.lookupResponse<unknown>(request);
       if (hit === undefined || !isStoredGenerations(hit.response)) return null;
-      return reviveGenerations(hit.response);
+      return markHits(reviveGenerations(hit.response));
     } catch (error) {
       this.#report(error);
       return null;

@@ -17,7 +17,13 @@
  * @module
  */
 export type { ContentKeyOption, LangChainCacheOptions } from './cache.js';
-export { CONTENT_KEY_OPTION, contentKey, LangChainCache, UNKEYED_CONTENT_MARKERS } from './cache.js';
+export {
+  CACHE_METADATA_KEY,
+  CONTENT_KEY_OPTION,
+  contentKey,
+  LangChainCache,
+  UNKEYED_CONTENT_MARKERS,
+} from './cache.js';
 export type { CachedEmbeddingsOptions, EmbeddingInput } from './embeddings.js';
 export { CachedEmbeddings, modelIdentity } from './embeddings.js';
 export type {
