@@ -48,15 +48,16 @@ function schedule(at: number, fire: () => void): () => void {
       },
       Math.max(0, key - performance.now()),
     );
+    // Unreferenced and left to fire even when every deadline of its slot was cancelled: calls
+    // one after another within a slot share it (no timer created and cleared per call).
+    timer.unref?.();
     slot = { fires, timer };
     slots.set(key, slot);
   }
-  const { fires, timer } = slot;
+  const { fires } = slot;
   fires.add(fire);
   return () => {
-    if (!fires.delete(fire) || fires.size > 0) return;
-    clearTimeout(timer);
-    if (slots.get(key)?.fires === fires) slots.delete(key);
+    fires.delete(fire);
   };
 }
 

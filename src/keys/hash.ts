@@ -7,7 +7,7 @@
  * @module
  */
 
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import xxhash, { type XXHashAPI } from 'xxhash-wasm';
 import { ConfigurationError, ValidationError } from '../errors.js';
 
@@ -32,9 +32,14 @@ export const HASH_HEX_LENGTH: Readonly<Record<HashAlgorithm, number>> = Object.f
   sha256: 64,
 });
 
+/** Node's one-shot `crypto.hash` (20.12+), else a `Hash` object per call. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+
 const sha256Hasher: Hasher = Object.freeze({
   algorithm: 'sha256',
-  hash: (input: string): string => createHash('sha256').update(input, 'utf8').digest('hex'),
+  hash: oneShot
+    ? (input: string): string => oneShot('sha256', input, 'hex')
+    : (input: string): string => crypto.createHash('sha256').update(input, 'utf8').digest('hex'),
 });
 
 const sha256Promise: Promise<Hasher> = Promise.resolve(sha256Hasher);

@@ -151,5 +151,6 @@ export function intercept(
 ): PromiseLike<unknown> {
   const { perCall, rest } = splitOptions(options);
   if (!isRecord(params)) return invoke(params, rest);
-  return new CachedAPIPromise(execute(wrapped, { endpoint, params }, perCall, rest, invoke));
+  const request = { options: { ...(isRecord(rest) ? rest : {}), body: params } };
+  return new CachedAPIPromise(execute(wrapped, { endpoint, params }, perCall, rest, invoke), request);
 }

@@ -62,8 +62,12 @@ export class CachedAPIPromise<T> extends Promise<T> {
   readonly #outcome: Promise<Outcome<T>>;
   #data: Promise<T> | undefined;
 
-  constructor(outcome: Promise<Outcome<T>>) {
+  /** The request as the SDK's parse helpers see it (openai 7 reads `options.body`). */
+  readonly #request: { options: object };
+
+  constructor(outcome: Promise<Outcome<T>>, request: { options: object } = { options: {} }) {
     super((resolve) => resolve(null as T));
+    this.#request = request;
     this.#outcome = outcome.then((o) => {
       markStatus(o.data, o.status);
       return o;
@@ -113,7 +117,11 @@ export class CachedAPIPromise<T> extends Promise<T> {
    * `APIPromise._thenUnwrap` (its `parse()` helpers use it to add `parsed` to an answer).
    * @internal
    */
-  _thenUnwrap<U>(transform: (data: T, props?: unknown) => U): CachedAPIPromise<U> {
-    return new CachedAPIPromise(this.#outcome.then((o) => ({ ...o, data: transform(o.data) })));
+  _thenUnwrap<U>(transform: (data: T, props: { options: object }) => U): CachedAPIPromise<U> {
+    const request = this.#request;
+    return new CachedAPIPromise(
+      this.#outcome.then((o) => ({ ...o, data: transform(o.data, request) })),
+      request,
+    );
   }
 }
