@@ -8,7 +8,17 @@ const shared: Options = {
   treeshake: true,
   // import.meta.url in the CJS build (the DiskBackend loads better-sqlite3 lazily through it).
   shims: true,
-  external: ['vitest', 'openai', 'ai', '@langchain/core', 'keyv', 'prom-client', 'better-sqlite3'],
+  external: [
+    'vitest',
+    'openai',
+    'ai',
+    '@langchain/core',
+    'keyv',
+    'prom-client',
+    'better-sqlite3',
+    'express',
+    'fastify',
+  ],
 };
 
 /**
@@ -37,6 +47,7 @@ export default defineConfig([
       openai: 'src/integrations/openai/index.ts',
       keyv: 'src/integrations/keyv/index.ts',
       prometheus: 'src/integrations/prometheus/index.ts',
+      http: 'src/integrations/http/index.ts',
     },
     format: ['esm', 'cjs'],
     esbuildPlugins: [coreAsPackage],

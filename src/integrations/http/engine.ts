@@ -172,6 +172,20 @@ export class HttpCacheEngine {
       state.failure = error;
       throw error;
     }
+    try {
+      return await this.#store(exchange, route, base, recorded);
+    } finally {
+      recorded.ack?.();
+    }
+  }
+
+  /** Stores a recorded response (and its vary marker); returns what waiting requests receive. */
+  async #store(
+    exchange: Exchange,
+    route: HttpRouteOptions,
+    base: KeyParts,
+    recorded: Recorded,
+  ): Promise<Produced> {
     if (!recorded.storable) return PASS;
     const entry = toStored(recorded.status, recorded.headers, recorded.body, this.#now());
     const set: SetOptions = {};

@@ -81,6 +81,8 @@ export interface Reply {
   readonly status: number;
   readonly headers: [string, string][];
   readonly body: Uint8Array | undefined;
+  /** A HEAD request: the body is not sent (it is there for frameworks that derive headers from it). */
+  readonly head: boolean;
 }
 
 /** Headers kept on a `304` (RFC 9110 15.4.5). */
@@ -93,7 +95,7 @@ const NOT_MODIFIED_HEADERS = new Set([
   'last-modified',
 ]);
 
-/** What to send for `stored` to `request`: the full response, or a 304; HEAD gets no body. */
+/** What to send for `stored` to `request`: the full response, or a 304. */
 export function replyFor(
   stored: StoredResponse,
   request: HttpRequestInfo,
@@ -109,7 +111,7 @@ export function replyFor(
     const headers = stored.headers
       .filter(([n]) => NOT_MODIFIED_HEADERS.has(n))
       .map(([n, v]) => [n, v] as [string, string]);
-    return { status: 304, headers: [...headers, ...extra], body: undefined };
+    return { status: 304, headers: [...headers, ...extra], body: undefined, head: false };
   }
   const body = Buffer.from(stored.body, 'base64');
   const headers: [string, string][] = stored.headers.map(([n, v]) => [n, v]);
@@ -118,7 +120,7 @@ export function replyFor(
   return {
     status: stored.status,
     headers: [...headers, ...extra],
-    body:
-      request.method === 'HEAD' ? undefined : new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
+    body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
+    head: request.method === 'HEAD',
   };
 }

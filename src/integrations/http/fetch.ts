@@ -59,17 +59,19 @@ function recordStream(
   done: Promise<Recorded>;
 } {
   const reader = body.getReader();
-  let finish: (complete: boolean) => void = () => {};
+  let finish: (complete: boolean, ack?: () => void) => void = () => {};
   const done = new Promise<Recorded>((resolve) => {
-    finish = (complete) => resolve(recording.result(complete));
+    finish = (complete, ack) =>
+      resolve(ack ? { ...recording.result(complete), ack } : recording.result(complete));
   });
   const stream = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
         const { value, done: ended } = await reader.read();
         if (ended) {
+          // The stream ends once the entry is stored.
+          await new Promise<void>((ack) => finish(true, ack));
           controller.close();
-          finish(true);
           return;
         }
         recording.chunk(value);
@@ -132,15 +134,18 @@ export function fetchWrapper<A extends unknown[]>(
                 extra.push(['etag', etag]);
                 headers.push(['etag', etag]);
               }
+              extra.push(['content-length', String(body.byteLength)]);
               recording.head(response.status, headers);
               recording.chunk(body);
-              resolve(withBody(response, body, extra));
-              return recording.result(true);
+              // The response goes out once the entry is stored.
+              return { ...recording.result(true), ack: () => resolve(withBody(response, body, extra)) };
             },
             send: (reply) => {
               const headers = new Headers();
               for (const [name, value] of reply.headers) headers.append(name, value);
-              resolve(new Response(reply.body ?? null, { status: reply.status, headers }));
+              resolve(
+                new Response(reply.head ? null : (reply.body ?? null), { status: reply.status, headers }),
+              );
             },
             pass: async () => resolve(await call()),
             release: (failure) => {

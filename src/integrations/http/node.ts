@@ -145,7 +145,10 @@ export function forwardNode(res: ServerResponse, recording: Recording, run: () =
       if (action === 'hold' && held) {
         if (bytes) held.chunks.push(new Uint8Array(bytes));
         const body = Buffer.concat(held.chunks);
-        const failure: HeldReply = { res, reply: { status: held.status, headers: held.headers, body } };
+        const failure: HeldReply = {
+          res,
+          reply: { status: held.status, headers: held.headers, body, head: false },
+        };
         settled = true;
         reject(new HandlerFailure(failure));
         const callback = [chunk, encoding, cb].find((a) => typeof a === 'function');
@@ -153,7 +156,12 @@ export function forwardNode(res: ServerResponse, recording: Recording, run: () =
         return res;
       }
       if (bytes) recording.chunk(bytes);
-      return (end as (...a: unknown[]) => unknown).call(res, chunk, encoding, cb);
+      const finish = () => (end as (...a: unknown[]) => unknown).call(res, chunk, encoding, cb);
+      if (action !== 'record' || settled) return finish();
+      // The body is complete: the response ends once the entry is stored.
+      settled = true;
+      resolve({ ...recording.result(true), ack: finish });
+      return res;
     };
     res.once('finish', () => settle(true));
     res.once('close', () => settle(res.writableFinished));
@@ -176,7 +184,7 @@ export function writeNode(res: ServerResponse, reply: Reply): void {
   for (const [name, value] of reply.headers) headers[name] = [...(headers[name] ?? []), value];
   (o.writeHead as (...a: unknown[]) => unknown).call(res, reply.status, headers);
   const end = o.end as (...a: unknown[]) => unknown;
-  if (reply.body) end.call(res, reply.body);
+  if (reply.body && !reply.head) end.call(res, reply.body);
   else end.call(res);
 }
 

@@ -54,12 +54,14 @@ export function requestDecision(request: HttpRequestInfo, options: HttpRouteOpti
     return { cacheable: false, read: false, credentialed };
   }
   if (options.honorRequestCacheControl === false) return { cacheable: true, read: true, credentialed };
-  const cc = parseCacheControl(request.header('cache-control'));
+  const header = request.header('cache-control');
+  const cc = parseCacheControl(header);
   if (cc.has('no-store')) return { cacheable: false, read: false, credentialed };
+  // `Pragma: no-cache` counts only without a Cache-Control header (RFC 9111 5.4).
   const noCache =
     cc.has('no-cache') ||
     seconds(cc.get('max-age')) === 0 ||
-    /no-cache/i.test(request.header('pragma') ?? '');
+    (header === undefined && /no-cache/i.test(request.header('pragma') ?? ''));
   return { cacheable: true, read: !noCache, credentialed };
 }
 

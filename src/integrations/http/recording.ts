@@ -21,6 +21,11 @@ export interface Recorded {
   readonly ttlMs: number | undefined;
   /** Sorted lower-case names of its `Vary` headers. */
   readonly vary: readonly string[];
+  /**
+   * Called once the entry is stored (or will not be): the adapter then ends the response, so a
+   * client that has the whole response finds it in the cache on its next request.
+   */
+  readonly ack?: () => void;
 }
 
 /** What to do with a response once its head is known. */
