@@ -32,6 +32,8 @@ export interface RouteAnswer {
   body?: string;
   events?: string[];
   abort?: boolean;
+  /** After the events, wait until the client has gone (its connection closed), then send one more and end. */
+  untilClientGone?: boolean;
 }
 
 /** A route: its handler and its cache options. */
@@ -54,10 +56,14 @@ export interface App {
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-async function* eventsOf(answer: RouteAnswer): AsyncGenerator<string> {
+async function* eventsOf(answer: RouteAnswer, gone: Promise<void>): AsyncGenerator<string> {
   for (const event of answer.events ?? []) {
     await tick();
     yield event;
+  }
+  if (answer.untilClientGone) {
+    await gone;
+    yield 'data: after the client left\n\n';
   }
   if (answer.abort) {
     await tick();
@@ -109,7 +115,8 @@ export async function startApp(
         if (answer.events) {
           res.flushHeaders();
           try {
-            for await (const event of eventsOf(answer)) res.write(event);
+            const gone = new Promise<void>((resolve) => res.once('close', () => resolve()));
+            for await (const event of eventsOf(answer, gone)) res.write(event);
             res.end();
           } catch {
             res.destroy();
@@ -147,7 +154,10 @@ export async function startApp(
           });
           reply.code(answer.status ?? 200);
           for (const [name, value] of Object.entries(answer.headers ?? {})) reply.header(name, value);
-          if (answer.events) return reply.send(Readable.from(eventsOf(answer)));
+          if (answer.events) {
+            const gone = new Promise<void>((resolve) => reply.raw.once('close', () => resolve()));
+            return reply.send(Readable.from(eventsOf(answer, gone)));
+          }
           return reply.send(answer.body ?? '');
         },
       });
@@ -173,7 +183,10 @@ export async function startApp(
         for (const [name, value] of Object.entries(answer.headers ?? {}))
           for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
         if (answer.events) {
-          const source = eventsOf(answer);
+          const gone = new Promise<void>((resolve) =>
+            request.signal.addEventListener('abort', () => resolve()),
+          );
+          const source = eventsOf(answer, gone);
           const body = new ReadableStream<Uint8Array>({
             async pull(controller) {
               try {
@@ -201,9 +214,15 @@ export async function startApp(
       for (const [name, value] of Object.entries(req.headers))
         if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
       const address = server.address() as AddressInfo;
+      // As Hono's or Next's servers do: the request's signal aborts and the body is cancelled when the client goes.
+      const aborter = new AbortController();
+      res.once('close', () => {
+        if (!res.writableFinished) aborter.abort();
+      });
       const request = new Request(`http://127.0.0.1:${address.port}${req.url}`, {
         method,
         headers,
+        signal: aborter.signal,
         ...(method === 'GET' || method === 'HEAD' ? {} : { body: Buffer.concat(chunks) }),
       });
       const handler = handlers.get(new URL(request.url).pathname);
@@ -222,8 +241,16 @@ export async function startApp(
         res.end();
         return;
       }
+      const reader = response.body.getReader();
+      aborter.signal.addEventListener('abort', () => {
+        reader.cancel().catch(() => {});
+      });
       try {
-        for await (const chunk of response.body) res.write(chunk);
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          res.write(value);
+        }
         res.end();
       } catch {
         res.destroy();

@@ -264,6 +264,30 @@ function suite(label: string, makeBackend: () => CacheBackend): void {
         expect(app.calls.get('/cut')).toBe(2);
       });
 
+      it('an SSE stream whose client disconnects before the end is not stored', async () => {
+        const { app } = await setup({
+          '/left': {
+            handle: () => ({
+              headers: { 'content-type': 'text/event-stream' },
+              events: ['data: 1\n\n'],
+              untilClientGone: true,
+            }),
+          },
+        });
+        const aborter = new AbortController();
+        const first = await fetch(`${app.url}/left`, { signal: aborter.signal });
+        const reader = first.body?.getReader();
+        const chunk = await reader?.read();
+        expect(new TextDecoder().decode(chunk?.value)).toContain('data: 1');
+        aborter.abort();
+        await reader?.cancel().catch(() => {});
+        // The handler finishes its stream after the client left; the next client gets a fresh one.
+        const second = await fetch(`${app.url}/left`, { signal: AbortSignal.timeout(10_000) });
+        expect(second.headers.get('x-cache')).toBe('MISS');
+        await second.body?.cancel();
+        expect(app.calls.get('/left')).toBe(2);
+      });
+
       it('requests with Authorization or cookies are not cached unless the route is private (then per credential)', async () => {
         const whoami: Route['handle'] = (req) => ({
           body: `user ${req.header('authorization')} ${Math.random()}`,
