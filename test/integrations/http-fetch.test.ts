@@ -214,6 +214,39 @@ describe('fetch wrapper with real Request objects', () => {
     expect((await handler(new Request('http://app.test/e'))).headers.get('x-cache')).toBe('HIT');
   });
 
+  it('a key option returning an invalid key leaves the request to the handler and reports an error event', async () => {
+    const cache = createCache({ prefix: uniqueCachePrefix('httpf'), errorEvents: { intervalMs: 0 } });
+    caches.push(cache);
+    const errors: unknown[] = [];
+    cache.on('error', (e) => errors.push(e));
+    let calls = 0;
+    const handler = cacheResponses(cache).fetch(
+      async () => {
+        calls++;
+        return new Response('ok');
+      },
+      { key: () => null as never },
+    );
+    expect(await (await handler(new Request('http://app.test/k'))).text()).toBe('ok');
+    expect(await (await handler(new Request('http://app.test/k'))).text()).toBe('ok');
+    expect(calls).toBe(2);
+    expect(errors).toHaveLength(2);
+  });
+
+  it('a HEAD with Cache-Control: no-cache reaches the handler', async () => {
+    let calls = 0;
+    const handler = cacheResponses(memoryCache()).fetch(async () => {
+      calls++;
+      return new Response('body');
+    });
+    await (await handler(new Request('http://app.test/h'))).text();
+    const head = await handler(
+      new Request('http://app.test/h', { method: 'HEAD', headers: { 'cache-control': 'no-cache' } }),
+    );
+    expect(head.headers.get('x-cache')).toBeNull();
+    expect(calls).toBe(2);
+  });
+
   it('a response larger than maxBodyBytes is sent whole but not stored', async () => {
     let calls = 0;
     const handler = cacheResponses(memoryCache(), { maxBodyBytes: 10 }).fetch(async () => {

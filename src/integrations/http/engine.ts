@@ -94,7 +94,8 @@ export class HttpCacheEngine {
   async serve(exchange: Exchange, route: HttpRouteOptions): Promise<void> {
     const request = exchange.request;
     const decision = requestDecision(request, route);
-    if (!decision.cacheable) return exchange.pass();
+    // A HEAD only reads (its response has no body to store): with no-cache there is nothing to do.
+    if (!decision.cacheable || (request.method === 'HEAD' && !decision.read)) return exchange.pass();
     let base: KeyParts;
     try {
       const body = request.method === 'POST' ? await exchange.body() : undefined;
@@ -136,7 +137,12 @@ export class HttpCacheEngine {
     } catch (error) {
       // Our own handler failed (and no stale entry replaced it), or the leader's did: ours answers then.
       if (state.led) await exchange.release(state.failure ?? error);
-      else await exchange.pass();
+      else {
+        // A bad key (e.g. from a `key` option) is a cache problem; a leader's failure is not.
+        if (error instanceof ValidationError)
+          this.cache.reportError(error, { op: 'get', detail: { reason: 'http-key' } });
+        await exchange.pass();
+      }
       return 'done';
     }
     if (state.led && state.failure === undefined) return 'done';
