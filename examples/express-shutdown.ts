@@ -44,7 +44,7 @@ app.get('/healthz', (_req, res) => {
 const server = app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1', () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : process.env.PORT;
-  console.log(`listening on http://127.0.0.1:${port}`);
+  console.log(`listening on http://127.0.0.1:${port} (pid ${process.pid})`);
 });
 
 let stopping = false;

@@ -44,7 +44,7 @@ app.addHook('onSend', async (_request, reply, payload) => {
 app.get('/stats', { config: { cache: false } }, async () => app.cache.stats());
 
 const address = await app.listen({ port: Number(process.env.PORT ?? 3000), host: '127.0.0.1' });
-console.log(`listening on ${address}`);
+console.log(`listening on ${address} (pid ${process.pid})`);
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {

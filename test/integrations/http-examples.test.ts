@@ -14,12 +14,23 @@ import { findFreePort } from '../helpers/redis-server.js';
 const root = join(import.meta.dirname, '..', '..');
 const tsx = join(root, 'node_modules', '.bin', 'tsx');
 const children: ChildProcess[] = [];
+/** The examples' own pids (children of the tsx processes). */
+const examplePids: number[] = [];
 afterAll(() => {
+  for (const pid of examplePids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already exited
+    }
+  }
   for (const child of children) if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
 });
 
 interface Running {
   child: ChildProcess;
+  /** Sends `signal` to the example's own process (tsx runs it in a child of the tsx process). */
+  signal(signal: NodeJS.Signals): void;
   url: string;
   /** Resolves when a stdout line matches. */
   line(pattern: RegExp): Promise<string>;
@@ -53,9 +64,14 @@ async function start(example: string, env: Record<string, string>): Promise<Runn
   child.stderr?.on('data', (d: Buffer) => {
     out += d.toString();
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close': the process exited and its stdout was read to the end.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  let pid = 0;
   const running: Running = {
     child,
+    // Straight to the example: tsx relays a signal it receives itself, but SIGKILLs the child
+    // when the child does not acknowledge within 30 ms, which a loaded machine can miss.
+    signal: (signal) => process.kill(pid, signal),
     url: `http://127.0.0.1:${port}`,
     line: (pattern) =>
       new Promise<string>((resolve, reject) => {
@@ -66,7 +82,10 @@ async function start(example: string, env: Record<string, string>): Promise<Runn
     exited,
     output: () => out,
   };
-  await running.line(/listening on/);
+  const listening = await running.line(/listening on/);
+  pid = Number(/\(pid (\d+)\)/.exec(listening)?.[1]);
+  expect(pid).toBeGreaterThan(0);
+  examplePids.push(pid);
   return running;
 }
 
@@ -82,8 +101,9 @@ function examples(label: string, env: () => Record<string, string>): void {
       expect(await hit.json()).toEqual(body);
 
       const inFlight = fetch(`${app.url}/report?id=2&ms=300`);
+      inFlight.catch(() => {}); // awaited below; no unhandled rejection if the test fails first
       await app.line(/report 2 started/);
-      app.child.kill('SIGTERM');
+      app.signal('SIGTERM');
       await app.line(/SIGTERM: shutting down/);
       await expect(fetch(`${app.url}/report?id=3`)).rejects.toThrow();
       const late = await inFlight;
@@ -106,8 +126,9 @@ function examples(label: string, env: () => Record<string, string>): void {
       expect(((await stats.json()) as { hits: number }).hits).toBeGreaterThan(0);
 
       const inFlight = fetch(`${app.url}/answer?q=slow&ms=300`);
+      inFlight.catch(() => {}); // awaited below; no unhandled rejection if the test fails first
       await app.line(/answer slow started/);
-      app.child.kill('SIGTERM');
+      app.signal('SIGTERM');
       await app.line(/SIGTERM: shutting down/);
       const late = await inFlight;
       expect(late.status).toBe(200);
