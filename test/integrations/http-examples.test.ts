@@ -14,17 +14,16 @@ import { findFreePort } from '../helpers/redis-server.js';
 const root = join(import.meta.dirname, '..', '..');
 const tsx = join(root, 'node_modules', '.bin', 'tsx');
 const children: ChildProcess[] = [];
-/** The examples' own pids (children of the tsx processes). */
-const examplePids: number[] = [];
+/** The examples' own pids (children of the tsx processes), by tsx process. */
+const examplePids = new Map<ChildProcess, number>();
 afterAll(() => {
-  for (const pid of examplePids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already exited
-    }
+  // Only processes still running: a tsx process that exited has seen its example exit (its pid may be reused).
+  for (const child of children) {
+    if (child.exitCode !== null || child.signalCode !== null || !child.pid) continue;
+    const pid = examplePids.get(child);
+    if (pid !== undefined) process.kill(pid, 'SIGKILL');
+    process.kill(child.pid, 'SIGKILL');
   }
-  for (const child of children) if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
 });
 
 interface Running {
@@ -85,7 +84,7 @@ async function start(example: string, env: Record<string, string>): Promise<Runn
   const listening = await running.line(/listening on/);
   pid = Number(/\(pid (\d+)\)/.exec(listening)?.[1]);
   expect(pid).toBeGreaterThan(0);
-  examplePids.push(pid);
+  examplePids.set(child, pid);
   return running;
 }
 
