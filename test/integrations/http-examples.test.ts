@@ -21,8 +21,13 @@ afterAll(() => {
   for (const child of children) {
     if (child.exitCode !== null || child.signalCode !== null || !child.pid) continue;
     const pid = examplePids.get(child);
-    if (pid !== undefined) process.kill(pid, 'SIGKILL');
-    process.kill(child.pid, 'SIGKILL');
+    for (const target of [pid, child.pid]) {
+      try {
+        if (target !== undefined) process.kill(target, 'SIGKILL');
+      } catch {
+        // exited meanwhile
+      }
+    }
   }
 });
 
