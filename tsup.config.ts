@@ -18,6 +18,8 @@ const shared: Options = {
     'prom-client',
     '@opentelemetry/api',
     'better-sqlite3',
+    'express',
+    'fastify',
   ],
 };
 
@@ -50,6 +52,7 @@ export default defineConfig([
       langchain: 'src/integrations/langchain/index.ts',
       prometheus: 'src/integrations/prometheus/index.ts',
       otel: 'src/integrations/otel/index.ts',
+      http: 'src/integrations/http/index.ts',
     },
     format: ['esm', 'cjs'],
     esbuildPlugins: [coreAsPackage],

@@ -72,6 +72,7 @@ const SUBPATHS = [
   { path: 'otel', names: ['instrumentCache'] },
   { path: 'langchain', names: ['LangChainCache', 'CachedEmbeddings'] },
   { path: 'anthropic', names: ['withCache'] },
+  { path: 'http', names: ['cacheResponses', 'fastifyCache'] },
   { path: 'testing', names: ['backendConformance', 'createHttpBackendServer'], esmOnly: true },
 ];
 /** The script checking every subpath, loading each with `load` ('require' or 'import'). */
