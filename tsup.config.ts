@@ -35,6 +35,7 @@ export default defineConfig([
     entry: {
       index: 'src/index.ts',
       openai: 'src/integrations/openai/index.ts',
+      'ai-sdk': 'src/integrations/ai-sdk/index.ts',
       keyv: 'src/integrations/keyv/index.ts',
       prometheus: 'src/integrations/prometheus/index.ts',
     },
