@@ -57,9 +57,13 @@ export interface ExecutableTool {
 }
 
 /** The input type of a tool's `execute`. */
-export type ToolInput<T> = T extends { execute?: ((input: infer I, ...rest: never[]) => unknown) | undefined }
-  ? I
-  : unknown;
+export type ToolInput<T> =
+  NonNullable<T extends { execute?: infer E } ? E : never> extends (
+    input: infer I,
+    ...rest: never[]
+  ) => unknown
+    ? I
+    : unknown;
 
 /** The second argument of a tool's `execute` (`ToolExecutionOptions`); its `abortSignal` is honoured. */
 export interface ToolExecuteOptionsLike {
