@@ -12,6 +12,7 @@ export type {
   AIResponseCacheOptions,
   AIResponseCacheStats,
   CacheResponseArgs,
+  PreparedRequest,
   ResponseHit,
   ResponseMeta,
   ResponseRequest,
@@ -22,15 +23,20 @@ export type {
   TtlSetting,
 } from './ai-cache/ai-response-cache.js';
 export { AIResponseCache } from './ai-cache/ai-response-cache.js';
+export { createCallPath } from './ai-cache/call/path.js';
+export { cacheStatus, markStatus } from './ai-cache/call/status.js';
 export type {
   CacheStatus,
   CallPath,
   CallPathOptions,
   CallResult,
+  CallStream,
+  EachResult,
   LockSettings,
   PerCallCacheOptions,
   PreparedCall,
   Produced,
+  ProducedEach,
   Producer,
   ProviderCodec,
   SamplingPolicy,

@@ -96,6 +96,14 @@ export interface CacheResponseArgs<T = unknown> extends ResponseRequest {
   meta?: ResponseMeta;
 }
 
+/** A request validated and keyed once, from {@link AIResponseCache.prepare}. */
+export interface PreparedRequest {
+  readonly request: ResponseRequest;
+  /** The key parts under `ai:{operation}` (text part, options hash, optional question hash). */
+  readonly parts: readonly string[];
+  readonly tier: SizeTier;
+}
+
 /** A hit with its details, from {@link AIResponseCache.lookupResponse}. */
 export interface ResponseHit<T = unknown> {
   response: T;
@@ -439,20 +447,44 @@ export class AIResponseCache {
    *   operation, options or a response that cannot be serialized. Nothing is written then.
    */
   async cacheResponse<T>(args: CacheResponseArgs<T>): Promise<void> {
-    const key = await this.#prepare(
+    const prepared = await this.#prepared(
       args,
       'cacheResponse',
       args.response === undefined
         ? [{ path: 'response', message: 'undefined cannot be cached (use null for "no answer")' }]
         : [],
     );
-    const tier = sizeTierOf(args.text.length, this.config.sizeTiers);
-    const ttlMs = this.#resolveTtl(args, tier);
-    const stored: StoredAnswer = { v: 1, r: args.response, at: this.#shared.now() };
-    if (args.meta) stored.m = args.meta;
+    await this.storePrepared(prepared, args.response, args);
+  }
+
+  /**
+   * Validates and keys a request once, for {@link AIResponseCache.lookupPrepared},
+   * {@link AIResponseCache.storePrepared} and {@link AIResponseCache.invalidatePrepared} (an
+   * integration answering one call with several of them keys it only once).
+   *
+   * @throws {ValidationError} listing every problem of the request.
+   */
+  async prepare(request: ResponseRequest): Promise<PreparedRequest> {
+    return this.#prepared(request, 'prepare');
+  }
+
+  /**
+   * Stores an answer of a prepared request (`response` must not be `undefined`).
+   *
+   * @throws {ValidationError} when the response cannot be serialized or the TTL is invalid.
+   */
+  async storePrepared<T>(
+    prepared: PreparedRequest,
+    response: T,
+    options: { meta?: ResponseMeta | undefined; ttl?: TtlSetting | undefined } = {},
+  ): Promise<void> {
+    const { request, parts, tier } = prepared;
+    const ttlMs = this.#resolveTtl({ ...request, response, ttl: options.ttl }, tier);
+    const stored: StoredAnswer = { v: 1, r: response, at: this.#shared.now() };
+    if (options.meta) stored.m = options.meta;
     let result: Awaited<ReturnType<Cache['set']>>;
     try {
-      result = await this.#operation(args.operation).set(key, stored, {
+      result = await this.#operation(request.operation).set(parts as string[], stored, {
         ttl: ttlMs,
         l1: tier !== 'large' || this.config.promoteLargeToL1,
       });
@@ -466,7 +498,7 @@ export class AIResponseCache {
       }
       throw error;
     }
-    this.#slice(args.operation).sets++;
+    this.#slice(request.operation).sets++;
     this.#tierStats[tier].sets++;
     const c = this.#compression;
     c.entries++;
@@ -483,9 +515,17 @@ export class AIResponseCache {
   /** Like {@link AIResponseCache.getResponse}, with the tier that answered and the stored meta. */
   async lookupResponse<T = unknown>(request: ResponseRequest): Promise<ResponseHit<T> | undefined> {
     const started = performance.now();
-    const key = await this.#prepare(request, 'getResponse');
-    const tier = sizeTierOf(request.text.length, this.config.sizeTiers);
-    const hit = await this.#operation(request.operation).lookup<unknown>(key, {
+    return this.#lookup<T>(await this.#prepared(request, 'getResponse'), started);
+  }
+
+  /** Like {@link AIResponseCache.lookupResponse}, for a request keyed by {@link AIResponseCache.prepare}. */
+  async lookupPrepared<T = unknown>(prepared: PreparedRequest): Promise<ResponseHit<T> | undefined> {
+    return this.#lookup<T>(prepared, performance.now());
+  }
+
+  async #lookup<T>(prepared: PreparedRequest, started: number): Promise<ResponseHit<T> | undefined> {
+    const { request, parts, tier } = prepared;
+    const hit = await this.#operation(request.operation).lookup<unknown>(parts as string[], {
       promote: tier !== 'large' || this.config.promoteLargeToL1,
     });
     const slice = this.#slice(request.operation);
@@ -504,8 +544,12 @@ export class AIResponseCache {
 
   /** Removes one answer from both tiers. */
   async invalidate(request: ResponseRequest): Promise<boolean> {
-    const key = await this.#prepare(request, 'invalidate');
-    return this.#operation(request.operation).delete(key);
+    return this.invalidatePrepared(await this.#prepared(request, 'invalidate'));
+  }
+
+  /** Like {@link AIResponseCache.invalidate}, for a request keyed by {@link AIResponseCache.prepare}. */
+  async invalidatePrepared(prepared: PreparedRequest): Promise<boolean> {
+    return this.#operation(prepared.request.operation).delete(prepared.parts as string[]);
   }
 
   /**
@@ -526,7 +570,8 @@ export class AIResponseCache {
 
   /** The full key an answer is stored under (for diagnostics and tests). */
   async keyFor(request: ResponseRequest): Promise<string> {
-    return this.#operation(request.operation).fullKey(await this.#prepare(request, 'keyFor'));
+    const { parts } = await this.#prepared(request, 'keyFor');
+    return this.#operation(request.operation).fullKey(parts as string[]);
   }
 
   /** The TTL in milliseconds an answer would get (per-call `ttl` > `ttlResolver` > `operationTtls` > `defaultTtl`). */
@@ -649,7 +694,11 @@ export class AIResponseCache {
    *
    * @throws {ValidationError} listing every problem.
    */
-  async #prepare(request: ResponseRequest, call: string, extra: ValidationIssue[] = []): Promise<string[]> {
+  async #prepared(
+    request: ResponseRequest,
+    call: string,
+    extra: ValidationIssue[] = [],
+  ): Promise<PreparedRequest> {
     const issues = this.#validateOperation(request.operation);
     const { text, question, options } = request;
     if (typeof text !== 'string') {
@@ -685,10 +734,13 @@ export class AIResponseCache {
         : `t=${text}`;
     const parts = [textPart, `o=${hasher.hash(optionsJson)}`];
     if (question !== undefined) parts.push(`q=${hasher.hash(question)}`);
-    return parts;
+    return { request, parts, tier: sizeTierOf(text.length, this.config.sizeTiers) };
   }
 
-  #resolveTtl(args: ResponseRequest & { response?: unknown; ttl?: TtlSetting }, sizeTier: SizeTier): number {
+  #resolveTtl(
+    args: ResponseRequest & { response?: unknown; ttl?: TtlSetting | undefined },
+    sizeTier: SizeTier,
+  ): number {
     const context = (): TtlContext => ({
       operation: args.operation,
       textLength: args.text.length,

@@ -183,13 +183,41 @@ export interface Producer<Answer, Chunk> {
   stream?: () => Promise<Produced<AsyncIterable<Chunk>>>;
 }
 
+/**
+ * A stream handed to one caller: its own copies of the chunks, iterable once. Aborting its
+ * `controller` (or leaving the loop) detaches the reader; the upstream stops when no reader is
+ * left, unless the answer is complete and is being read to its end to be stored.
+ */
+export interface CallStream<Chunk> extends AsyncIterable<Chunk> {
+  readonly controller: AbortController;
+}
+
+/** What the producer of {@link CallPath.resolveEach} returns for the missing requests. */
+export interface ProducedEach<Answer> extends Produced<Answer[]> {
+  /** Per answer: its meta (e.g. its share of the request's tokens), for savings. */
+  meta?: readonly (ResponseMeta | undefined)[];
+  /** Whether the answers may be stored (e.g. the response as a whole was sound). @default true */
+  storable?: boolean;
+}
+
+/** The answers of {@link CallPath.resolveEach}, in the order of the prepared calls. */
+export interface EachResult<Answer> {
+  /** `undefined` only where a bypassed call's answer was not produced. */
+  answers: Answer[];
+  statuses: CacheStatus[];
+  /** The producer's `extra`, when it ran. */
+  extra?: unknown;
+}
+
 /** The answer of one call, from {@link CallPath.resolve}. */
 export interface CallResult<Answer, Chunk> {
   readonly status: CacheStatus;
   /** JSON callers: this caller's own copy of the answer. */
   readonly answer?: Answer;
   /** Stream callers: this caller's own copies of the chunks, as they arrive (or replayed). */
-  readonly stream?: AsyncIterable<Chunk>;
+  readonly stream?: CallStream<Chunk>;
+  /** Stream callers: another reader of the same chunks from the first (e.g. for an SSE body). */
+  readonly fork?: () => CallStream<Chunk>;
   /** The producer's `extra` (only for the caller whose producer ran). */
   readonly extra?: unknown;
   /** The answer's meta (model, usage, upstream latency) when known. */
@@ -217,6 +245,6 @@ export interface CallPath<Request, Answer, Chunk> {
    */
   resolveEach(
     prepared: readonly PreparedCall<Request>[],
-    produce: (missing: readonly Request[]) => Promise<Produced<Answer[]>>,
-  ): Promise<{ answers: Answer[]; statuses: CacheStatus[]; extra?: unknown }>;
+    produce: (missing: readonly Request[]) => Promise<ProducedEach<Answer>>,
+  ): Promise<EachResult<Answer>>;
 }

@@ -1,0 +1,538 @@
+/**
+ * `createCallPath(codec, options)`: the one path every LLM integration drives.
+ *
+ * 1. `prepare` validates the per-call options and keys the request once: the codec's key
+ *    material (with the path's `scope`, e.g. the client's base URL) is hashed (sha256) into the
+ *    entry's text, so no prompt ever enters a key name.
+ * 2. `resolve` answers it. A call with a per-call cache option or an abort signal works alone
+ *    (optional lookup, its own upstream call, so that one caller's abort never fails another's).
+ *    Otherwise identical concurrent calls in this process share one flight, whatever their mode
+ *    (stream or JSON): its leader looks the answer up; on a miss it calls upstream, under the
+ *    cross-process lock when the cache has one (skipped while the backend fails), so that one
+ *    process per cluster does. A stream being received stays joinable until it is stored.
+ *
+ * The cache work of one call (lookup, lock acquisition, store) shares one budget
+ * (`ai.cache.budgetMs`). Cache failures are reported (`error` events, `onError`), never thrown;
+ * upstream errors propagate unchanged and are never stored.
+ *
+ * @module
+ */
+import { Budget, budgetedLock, OVER_BUDGET } from '../../cache/budget.js';
+import { getHasher, type Hasher } from '../../keys/hash.js';
+import { stableStringify } from '../../keys/stable-stringify.js';
+import { produceOnce } from '../../locks/stampede.js';
+import type { PreparedRequest, ResponseMeta } from '../ai-response-cache.js';
+import { copyJson } from './copy.js';
+import { resolveEach } from './each.js';
+import { Recording, replayOf } from './recording.js';
+import { parsePerCall, resolveSettings, type Settings } from './settings.js';
+import type {
+  CacheStatus,
+  CallPath,
+  CallPathOptions,
+  CallResult,
+  CallStream,
+  EachResult,
+  PerCallCacheOptions,
+  PreparedCall,
+  ProducedEach,
+  Producer,
+  ProviderCodec,
+} from './types.js';
+
+/** The stored value: the answer as JSON, or the chunks of the stream that made it. */
+export type StoredEntry<A, C> = { f: 'json'; v: A } | { f: 'stream'; v: C[] };
+
+/** An answer read from the cache. */
+interface EntrySource<A, C> {
+  kind: 'entry';
+  entry: StoredEntry<A, C>;
+  meta: ResponseMeta | undefined;
+  origin: 'hit' | 'coalesced' | 'stale';
+}
+/** A JSON answer this process fetched. */
+interface AnswerSource<A> {
+  kind: 'answer';
+  answer: A;
+  meta: ResponseMeta;
+  extra: unknown;
+}
+/** A stream this process is receiving. */
+interface LiveSource<A, C> {
+  kind: 'live';
+  recording: Recording<A, C>;
+  extra: unknown;
+}
+type Source<A, C> = EntrySource<A, C> | AnswerSource<A> | LiveSource<A, C>;
+
+/** What `prepare` keeps beside the public fields. */
+interface Internal {
+  entry: PreparedRequest | undefined;
+}
+
+const isEntry = (value: unknown): value is StoredEntry<unknown, unknown> => {
+  if (typeof value !== 'object' || value === null) return false;
+  const { f } = value as { f?: unknown };
+  return f === 'json' ? 'v' in value : f === 'stream' && Array.isArray((value as { v?: unknown }).v);
+};
+
+const asError = (value: unknown): Error => (value instanceof Error ? value : new Error(String(value)));
+
+/** The most request keys whose sampling rotation is remembered (oldest forgotten first). */
+const MAX_ROTATIONS = 10_000;
+
+/** See the module documentation. */
+class Path<Req, A, C> implements CallPath<Req, A, C> {
+  readonly codec: ProviderCodec<Req, A, C>;
+  readonly #settings: Settings<Req>;
+  readonly #internal = new WeakMap<PreparedCall<Req>, Internal>();
+  /** Shared calls in flight, by key (stream and JSON callers alike). */
+  readonly #flights = new Map<string, Promise<Source<A, C>>>();
+  /** Streams being received, by key, joinable until they are stored. */
+  readonly #live = new Map<string, LiveSource<A, C>>();
+  /** Single-input answers being fetched by `resolveEach`, by key. */
+  readonly inputs = new Map<string, Promise<{ answer: A; meta: ResponseMeta | undefined } | undefined>>();
+  readonly #rotations = new Map<string, number>();
+  readonly #scope: string;
+  #sha: Hasher | undefined;
+
+  constructor(codec: ProviderCodec<Req, A, C>, options: CallPathOptions<Req>) {
+    if (typeof codec?.name !== 'string' || !codec.name || typeof codec.keyMaterial !== 'function') {
+      throw new TypeError('createCallPath(): the codec needs a name and keyMaterial()');
+    }
+    this.codec = codec;
+    this.#settings = resolveSettings(options, `${codec.name} cache`);
+    this.#scope = options.scope === undefined ? '' : stableStringify(options.scope);
+  }
+
+  get settings(): Settings<Req> {
+    return this.#settings;
+  }
+
+  /** Reports an absorbed failure as an `error` event and to `onError` (which may not throw). */
+  report(error: unknown): void {
+    const err = asError(error);
+    this.#settings.ai.cache.reportError(err, { op: 'getOrSet', detail: { integration: this.codec.name } });
+    try {
+      this.#settings.onError?.(err);
+    } catch {
+      // A throwing error handler is ignored.
+    }
+  }
+
+  async prepare(request: Req, perCall?: PerCallCacheOptions): Promise<PreparedCall<Req>> {
+    const options = parsePerCall(perCall);
+    const settings = this.#settings;
+    let operation = this.codec.name;
+    const unkeyed = (bypass: string): PreparedCall<Req> => {
+      const prepared = { request, perCall: options, bypass, key: undefined, operation };
+      this.#internal.set(prepared, { entry: undefined });
+      return prepared;
+    };
+    let text: string;
+    try {
+      const chosen =
+        typeof settings.operation === 'function' ? settings.operation(request) : settings.operation;
+      operation = chosen ?? this.codec.operation?.(request) ?? this.codec.name;
+      const reason = this.codec.bypass?.(request);
+      if (reason !== undefined) return unkeyed(reason);
+      if (settings.shouldCache && !settings.shouldCache(request)) return unkeyed('shouldCache');
+      const sampling = options.sampling ?? settings.sampling;
+      const sampled = sampling !== 'first' && this.codec.sampled?.(request) === true;
+      if (sampled && sampling === 'bypass') return unkeyed('sampled');
+      const material = this.codec.keyMaterial(request);
+      if (material === undefined) return unkeyed('unkeyable');
+      this.#sha ??= await getHasher('sha256');
+      const body = `${this.codec.name}\u0000${this.#scope}\u0000${stableStringify(material)}`;
+      text = `sha256:${this.#sha.hash(body)}`;
+      if (sampled && typeof sampling === 'object') text += `#${this.#slot(text, sampling.bucket)}`;
+    } catch (error) {
+      // A request that cannot be keyed (or a callback that throws) goes upstream uncached.
+      this.report(error);
+      return unkeyed('unkeyable');
+    }
+    const entry = await settings.ai.prepare({
+      text,
+      operation,
+      ...(options.namespace === undefined ? {} : { options: { namespace: options.namespace } }),
+    });
+    const prepared: PreparedCall<Req> = {
+      request,
+      perCall: options,
+      bypass: undefined,
+      key: `${operation}\u0000${entry.parts.join('\u0000')}`,
+      operation,
+    };
+    this.#internal.set(prepared, { entry });
+    return prepared;
+  }
+
+  /** The next slot of a sampled request's bucket (in turn, per request). */
+  #slot(text: string, bucket: number): number {
+    const next = this.#rotations.get(text) ?? 0;
+    this.#rotations.delete(text);
+    this.#rotations.set(text, next + 1);
+    if (this.#rotations.size > MAX_ROTATIONS) {
+      const oldest = this.#rotations.keys().next().value;
+      if (oldest !== undefined) this.#rotations.delete(oldest);
+    }
+    return next % bucket;
+  }
+
+  /** The `AIResponseCache` request of a prepared call. */
+  entryOf(prepared: PreparedCall<Req>): PreparedRequest | undefined {
+    const internal = this.#internal.get(prepared);
+    if (!internal) throw new TypeError('resolve(): not a call prepared by this call path');
+    return internal.entry;
+  }
+
+  async resolve(
+    prepared: PreparedCall<Req>,
+    producer: Producer<A, C>,
+    options: { stream?: boolean; signal?: AbortSignal } = {},
+  ): Promise<CallResult<A, C>> {
+    const started = performance.now();
+    const stream = options.stream === true;
+    const entry = this.entryOf(prepared);
+    if (!entry || prepared.key === undefined || (stream && !this.#settings.streams)) {
+      return this.#bypass(producer, stream);
+    }
+    const budget = new Budget(this.#settings.ai.cache.budgetMs);
+    const { noCache, noStore, forceRefresh } = prepared.perCall;
+    const call: Call<Req, A, C> = { prepared, entry, key: prepared.key, producer };
+    if (noCache || noStore || forceRefresh || options.signal) {
+      return this.#result(call, await this.#alone(call, producer, stream, budget), true, stream, started);
+    }
+    const live = this.#live.get(call.key);
+    if (live) return this.#result(call, live, false, stream, started);
+    const running = this.#flights.get(call.key);
+    if (running) return this.#result(call, await running, false, stream, started);
+    const flight = this.#lead(call, producer, stream, budget).finally(() => {
+      if (this.#flights.get(call.key) === flight) this.#flights.delete(call.key);
+    });
+    this.#flights.set(call.key, flight);
+    return this.#result(call, await flight, true, stream, started);
+  }
+
+  resolveEach(
+    prepared: readonly PreparedCall<Req>[],
+    produce: (missing: readonly Req[]) => Promise<ProducedEach<A>>,
+  ): Promise<EachResult<A>> {
+    return resolveEach(this, prepared, produce);
+  }
+
+  /** The producer's answer, untouched by the cache. */
+  async #bypass(producer: Producer<A, C>, stream: boolean): Promise<CallResult<A, C>> {
+    if (stream && producer.stream) {
+      const { value, extra } = await producer.stream();
+      return { status: 'bypass', stream: passThrough(value), extra };
+    }
+    const run = producer.json ?? missingMode(stream);
+    const { value, extra } = await run();
+    return { status: 'bypass', answer: value, extra };
+  }
+
+  async #alone(
+    call: Call<Req, A, C>,
+    producer: Producer<A, C>,
+    stream: boolean,
+    budget: Budget,
+  ): Promise<Source<A, C>> {
+    const { noCache, noStore, forceRefresh } = call.prepared.perCall;
+    if (forceRefresh) await budget.bound(this.#invalidate(call.entry));
+    if (!noCache && !forceRefresh) {
+      const hit = await this.lookup(call.entry, 'hit', budget);
+      if (hit) return hit;
+    }
+    return this.#produce(call, producer, stream, !noStore, budget, false);
+  }
+
+  async #lead(
+    call: Call<Req, A, C>,
+    producer: Producer<A, C>,
+    stream: boolean,
+    budget: Budget,
+  ): Promise<Source<A, C>> {
+    const hit = await this.lookup(call.entry, 'hit', budget);
+    if (hit) return hit;
+    const settings = this.#settings.lock;
+    const { ai } = this.#settings;
+    // While the backend fails, a waiter could not read what the lock holder stores: no lock.
+    const lock = settings && !ai.cache.degraded ? ai.lock : undefined;
+    if (!settings || !lock) return this.#produce(call, producer, stream, true, budget, true);
+    this.#sha ??= await getHasher('sha256');
+    const base = {
+      lock: budgetedLock(lock, budget, ai.cache.backend?.health),
+      key: `${this.codec.name}:${this.#sha.hash(`${ai.config.prefix}\u0000${ai.namespacePath.join('\u0000')}\u0000${call.key}`)}`,
+      ttlMs: settings.ttlMs,
+      waitMs: settings.waitMs,
+      onTimeout: settings.onTimeout,
+      onLockError: (error: Error) => this.report(error),
+      recheck: () => this.lookup(call.entry, 'coalesced', budget),
+    };
+    if (!stream || !producer.stream) {
+      const produce = () => this.#produce(call, producer, stream, true, budget, true);
+      return (await produceOnce<Source<A, C>>({ ...base, produce })).value;
+    }
+    // A stream is handed to the caller at once, while the lock stays held until it is stored.
+    let handOff: (source: LiveSource<A, C>) => void = () => {};
+    const handed = new Promise<LiveSource<A, C>>((resolve) => (handOff = resolve));
+    const locked = produceOnce<Source<A, C>>({
+      ...base,
+      produce: async () => {
+        const source = await this.#produce(call, producer, true, true, budget, true);
+        if (source.kind !== 'live') return source;
+        handOff(source);
+        await source.recording.stored;
+        return source;
+      },
+    }).then((result) => result.value);
+    locked.catch(() => {});
+    return Promise.race([handed, locked]);
+  }
+
+  /** Calls upstream in the caller's mode (or the one the producer has), recording or storing. */
+  async #produce(
+    call: Call<Req, A, C>,
+    producer: Producer<A, C>,
+    stream: boolean,
+    store: boolean,
+    budget: Budget,
+    joinable: boolean,
+  ): Promise<Source<A, C>> {
+    const started = performance.now();
+    const request = call.prepared.request;
+    if ((stream && producer.stream) || !producer.json) {
+      const { value, extra } = await (producer.stream ?? missingMode(stream))();
+      const recording = new Recording<A, C>(
+        value,
+        {
+          assemble: (chunks) => this.codec.assemble?.(chunks, request),
+          complete: (chunks) => {
+            try {
+              return this.codec.complete?.(chunks, request) === true;
+            } catch {
+              return false;
+            }
+          },
+          meta: (answer, latencyMs) => this.#meta(answer, request, latencyMs),
+          drain: this.#settings.drain,
+          ...(store
+            ? {
+                store: (chunks: C[], answer: A | undefined, meta: ResponseMeta) => {
+                  if (this.codec.assemble && answer === undefined) return Promise.resolve(false);
+                  if (answer !== undefined && !this.storable(answer, request)) return Promise.resolve(false);
+                  return this.store(
+                    call.entry,
+                    call.prepared.perCall,
+                    { f: 'stream', v: chunks },
+                    meta,
+                    budget,
+                  );
+                },
+              }
+            : {}),
+          onEnd: () => {
+            if (this.#live.get(call.key)?.recording === recording) this.#live.delete(call.key);
+          },
+        },
+        started,
+      );
+      const source: LiveSource<A, C> = { kind: 'live', recording, extra };
+      if (joinable) this.#live.set(call.key, source);
+      return source;
+    }
+    const { value, extra } = await producer.json();
+    const meta = this.#meta(value, request, performance.now() - started);
+    if (store && this.storable(value, request)) {
+      await this.store(call.entry, call.prepared.perCall, { f: 'json', v: value }, meta, budget);
+    }
+    return { kind: 'answer', answer: value, meta, extra };
+  }
+
+  /** Meta stored with an answer: model, usage, upstream latency. */
+  #meta(answer: A | undefined, request: Req, latencyMs: number): ResponseMeta {
+    const meta: ResponseMeta = { latencyMs: Math.round(latencyMs) };
+    if (answer === undefined) return meta;
+    try {
+      const model = this.codec.model?.(answer, request);
+      if (model !== undefined) meta.model = model;
+      const usage = this.codec.usage?.(answer);
+      if (usage !== undefined) meta.usage = usage;
+    } catch (error) {
+      this.report(error);
+    }
+    return meta;
+  }
+
+  /** Whether a complete answer may be stored (`isCacheable`, else the codec's `storable`). */
+  storable(answer: A, request: Req): boolean {
+    try {
+      const custom = this.#settings.isCacheable;
+      if (custom) return custom(answer, request);
+      return this.codec.storable ? this.codec.storable(answer, request) : true;
+    } catch (error) {
+      this.report(error);
+      return false;
+    }
+  }
+
+  /** The stored entry of a request, or `undefined` (also on a cache failure, or past the budget). */
+  async lookup(
+    entry: PreparedRequest,
+    origin: EntrySource<A, C>['origin'],
+    budget: Budget,
+  ): Promise<EntrySource<A, C> | undefined> {
+    const pending = this.#settings.ai.lookupPrepared(entry).then(
+      (hit) =>
+        hit && isEntry(hit.response)
+          ? { kind: 'entry' as const, entry: hit.response as StoredEntry<A, C>, meta: hit.meta, origin }
+          : undefined,
+      (error: unknown) => {
+        this.report(error);
+        return undefined;
+      },
+    );
+    const found = await budget.bound(pending);
+    return found === OVER_BUDGET ? undefined : found;
+  }
+
+  /** Stores an entry within the budget (past it the store finishes in the background); never throws. */
+  async store(
+    entry: PreparedRequest,
+    perCall: PerCallCacheOptions,
+    value: StoredEntry<A, C>,
+    meta: ResponseMeta | undefined,
+    budget: Budget,
+  ): Promise<boolean> {
+    const ttl = perCall.ttl ?? this.#settings.ttl;
+    const storing = this.#settings.ai.storePrepared(entry, value, { meta, ttl }).then(
+      () => true,
+      (error: unknown) => {
+        this.report(error);
+        return false;
+      },
+    );
+    const stored = await budget.bound(storing);
+    return stored === OVER_BUDGET ? false : stored;
+  }
+
+  async #invalidate(entry: PreparedRequest): Promise<void> {
+    try {
+      await this.#settings.ai.invalidatePrepared(entry);
+    } catch (error) {
+      this.report(error);
+    }
+  }
+
+  /** Turns a source into this caller's result (`leader`: the caller that produced or read it). */
+  async #result(
+    call: Call<Req, A, C>,
+    source: Source<A, C>,
+    leader: boolean,
+    stream: boolean,
+    started: number,
+  ): Promise<CallResult<A, C>> {
+    const { ai } = this.#settings;
+    const request = call.prepared.request;
+    if (source.kind === 'entry') {
+      // The leader's lookup counted its savings; a follower avoided an upstream call too.
+      if (!leader) ai.recordSavings(source.meta, performance.now() - started);
+      const status: CacheStatus = leader || source.origin === 'hit' ? source.origin : 'coalesced';
+      const served = this.#fromEntry(source.entry, request, stream);
+      if (served) return { ...served, status, ...(source.meta ? { meta: source.meta } : {}) };
+      // The entry cannot be served in this mode (a codec without assemble/replay): a miss.
+      return this.#result(call, await this.#produceAlone(call, stream), true, stream, started);
+    }
+    const status: CacheStatus = leader ? 'miss' : 'coalesced';
+    const extra = leader ? { extra: source.extra } : {};
+    if (source.kind === 'answer') {
+      if (!leader) ai.recordSavings(source.meta, performance.now() - started);
+      if (!stream)
+        return {
+          status,
+          answer: leader ? source.answer : copyJson(source.answer),
+          meta: source.meta,
+          ...extra,
+        };
+      const chunks = this.codec.replay?.(source.answer, request);
+      if (!chunks) return this.#result(call, await this.#produceAlone(call, stream), true, stream, started);
+      return { status, ...replayOf(chunks), meta: source.meta, ...extra };
+    }
+    const { recording } = source;
+    if (!leader) {
+      void recording.meta.then((meta) => meta && ai.recordSavings(meta, performance.now() - started));
+    }
+    if (stream) return { status, stream: recording.reader(), fork: () => recording.reader(), ...extra };
+    const { chunks, clean } = await recording.readAll();
+    const answer = clean ? this.codec.assemble?.(chunks, request) : undefined;
+    if (answer === undefined)
+      return this.#result(call, await this.#produceAlone(call, stream), true, stream, started);
+    return { status, answer: copyJson(answer), ...extra };
+  }
+
+  /** A caller whose shared source cannot serve its mode goes upstream on its own (not stored). */
+  #produceAlone(call: Call<Req, A, C>, stream: boolean): Promise<Source<A, C>> {
+    return this.#produce(call, call.producer, stream, false, new Budget(0), false);
+  }
+
+  /** An entry served in the caller's mode, or `undefined` when the codec cannot convert it. */
+  #fromEntry(
+    entry: StoredEntry<A, C>,
+    request: Req,
+    stream: boolean,
+  ): Pick<CallResult<A, C>, 'answer' | 'stream' | 'fork'> | undefined {
+    if (!stream) {
+      if (entry.f === 'json') return { answer: copyJson(entry.v) };
+      const answer = this.codec.assemble?.(entry.v, request);
+      return answer === undefined ? undefined : { answer: copyJson(answer) };
+    }
+    if (entry.f === 'stream') {
+      const chunks = this.codec.restream ? this.codec.restream(entry.v, request) : entry.v;
+      return replayOf(chunks);
+    }
+    const chunks = this.codec.replay?.(entry.v, request);
+    return chunks ? replayOf(chunks) : undefined;
+  }
+}
+
+/** One caller's call. */
+interface Call<Req, A, C> {
+  prepared: PreparedCall<Req>;
+  entry: PreparedRequest;
+  key: string;
+  producer: Producer<A, C>;
+}
+
+function missingMode(stream: boolean): never {
+  throw new TypeError(`resolve(): the producer has no ${stream ? 'stream' : 'json'} mode`);
+}
+
+/** A producer's own stream handed on as a {@link CallStream} (bypassed calls). */
+function passThrough<C>(source: AsyncIterable<C>): CallStream<C> {
+  const own = (source as { controller?: AbortController }).controller;
+  const controller = own ?? new AbortController();
+  return {
+    controller,
+    [Symbol.asyncIterator]: () => source[Symbol.asyncIterator](),
+  };
+}
+
+/**
+ * Creates the call path of one provider over one `AIResponseCache` (see the module
+ * documentation and the README's "Caching any client" section).
+ *
+ * @throws {ValidationError} for invalid options (every problem listed).
+ * @example
+ * const path = createCallPath(myCodec, { cache: ai });
+ * const prepared = await path.prepare(request);
+ * const { answer, status } = await path.resolve(prepared, { json: async () => ({ value: await callApi(request) }) });
+ */
+export function createCallPath<Request, Answer, Chunk = never>(
+  codec: ProviderCodec<Request, Answer, Chunk>,
+  options: CallPathOptions<Request>,
+): CallPath<Request, Answer, Chunk> {
+  return new Path(codec, options);
+}
+
+export type { Path };
