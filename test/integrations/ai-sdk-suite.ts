@@ -31,6 +31,7 @@ export interface SdkUnderTest {
 
 interface Counted {
   model: Loose;
+  cache: AIResponseCache;
   generateCalls: () => number;
   streamCalls: () => number;
   /** The call options the model received (the last call). */
@@ -78,7 +79,13 @@ export function aiSdkSuite({ version, major, ai, MockLanguageModel }: SdkUnderTe
       },
     });
     const model = ai.wrapLanguageModel({ model: inner, middleware: cacheMiddleware(cache, options) });
-    return { model, generateCalls: () => generate, streamCalls: () => streamed, lastParams: () => last };
+    return {
+      model,
+      cache,
+      generateCalls: () => generate,
+      streamCalls: () => streamed,
+      lastParams: () => last,
+    };
   }
 
   const status = (providerMetadata: Loose) => providerMetadata?.['ai-response-cache']?.status;
@@ -107,6 +114,9 @@ export function aiSdkSuite({ version, major, ai, MockLanguageModel }: SdkUnderTe
       expect(second.response.timestamp).toBeInstanceOf(Date);
       expect(second.response.timestamp.getTime()).toBe(TIMESTAMP.getTime());
       expect(second.response.modelId).toBe('mock-model-2026');
+      const { savings } = m.cache.stats();
+      expect(savings.upstreamCallsAvoided).toBe(1);
+      expect(savings.tokens).toEqual({ prompt: 10, completion: 20, total: 30 });
     });
 
     it('streamText twice -> 1 model call and identical parts (reasoning, text, finish, usage)', async () => {
@@ -192,6 +202,25 @@ export function aiSdkSuite({ version, major, ai, MockLanguageModel }: SdkUnderTe
       open();
       expect(new Set(await texts)).toEqual(new Set(['Paris is the capital of France.']));
       expect(m.streamCalls()).toBe(1);
+    });
+
+    it('10 streamText + 10 generateText concurrent identical calls -> 1 model call', async () => {
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      const m = wrapped({ gate });
+      const streams = Array.from({ length: 10 }, () => ai.streamText({ model: m.model, prompt: 'mixed' }));
+      const texts = Promise.all([
+        ...streams.map((c: Loose) => c.text),
+        ...Array.from({ length: 10 }, () =>
+          ai.generateText({ model: m.model, prompt: 'mixed' }).then((r: Loose) => r.text),
+        ),
+      ]);
+      await expect.poll(() => m.streamCalls() + m.generateCalls()).toBe(1);
+      open();
+      expect(new Set(await texts)).toEqual(new Set(['Paris is the capital of France.']));
+      expect(m.streamCalls() + m.generateCalls()).toBe(1);
     });
 
     it('tool calls survive a replay (generate and stream)', async () => {
