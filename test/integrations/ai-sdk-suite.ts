@@ -337,6 +337,17 @@ export function aiSdkSuite({ version, major, ai, MockLanguageModel }: SdkUnderTe
       expect(m.generateCalls()).toBe(2);
     });
 
+    it("sampling: 'bypass' leaves temperature > 0 calls uncached, temperature 0 cached", async () => {
+      const m = wrapped({}, { sampling: 'bypass' });
+      const call = (temperature: number) =>
+        ai
+          .generateText({ model: m.model, prompt: 'sampled', temperature })
+          .then((r: Loose) => status(r.providerMetadata));
+      expect([await call(0.7), await call(0.7)]).toEqual(['bypass', 'bypass']);
+      expect([await call(0), await call(0)]).toEqual(['miss', 'hit']);
+      expect(m.generateCalls()).toBe(3);
+    });
+
     it('an abandoned stream is not stored (and its model stream is cancelled)', async () => {
       let cancelled = false;
       let streamed = 0;
