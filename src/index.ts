@@ -170,8 +170,6 @@ export type {
   SetContext,
 } from './cache/events.js';
 export { CacheEmitter } from './cache/events.js';
-export type { ChunkSource, FanoutHandle, FanoutState } from './cache/fanout.js';
-export { ChunkFanout } from './cache/fanout.js';
 export type { L1Options, L1Protection } from './cache/l1.js';
 export { deepFreeze } from './cache/l1.js';
 export type { Ttl } from './cache/ttl.js';
@@ -242,10 +240,7 @@ export {
 } from './keys/index.js';
 export type { RedisLockOptions } from './locks/redis-lock.js';
 export { RedisLock } from './locks/redis-lock.js';
-export type { Flight } from './locks/single-flight.js';
-export { SingleFlight } from './locks/single-flight.js';
-export type { ProduceOnceArgs, ProduceOnceResult, StampedeLockOptions } from './locks/stampede.js';
-export { produceOnce } from './locks/stampede.js';
+export type { StampedeLockOptions } from './locks/stampede.js';
 export type { DistributedLock, LockHandle, WaitOutcome } from './locks/types.js';
 export type {
   Alert,

@@ -151,11 +151,18 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
       this.report(error);
       return unkeyed('unkeyable');
     }
-    const entry = await settings.ai.prepare({
-      text,
-      operation,
-      ...(options.namespace === undefined ? {} : { options: { namespace: options.namespace } }),
-    });
+    let entry: PreparedRequest;
+    try {
+      entry = await settings.ai.prepare({
+        text,
+        operation,
+        ...(options.namespace === undefined ? {} : { options: { namespace: options.namespace } }),
+      });
+    } catch (error) {
+      // An operation name the cache refuses: the call goes upstream uncached.
+      this.report(error);
+      return unkeyed('unkeyable');
+    }
     const prepared: PreparedCall<Req> = {
       request,
       perCall: options,
@@ -510,11 +517,17 @@ function missingMode(stream: boolean): never {
 
 /** A producer's own stream handed on as a {@link CallStream} (bypassed calls). */
 function passThrough<C>(source: AsyncIterable<C>): CallStream<C> {
-  const own = (source as { controller?: AbortController }).controller;
-  const controller = own ?? new AbortController();
+  // A client's own stream (with its controller) is handed on as it is.
+  if ((source as { controller?: unknown }).controller instanceof AbortController)
+    return source as CallStream<C>;
+  const controller = new AbortController();
   return {
     controller,
-    [Symbol.asyncIterator]: () => source[Symbol.asyncIterator](),
+    [Symbol.asyncIterator]() {
+      const iterator = source[Symbol.asyncIterator]();
+      controller.signal.addEventListener('abort', () => void iterator.return?.(), { once: true });
+      return iterator;
+    },
   };
 }
 

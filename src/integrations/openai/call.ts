@@ -1,178 +1,155 @@
 /**
- * One intercepted `create` call: the per-call `{ cache }` option is validated and stripped from
- * the request options (it never reaches the client), and the call is routed to the bypass, the
- * per-input embeddings path or the cached path.
+ * One intercepted `create` call: the per-call `{ cache }` option is taken out of the request
+ * options (it never reaches the client), and the call is answered by the call path (with the
+ * per-input path for string embeddings); the outcome becomes what the SDK would have returned.
  *
  * @module
  */
-import { getHasher, tryParseTtl, ttlProblem, ValidationError, type ValidationIssue } from '../../index.js';
+import type { CallPath, CallResult, CallStream } from '../../index.js';
+import type { OpenAIRequest } from './codec.js';
 import { isRecord, type Json } from './convert.js';
 import { embeddingsOutcome, stringInputs } from './embeddings.js';
-import { asError, type Call, type Engine, fetchJson, type UpstreamPromise } from './engine.js';
-import { run } from './flow.js';
-import { cacheRequest, canonicalText, operationOf } from './keys.js';
-import { CachedAPIPromise, type Outcome, synthesizedResponse } from './promise.js';
-import { markStatus } from './status.js';
-import type { Endpoint, PerCallCacheOptions, RequestContext } from './types.js';
+import { CachedAPIPromise, type Outcome, synthesizedResponse, tagged } from './promise.js';
+import { classOf, loadStreamClass, type StreamClass, sseBody } from './stream.js';
+import type { CacheStatus, Endpoint } from './types.js';
+
+/** What the client's `create` returns (an `APIPromise` for the openai client). */
+export interface UpstreamPromise extends PromiseLike<unknown> {
+  asResponse?(): Promise<Response>;
+  withResponse?(): Promise<{ data: unknown; response: Response; request_id?: string | null }>;
+}
 
 /** Calls the original client method. */
 export type Invoke = (params: unknown, options: unknown) => UpstreamPromise;
 
-const FLAGS = ['noCache', 'noStore', 'forceRefresh'] as const;
-
-/** Validates the per-call `cache` option. @throws {ValidationError} listing every problem. */
-export function parsePerCall(value: unknown): PerCallCacheOptions {
-  if (value === undefined) return {};
-  const issues: ValidationIssue[] = [];
-  if (!isRecord(value))
-    throw new ValidationError('Invalid cache option', [{ path: 'cache', message: 'expected an object' }]);
-  for (const key of Object.keys(value)) {
-    if (![...FLAGS, 'ttl', 'namespace'].includes(key))
-      issues.push({ path: `cache.${key}`, message: 'unknown option' });
-  }
-  for (const flag of FLAGS) {
-    if (value[flag] !== undefined && typeof value[flag] !== 'boolean') {
-      issues.push({ path: `cache.${flag}`, message: 'expected a boolean' });
-    }
-  }
-  if (value.ttl !== undefined && tryParseTtl(value.ttl as never) === undefined) {
-    issues.push({
-      path: 'cache.ttl',
-      message:
-        ttlProblem(value.ttl) ?? "expected a positive number of milliseconds or a duration such as '5m'",
-    });
-  }
-  if (value.namespace !== undefined && (typeof value.namespace !== 'string' || value.namespace === '')) {
-    issues.push({ path: 'cache.namespace', message: 'expected a non-empty string' });
-  }
-  if (issues.length > 0) throw new ValidationError('Invalid cache option', issues);
-  return value as PerCallCacheOptions;
+/** One wrapped client: its call path and the client's `Stream` class (learned from a stream). */
+export interface Wrapped {
+  readonly client: object;
+  readonly path: CallPath<OpenAIRequest, Json, Json>;
+  streamClass: StreamClass | undefined;
 }
 
-/** Splits request options into the cache option and what the client receives. */
-function splitOptions(options: unknown): { perCall: PerCallCacheOptions; rest: unknown } {
-  if (!isRecord(options) || !('cache' in options)) return { perCall: {}, rest: options };
-  const { cache, ...rest } = options;
-  return { perCall: parsePerCall(cache), rest };
-}
-
-/** Why a request is never cached, if it is not. */
-function uncacheable(engine: Engine, context: RequestContext): boolean {
-  const { params, endpoint } = context;
-  if (params.stream === true && !engine.settings.streams) return true;
-  // Background responses and conversation-bound responses depend on server-side state.
-  if (endpoint === 'responses' && (params.background === true || params.conversation != null)) return true;
-  try {
-    return engine.settings.shouldCache ? !engine.settings.shouldCache(context) : false;
-  } catch (error) {
-    engine.report(error);
-    return true;
-  }
-}
-
-/** The client's own promise, with the result marked `'bypass'`. */
-function bypass(pending: UpstreamPromise): PromiseLike<unknown> {
-  if (pending._thenUnwrap) return pending._thenUnwrap((data) => markStatus(data, 'bypass'));
-  return new CachedAPIPromise(
-    Promise.resolve(pending).then(
-      (data): Outcome => ({
-        data,
-        status: 'bypass',
-        requestId: null,
-        response: () =>
-          pending.asResponse?.() ?? Promise.resolve(synthesizedResponse('', 'bypass', 'application/json')),
-      }),
-    ),
-  );
-}
-
-async function buildCall(
-  engine: Engine,
-  context: RequestContext & { params: Json },
-  perCall: PerCallCacheOptions,
-  rest: unknown,
-  invoke: Invoke,
-): Promise<Call> {
-  const { ai } = engine.settings;
-  const operation = operationOf(engine.settings.operation, context);
-  const request = await cacheRequest(
-    ai,
-    context.endpoint,
-    operation,
-    canonicalText(context.params),
-    {},
-    perCall.namespace,
-  );
-  const key = await ai.keyFor(request);
-  const hasher = await getHasher(ai.config.hashAlgorithm);
-  const signal = isRecord(rest) && rest.signal != null;
+/**
+ * Awaits a JSON answer with its `Response`: an unread copy of the upstream one (the SDK consumes
+ * the original) tagged with `x-cache`, or a synthesized one when the body was already read.
+ */
+export async function fetchJson(
+  pending: UpstreamPromise,
+  status: CacheStatus,
+): Promise<{ data: unknown; response: Response | undefined }> {
+  const raw = pending.asResponse ? await pending.asResponse() : undefined;
+  const copy = raw && !raw.bodyUsed ? tagged(raw.clone(), status) : undefined;
+  const data = await pending;
   return {
-    endpoint: context.endpoint,
-    params: context.params,
-    context,
-    stream: context.params.stream === true,
-    perCall,
-    shared: !perCall.noCache && !perCall.noStore && !perCall.forceRefresh && !signal,
-    request,
-    key,
-    lockKey: `openai:${hasher.hash(key)}`,
-    upstream: (params = context.params) => invoke(params, rest),
+    data,
+    response: copy ?? (raw && synthesizedResponse(JSON.stringify(data), status, 'application/json', raw)),
   };
 }
 
-async function bypassOutcome(pending: UpstreamPromise, stream: boolean): Promise<Outcome> {
-  const { data, response } = stream
-    ? { data: await pending, response: undefined }
-    : await fetchJson(pending, 'bypass');
-  const fallback = () =>
-    pending.asResponse?.() ?? Promise.resolve(synthesizedResponse('', 'bypass', 'application/json'));
-  const requestId = response?.headers.get('x-request-id') ?? null;
+/** Splits request options into the cache option and what the client receives. */
+function splitOptions(options: unknown): { perCall: unknown; rest: unknown } {
+  if (!isRecord(options) || !('cache' in options)) return { perCall: undefined, rest: options };
+  const { cache, ...rest } = options;
+  return { perCall: cache, rest };
+}
+
+const requestIdOf = (response: Response | undefined) => response?.headers.get('x-request-id') ?? null;
+const jsonResponse = (data: unknown, status: CacheStatus) => () =>
+  Promise.resolve(synthesizedResponse(JSON.stringify(data), status, 'application/json'));
+
+/** A stream handed to the caller as an instance of the client's own `Stream` class. */
+async function clientStream(wrapped: Wrapped, stream: CallStream<Json>): Promise<AsyncIterable<unknown>> {
+  const Class = wrapped.streamClass ?? (await loadStreamClass());
+  return new Class(() => stream[Symbol.asyncIterator](), stream.controller, wrapped.client as never);
+}
+
+/** The outcome of a resolved call, as the SDK would have returned it. */
+async function outcomeOf(
+  wrapped: Wrapped,
+  endpoint: Endpoint,
+  result: CallResult<Json, Json>,
+  stream: boolean,
+): Promise<Outcome> {
+  const { status } = result;
+  const upstream = result.extra instanceof Response ? result.extra : undefined;
+  const requestId = requestIdOf(upstream);
+  if (!stream || !result.stream) {
+    const data = result.answer;
+    return {
+      data,
+      status,
+      requestId,
+      response: upstream ? () => Promise.resolve(upstream) : jsonResponse(data, status),
+    };
+  }
+  const fork = result.fork ?? (() => result.stream as CallStream<Json>);
   return {
-    data,
-    status: 'bypass',
+    data: await clientStream(wrapped, result.stream),
+    status,
     requestId,
-    response: response ? () => Promise.resolve(response) : fallback,
+    response: () =>
+      Promise.resolve(synthesizedResponse(sseBody(endpoint, fork), status, 'text/event-stream', upstream)),
+  };
+}
+
+/** The producer of one call: JSON through `fetchJson`, streams with their `Response`. */
+function producerOf(wrapped: Wrapped, params: Json, rest: unknown, invoke: Invoke) {
+  return {
+    json: async () => {
+      const { data, response } = await fetchJson(invoke(params, rest), 'miss');
+      return { value: data as Json, extra: response };
+    },
+    stream: async () => {
+      const pending = invoke(params, rest);
+      const upstream = pending.withResponse
+        ? await pending.withResponse()
+        : { data: await pending, response: undefined };
+      wrapped.streamClass ??= classOf(upstream.data);
+      return { value: upstream.data as AsyncIterable<Json>, extra: upstream.response };
+    },
   };
 }
 
 async function execute(
-  engine: Engine,
-  context: RequestContext & { params: Json },
-  perCall: PerCallCacheOptions,
+  wrapped: Wrapped,
+  request: OpenAIRequest,
+  perCall: unknown,
   rest: unknown,
   invoke: Invoke,
 ): Promise<Outcome> {
-  const texts = context.endpoint === 'embeddings' ? stringInputs(context.params.input) : undefined;
-  let call: Call;
-  try {
-    call = await buildCall(engine, context, perCall, rest, invoke);
-  } catch (error) {
-    // A request that cannot be keyed (or an operation function that throws) goes uncached.
-    engine.report(asError(error));
-    return bypassOutcome(invoke(context.params, rest), context.params.stream === true);
+  const { endpoint, params } = request;
+  const texts = endpoint === 'embeddings' ? stringInputs(params.input) : undefined;
+  if (texts) return embeddingsOutcome(wrapped.path, request, perCall, texts, (body) => invoke(body, rest));
+  const prepared = await wrapped.path.prepare(request, perCall as never);
+  const stream = params.stream === true;
+  const signal = isRecord(rest) && rest.signal instanceof AbortSignal ? rest.signal : undefined;
+  const result = await wrapped.path.resolve(prepared, producerOf(wrapped, params, rest, invoke), {
+    stream,
+    ...(signal ? { signal } : {}),
+  });
+  if (result.status === 'bypass') {
+    const response = result.extra instanceof Response ? result.extra : undefined;
+    // The client's own answer or stream, untouched.
+    const data = stream ? result.stream : result.answer;
+    return {
+      data,
+      status: 'bypass',
+      requestId: requestIdOf(response),
+      response: response ? () => Promise.resolve(response) : jsonResponse(data, 'bypass'),
+    };
   }
-  if (!texts) return run(engine, call);
-  const operation = call.request.operation;
-  return embeddingsOutcome(engine, { ...call, operation, upstream: call.upstream }, texts);
+  return outcomeOf(wrapped, endpoint, result, stream);
 }
 
 /** Handles one call of a cached endpoint. */
 export function intercept(
-  engine: Engine,
+  wrapped: Wrapped,
   endpoint: Endpoint,
   invoke: Invoke,
   params: unknown,
   options: unknown,
 ): PromiseLike<unknown> {
-  let split: ReturnType<typeof splitOptions>;
-  try {
-    split = splitOptions(options);
-  } catch (error) {
-    return new CachedAPIPromise(Promise.reject(error));
-  }
-  const { perCall, rest } = split;
+  const { perCall, rest } = splitOptions(options);
   if (!isRecord(params)) return invoke(params, rest);
-  const context = { endpoint, params };
-  if (uncacheable(engine, context)) return bypass(invoke(params, rest));
-  return new CachedAPIPromise(execute(engine, context, perCall, rest, invoke));
+  return new CachedAPIPromise(execute(wrapped, { endpoint, params }, perCall, rest, invoke));
 }

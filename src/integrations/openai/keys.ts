@@ -16,9 +16,10 @@ import type { Endpoint, RequestContext } from './types.js';
 /**
  * Body fields left out of keys: they do not change the answer. `stream` and `stream_options`
  * are among them: a streamed and a non-streamed call share one entry (converted on read; a
- * stream recorded without `include_usage` replays without the usage chunk). Note for the
- * Responses API: with `store` out of the key, a cached response may come from a call made with
- * `store: false`, whose id the server cannot resolve as a `previous_response_id`.
+ * stream recorded without `include_usage` replays without the usage chunk). For the Responses
+ * API, `store: false` does enter the key (see the codec): its ids cannot be chained with
+ * `previous_response_id`, so such an answer is never served to a caller that stores. `n: 1`
+ * is keyed as if absent (its documented default).
  */
 export const EXCLUDED_REQUEST_FIELDS: readonly string[] = Object.freeze([
   'user',
@@ -42,7 +43,10 @@ export const DEFAULT_OPERATIONS: Readonly<Record<Endpoint, string>> = Object.fre
 export function keyedBody(params: Readonly<Record<string, unknown>>, omit: readonly string[] = []): object {
   const body: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(params)) {
-    if (!EXCLUDED_REQUEST_FIELDS.includes(field) && !omit.includes(field)) body[field] = value;
+    if (EXCLUDED_REQUEST_FIELDS.includes(field) || omit.includes(field)) continue;
+    // Documented as equivalent: `n: 1` is the default.
+    if (field === 'n' && value === 1) continue;
+    body[field] = value;
   }
   return body;
 }

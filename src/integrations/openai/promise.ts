@@ -107,4 +107,13 @@ export class CachedAPIPromise<T> extends Promise<T> {
   asResponse(): Promise<Response> {
     return this.#outcome.then((o) => o.response());
   }
+
+  /**
+   * A promise of `transform(data)` with the same `Response` and status, as the SDK's own
+   * `APIPromise._thenUnwrap` (its `parse()` helpers use it to add `parsed` to an answer).
+   * @internal
+   */
+  _thenUnwrap<U>(transform: (data: T, props?: unknown) => U): CachedAPIPromise<U> {
+    return new CachedAPIPromise(this.#outcome.then((o) => ({ ...o, data: transform(o.data) })));
+  }
 }

@@ -1,11 +1,11 @@
 /**
  * Streams handed to callers: instances of the client's own `Stream` class (so `for await`,
- * `controller.abort()`, `tee()` and `toReadableStream()` behave as usual), built over a
- * {@link ChunkFanout} handle; and the SSE bytes of a stream, for synthesized `Response`s.
+ * `controller.abort()`, `tee()` and `toReadableStream()` behave as usual), built over a reader
+ * of the call path; and the SSE bytes of a stream, for synthesized `Response`s.
  *
  * @module
  */
-import type { ChunkFanout } from '../../index.js';
+import type { CallStream } from '../../index.js';
 import type { Endpoint } from './types.js';
 
 /** The constructor of openai's `Stream` (`new Stream(iterator, controller, client?)`). */
@@ -50,29 +50,6 @@ export function classOf(stream: unknown): StreamClass | undefined {
   return typeof ctor === 'function' && ctor !== Object ? (ctor as StreamClass) : undefined;
 }
 
-/** Yields structured clones of `iterator`'s items (for readers sharing chunks with others). */
-function cloning(iterator: AsyncIterator<unknown>): AsyncIterator<unknown> {
-  return {
-    next: async () => {
-      const result = await iterator.next();
-      return result.done ? result : { done: false, value: structuredClone(result.value) };
-    },
-    return: async () => (await iterator.return?.()) ?? { done: true, value: undefined },
-  };
-}
-
-/** A client `Stream` reading from a new handle of `fanout` (`copy`: each chunk cloned). */
-export function streamOf(
-  Class: StreamClass,
-  fanout: ChunkFanout,
-  client: unknown,
-  copy = false,
-): AsyncIterable<unknown> {
-  const handle = fanout.attach();
-  const iterator = copy ? () => cloning(handle.iterator()) : () => handle.iterator();
-  return new Class(iterator, handle.controller, client as never);
-}
-
 /** A byte stream of `iterator`'s items, each encoded by `encode`, pulled only when read. */
 function lineStream(
   iterator: AsyncIterator<unknown>,
@@ -97,12 +74,12 @@ function lineStream(
 }
 
 /** The server-sent-event encoding of a stream of `endpoint` (what the API sends). */
-export function sseBody(endpoint: Endpoint, fanout: ChunkFanout): ReadableStream<Uint8Array> {
+export function sseBody(endpoint: Endpoint, open: () => CallStream<unknown>): ReadableStream<Uint8Array> {
   let iterator: AsyncIterator<unknown> | undefined;
   const lazy: AsyncIterator<unknown> = {
     // Attach on the first read only: an unread body must not hold the upstream open.
     next: () => {
-      iterator ??= fanout.attach().iterator();
+      iterator ??= open()[Symbol.asyncIterator]();
       return iterator.next();
     },
     return: async () => (await iterator?.return?.()) ?? { done: true, value: undefined },

@@ -20,55 +20,20 @@ import type {
   ResponseStreamEvent,
 } from 'openai/resources/responses/responses';
 import type { Stream } from 'openai/streaming';
-import type { AIResponseCache, Ttl, TtlSetting } from '../../index.js';
+import type {
+  AIResponseCache,
+  CacheStatus,
+  LockSettings,
+  PerCallCacheOptions,
+  SamplingPolicy,
+  TtlSetting,
+} from '../../index.js';
 
 /** The cached endpoints. */
 export type Endpoint = 'chat.completions' | 'embeddings' | 'responses';
 
-/**
- * How a result was obtained, read with `cacheStatus(result)`:
- *
- * - `'hit'`: answered from the cache;
- * - `'miss'`: this call went upstream (its answer is stored when cacheable);
- * - `'coalesced'`: an identical call in flight (in this process, or in another process holding
- *   the distributed lock) produced the answer, this call waited for it instead of calling upstream;
- * - `'bypass'`: the cache was not used (`shouldCache` said no, streaming disabled, or a request
- *   kind that is never cached);
- * - `'stale'`: reserved for answers served past their TTL (not produced by this version).
- */
-export type CacheStatus = 'hit' | 'miss' | 'stale' | 'coalesced' | 'bypass';
-
-/** Per-call cache options, passed as `create(params, { cache: { ... } })`. */
-export interface PerCallCacheOptions {
-  /** Do not read the cache: this call goes upstream (its answer is still stored unless `noStore`). */
-  noCache?: boolean;
-  /** Do not store this call's answer (a cached answer is still served). */
-  noStore?: boolean;
-  /**
-   * Replace the stored answer: the entry is removed, the call goes upstream and its answer is
-   * stored (unless `noStore`). Unlike `noCache`, the old entry is gone even when the new answer
-   * turns out not to be cacheable.
-   */
-  forceRefresh?: boolean;
-  /** TTL of the answer stored by this call (overrides the wrapper's and the operation's TTL). */
-  ttl?: Ttl;
-  /**
-   * Isolates entries (e.g. per tenant): part of the key (hashed with the request options), so
-   * identical requests in different namespaces never share an answer. Operation TTLs and
-   * per-operation statistics are shared across namespaces.
-   */
-  namespace?: string;
-}
-
-/** Distributed lock settings (used when the `AIResponseCache` has a lock, i.e. with Redis). */
-export interface LockSettings {
-  /** How long the lock lives if its holder dies. @default '30s' */
-  ttl?: Ttl;
-  /** How long a waiter waits for the holder's answer. @default '10s' */
-  wait?: Ttl;
-  /** After `wait`: call upstream anyway (`'proceed'`) or throw `LockTimeoutError`. @default 'proceed' */
-  onTimeout?: 'proceed' | 'throw';
-}
+// How a result was obtained, the per-call options and the lock settings are the call path's.
+export type { CacheStatus, LockSettings, PerCallCacheOptions } from '../../index.js';
 
 /** Context handed to `operation`, `shouldCache` and `isCacheable`. */
 export interface RequestContext {
@@ -93,6 +58,24 @@ export interface WithCacheOptions {
   lock?: LockSettings | false;
   /** Cache streaming calls (`stream: true`). @default true */
   streams?: boolean;
+  /**
+   * Requests whose answers vary (`temperature` > 0 — the API's default is 1 — or `n` > 1):
+   * `'first'` caches the first answer and serves it to every identical request; `'bypass'`
+   * never caches them; `{ bucket: N }` keeps up to N answers per request, served in turn.
+   * A per-call `cache.sampling` overrides it. @default 'first'
+   */
+  sampling?: SamplingPolicy;
+  /**
+   * Extra key material shared by every call. @default the client's base URL (origin and path,
+   * never credentials), so that two providers serving one model name never share an answer
+   */
+  scope?: unknown;
+  /**
+   * A consumer that stops reading a stream at its finish chunk leaves the rest to be read in the
+   * background and stored: how long and how many chunks at most.
+   * @default { timeoutMs: 10000, maxChunks: 10000 }
+   */
+  drain?: { timeoutMs?: number; maxChunks?: number };
   /** Return `false` to leave a request uncached (status `'bypass'`). @default always cache */
   shouldCache?: (context: RequestContext) => boolean;
   /**

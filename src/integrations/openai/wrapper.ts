@@ -1,67 +1,62 @@
 /**
  * `withCache(client, options)`: a Proxy over the openai client whose `chat.completions.create`,
- * `embeddings.create` and `responses.create` go through the cache; every other member is the
- * client's own (methods bound to their object, so `this` and private fields keep working).
+ * `embeddings.create` and `responses.create` go through the call path with the openai codec;
+ * every other member is the client's own (methods bound to their object, so `this` and private
+ * fields keep working).
  *
  * @module
  */
-import { tryParseTtl, ttlProblem, ValidationError, type ValidationIssue } from '../../index.js';
+import { type CallPathOptions, createCallPath, ValidationError, type ValidationIssue } from '../../index.js';
 import { DEFAULT_CACHE_FINISH_REASONS } from './answers.js';
-import { type Invoke, intercept } from './call.js';
-import { Engine, type Settings } from './engine.js';
-import type { CachedOpenAI, Endpoint, LockSettings, OpenAILike, WithCacheOptions } from './types.js';
+import { type Invoke, intercept, type Wrapped } from './call.js';
+import { type OpenAIRequest, openaiCodec } from './codec.js';
+import type { CachedOpenAI, Endpoint, OpenAILike, WithCacheOptions } from './types.js';
 
-function lockSettings(lock: LockSettings | false | undefined, issues: ValidationIssue[]): Settings['lock'] {
-  if (lock === false) return undefined;
-  const ttlMs = tryParseTtl(lock?.ttl ?? '30s');
-  const waitMs = tryParseTtl(lock?.wait ?? '10s');
-  if (ttlMs === undefined)
-    issues.push({ path: 'lock.ttl', message: "expected a TTL such as 30000 or '30s'" });
-  if (waitMs === undefined)
-    issues.push({ path: 'lock.wait', message: "expected a TTL such as 10000 or '10s'" });
-  const onTimeout = lock?.onTimeout ?? 'proceed';
-  if (onTimeout !== 'proceed' && onTimeout !== 'throw') {
-    issues.push({ path: 'lock.onTimeout', message: "expected 'proceed' or 'throw'" });
+/** The client's base URL as key scope: origin and path, never credentials, query or fragment. */
+export function baseUrlScope(client: object): string | undefined {
+  const raw = (client as { baseURL?: unknown }).baseURL;
+  if (typeof raw !== 'string' || raw === '') return undefined;
+  try {
+    const url = new URL(raw);
+    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  } catch {
+    return undefined;
   }
-  return { ttlMs: ttlMs ?? 0, waitMs: waitMs ?? 0, onTimeout };
 }
 
-/** Validates and resolves the options. @throws {ValidationError} listing every problem. */
-function resolveSettings(options: WithCacheOptions): Settings {
+/** Validates the options and makes the call path of one client. @throws {ValidationError} */
+function pathOf(client: object, options: WithCacheOptions): Wrapped['path'] {
+  if (typeof options !== 'object' || options === null) {
+    throw new ValidationError('Invalid withCache() options', [{ path: '', message: 'expected an object' }]);
+  }
+  const { cacheFinishReasons, isCacheable, ...rest } = options;
   const issues: ValidationIssue[] = [];
-  const ai = options?.cache as Partial<Settings['ai']> | undefined;
-  if (typeof ai?.lookupResponse !== 'function' || typeof ai.cacheResponse !== 'function') {
-    issues.push({ path: 'cache', message: 'expected an AIResponseCache' });
-  }
-  const { operation, shouldCache, isCacheable, onError } = options ?? {};
   if (
-    operation !== undefined &&
-    typeof operation !== 'function' &&
-    (typeof operation !== 'string' || !operation)
+    cacheFinishReasons !== undefined &&
+    (!Array.isArray(cacheFinishReasons) || !cacheFinishReasons.every((r) => typeof r === 'string'))
   ) {
-    issues.push({ path: 'operation', message: 'expected a non-empty string or a function' });
+    issues.push({ path: 'cacheFinishReasons', message: 'expected an array of strings' });
   }
-  for (const [path, fn] of Object.entries({ shouldCache, isCacheable, onError })) {
-    if (fn !== undefined && typeof fn !== 'function') issues.push({ path, message: 'expected a function' });
+  if (isCacheable !== undefined && typeof isCacheable !== 'function') {
+    issues.push({ path: 'isCacheable', message: 'expected a function' });
   }
-  const ttl = options?.ttl;
-  if (ttl !== undefined && typeof ttl !== 'function') {
-    const problem = ttlProblem(ttl);
-    if (problem !== undefined) issues.push({ path: 'ttl', message: problem });
+  const codec = openaiCodec(new Set(cacheFinishReasons ?? DEFAULT_CACHE_FINISH_REASONS), isCacheable);
+  const scope = 'scope' in rest ? rest.scope : baseUrlScope(client);
+  const pathOptions = {
+    ...rest,
+    ...(scope === undefined ? {} : { scope }),
+  } as CallPathOptions<OpenAIRequest>;
+  try {
+    if (issues.length > 0) throw new ValidationError('Invalid withCache() options', issues);
+    return createCallPath(codec, pathOptions);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    // One error listing every problem, the path's and the wrapper's own.
+    const all = error.message.startsWith('Invalid withCache()')
+      ? [...error.issues]
+      : [...issues, ...error.issues];
+    throw new ValidationError('Invalid withCache() options', all);
   }
-  const lock = lockSettings(options?.lock, issues);
-  if (issues.length > 0) throw new ValidationError('Invalid withCache() options', issues);
-  return {
-    ai: options.cache,
-    operation,
-    ttl: options.ttl,
-    lock,
-    streams: options.streams ?? true,
-    shouldCache,
-    isCacheable,
-    finishReasons: new Set(options.cacheFinishReasons ?? DEFAULT_CACHE_FINISH_REASONS),
-    onError,
-  };
 }
 
 type Overrides = Record<PropertyKey, () => unknown>;
@@ -89,41 +84,60 @@ function proxy<T extends object>(target: T, overrides: Overrides): T {
 }
 
 /** The cached `create` of one resource. */
-function cachedCreate(engine: Engine, endpoint: Endpoint, resource: object): () => unknown {
+function cachedCreate(wrapped: Wrapped, endpoint: Endpoint, resource: object): () => unknown {
   return () => {
     const original = Reflect.get(resource, 'create') as (params: unknown, options?: unknown) => unknown;
     const invoke = ((params: unknown, options: unknown) =>
       options === undefined
         ? original.call(resource, params)
         : original.call(resource, params, options)) as Invoke;
-    return (params: unknown, options?: unknown) => intercept(engine, endpoint, invoke, params, options);
+    return (params: unknown, options?: unknown) => intercept(wrapped, endpoint, invoke, params, options);
   };
 }
 
-/** `create` of `target` cached, everything else the target's own. */
-function cachedResource(engine: Engine, target: object, endpoint: Endpoint): object {
-  return proxy(target, { create: cachedCreate(engine, endpoint, target) });
+/**
+ * The SDK's helpers (`parse()`, `stream()`, `runTools()`) call `this._client.<resource>.create`:
+ * run with `this` seeing the wrapped client as `_client`, they go through the cache too.
+ */
+const HELPERS = ['parse', 'stream', 'runTools'] as const;
+
+/** `create` of `target` cached, its helpers on the wrapped client, everything else the target's own. */
+function cachedResource(wrapped: Wrapped, target: object, endpoint: Endpoint, self: () => object): object {
+  const overrides: Overrides = { create: cachedCreate(wrapped, endpoint, target) };
+  for (const name of HELPERS) {
+    const helper = Reflect.get(target, name);
+    if (typeof helper !== 'function' || endpoint === 'embeddings') continue;
+    overrides[name] = () => {
+      const receiver = Object.create(target, { _client: { value: self() } });
+      return (...args: unknown[]) => (helper as (...a: unknown[]) => unknown).apply(receiver, args);
+    };
+  }
+  return proxy(target, overrides);
 }
 
-function wrap<T extends object>(client: T, engine: Engine, options: WithCacheOptions): T {
+function wrap<T extends object>(client: T, wrapped: Wrapped, options: WithCacheOptions): T {
+  let wrappedClient: T | undefined;
+  const self = () => wrappedClient as T;
+  const resourceOf = (target: object, endpoint: Endpoint) => cachedResource(wrapped, target, endpoint, self);
   const member = (object: object, name: string) => Reflect.get(object, name) as object;
   const overrides: Overrides = {
     chat: () => {
       const chat = member(client, 'chat');
-      const completions = () => cachedResource(engine, member(chat, 'completions'), 'chat.completions');
+      const completions = () => resourceOf(member(chat, 'completions'), 'chat.completions');
       return proxy(chat, { completions });
     },
-    embeddings: () => cachedResource(engine, member(client, 'embeddings'), 'embeddings'),
+    embeddings: () => resourceOf(member(client, 'embeddings'), 'embeddings'),
   };
   const withOptions = Reflect.get(client, 'withOptions');
   if (typeof withOptions === 'function') {
-    // `withOptions()` returns a new client: wrapped too, with this wrapper's options.
+    // `withOptions()` returns a new client (maybe another base URL): wrapped too, with these options.
     overrides.withOptions = () => (opts: unknown) => withCache(withOptions.call(client, opts), options);
   }
   if (Reflect.get(client, 'responses') !== undefined) {
-    overrides.responses = () => cachedResource(engine, member(client, 'responses'), 'responses');
+    overrides.responses = () => resourceOf(member(client, 'responses'), 'responses');
   }
-  return proxy(client, overrides);
+  wrappedClient = proxy(client, overrides);
+  return wrappedClient;
 }
 
 /**
@@ -131,11 +145,12 @@ function wrap<T extends object>(client: T, engine: Engine, options: WithCacheOpt
  * `responses.create` are cached (streaming included); everything else passes through.
  *
  * - The wrapped client has the client's type (plus overloads accepting the per-call
- *   `{ cache: { noCache, noStore, forceRefresh, ttl, namespace } }` request option, which is
- *   stripped before the request reaches the client).
+ *   `{ cache: { noCache, noStore, forceRefresh, ttl, namespace, sampling } }` request option,
+ *   which is stripped before the request reaches the client).
  * - `cacheStatus(result)` tells how a result was obtained.
- * - Identical concurrent calls cost one upstream call per process, and one per cluster when the
- *   cache has a distributed lock (Redis).
+ * - Identical concurrent calls cost one upstream call per process (stream and non-stream callers
+ *   alike), and one per cluster when the cache has a distributed lock (Redis).
+ * - The client's base URL is part of the key: two providers never share an answer.
  * - Errors, empty, truncated (`finish_reason: 'length'`), incomplete or failed answers are never
  *   stored; upstream errors propagate unchanged; cache failures never fail a call.
  * - `withResponse()` / `asResponse()` work: on a miss with the upstream `Response`, otherwise
@@ -154,6 +169,6 @@ export function withCache<T extends OpenAILike>(client: T, options: WithCacheOpt
       { path: 'client', message: 'expected an openai client' },
     ]);
   }
-  const engine = new Engine(client, resolveSettings(options));
-  return wrap(client, engine, options) as CachedOpenAI<T>;
+  const wrapped: Wrapped = { client, path: pathOf(client, options), streamClass: undefined };
+  return wrap(client, wrapped, options) as CachedOpenAI<T>;
 }
