@@ -41,7 +41,7 @@ describe('withCache(openai): the SDK helpers', () => {
     expect(server.calls.total).toBe(1);
     expect(cacheStatus(second)).toBe('hit');
     expect(second.choices[0]?.message.parsed).toEqual(first.choices[0]?.message.parsed);
-    expect(typeof second.choices[0]?.message.parsed?.city).toBe('string');
+    expect(typeof (second.choices[0]?.message.parsed as { city?: unknown } | null)?.city).toBe('string');
   });
 
   it('chat.completions.stream(): a hit accumulates to the same final completion', async () => {
