@@ -3,94 +3,27 @@
  * major's own `MockLanguageModelV*` and `simulateReadableStream`, through the SDK's own
  * `generateText` / `streamText` / `generateObject` / `streamObject`.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { AIResponseCache } from '../../src/index.js';
-import { type CacheMiddlewareOptions, cacheMiddleware } from '../../src/integrations/ai-sdk/index.js';
+import { describe, expect, it } from 'vitest';
+import { cacheMiddleware } from '../../src/integrations/ai-sdk/index.js';
 import {
   objectResult,
-  type SpecVersion,
   TIMESTAMP,
   textParts,
-  textResult,
   toolParts,
   toolResult,
   withoutCacheMetadata,
 } from './ai-sdk-fixtures.js';
+import { createHarness, type Loose, type SdkUnderTest } from './ai-sdk-harness.js';
+import { streamFailureTests } from './ai-sdk-suite-failures.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: one suite over three majors of the SDK, whose types differ
-type Loose = any;
+export type { SdkUnderTest } from './ai-sdk-harness.js';
 
-/** The parts of one SDK major the suite uses. */
-export interface SdkUnderTest {
-  version: SpecVersion;
-  /** The `ai` package's major, checked against what is loaded. */
-  major: number;
-  ai: Loose;
-  MockLanguageModel: Loose;
-}
-
-interface Counted {
-  model: Loose;
-  cache: AIResponseCache;
-  generateCalls: () => number;
-  streamCalls: () => number;
-  /** The call options the model received (the last call). */
-  lastParams: () => Loose;
-}
-
-export function aiSdkSuite({ version, major, ai, MockLanguageModel }: SdkUnderTest): void {
-  const caches: AIResponseCache[] = [];
-  afterEach(async () => {
-    await Promise.all(caches.splice(0).map((c) => c.close()));
-  });
-  const newCache = () => {
-    const cache = new AIResponseCache();
-    caches.push(cache);
-    return cache;
-  };
-
-  const stream = (chunks: unknown[]) => ({
-    stream: ai.simulateReadableStream({ chunks, initialDelayInMs: null, chunkDelayInMs: null }),
-  });
-
-  /** A mock model that counts its calls, wrapped with the cache middleware. */
-  function wrapped(
-    answers: { result?: () => unknown; parts?: () => unknown[]; gate?: Promise<void> },
-    options: CacheMiddlewareOptions = {},
-    cache = newCache(),
-  ): Counted {
-    let generate = 0;
-    let streamed = 0;
-    let last: Loose;
-    const inner = new MockLanguageModel({
-      provider: 'mock-provider',
-      modelId: 'mock-model',
-      doGenerate: async (params: Loose) => {
-        generate++;
-        last = params;
-        await answers.gate;
-        return (answers.result ?? (() => textResult(version)))();
-      },
-      doStream: async (params: Loose) => {
-        streamed++;
-        last = params;
-        await answers.gate;
-        return stream((answers.parts ?? (() => textParts(version)))());
-      },
-    });
-    const model = ai.wrapLanguageModel({ model: inner, middleware: cacheMiddleware(cache, options) });
-    return {
-      model,
-      cache,
-      generateCalls: () => generate,
-      streamCalls: () => streamed,
-      lastParams: () => last,
-    };
-  }
-
-  const status = (providerMetadata: Loose) => providerMetadata?.['ai-response-cache']?.status;
-
+export function aiSdkSuite(sdk: SdkUnderTest): void {
+  const { version, major, ai, MockLanguageModel } = sdk;
   describe(`ai ${major} (LanguageModel${version.toUpperCase()})`, () => {
+    const harness = createHarness(sdk);
+    const { newCache, wrapped, status } = harness;
+
     it('loads the SDK major the suite is named for', async () => {
       expect(new MockLanguageModel().specificationVersion).toBe(version);
     });
@@ -348,87 +281,6 @@ export function aiSdkSuite({ version, major, ai, MockLanguageModel }: SdkUnderTe
       expect(m.generateCalls()).toBe(3);
     });
 
-    it('an abandoned stream is not stored (and its model stream is cancelled)', async () => {
-      let cancelled = false;
-      let streamed = 0;
-      const inner = new MockLanguageModel({
-        provider: 'mock-provider',
-        modelId: 'mock-model',
-        doStream: async () => {
-          streamed++;
-          const parts = textParts(version).slice(0, 8);
-          return {
-            stream: new ReadableStream({
-              start(controller) {
-                for (const part of parts) controller.enqueue(part);
-              },
-              cancel() {
-                cancelled = true;
-              },
-            }),
-          };
-        },
-      });
-      const model = ai.wrapLanguageModel({ model: inner, middleware: cacheMiddleware(newCache()) });
-      const params = { prompt: [{ role: 'user', content: [{ type: 'text', text: 'abandon me' }] }] };
-      const first = await model.doStream(params);
-      const reader = first.stream.getReader();
-      for (let i = 0; i < 3; i++) expect((await reader.read()).done).toBe(false);
-      await reader.cancel();
-      await expect.poll(() => cancelled).toBe(true);
-      const second = await model.doStream(params);
-      const reader2 = second.stream.getReader();
-      expect((await reader2.read()).done).toBe(false);
-      await reader2.cancel();
-      expect(streamed).toBe(2);
-    });
-
-    it('a stream that fails is not stored', async () => {
-      let calls = 0;
-      const inner = new MockLanguageModel({
-        provider: 'mock-provider',
-        modelId: 'mock-model',
-        doStream: async () => {
-          calls++;
-          const parts = textParts(version);
-          if (calls > 1) return stream(parts);
-          return {
-            stream: new ReadableStream({
-              start(controller) {
-                for (const part of parts.slice(0, 5)) controller.enqueue(part);
-                controller.error(new Error('connection reset'));
-              },
-            }),
-          };
-        },
-      });
-      const model = ai.wrapLanguageModel({ model: inner, middleware: cacheMiddleware(newCache()) });
-      // The SDK rethrows a failed model stream from fullStream, with or without the middleware.
-      const failed = ai.streamText({ model, prompt: 'fail once' });
-      const readAll = async () => {
-        for await (const _part of failed.fullStream) {
-          // read to the end
-        }
-      };
-      await expect(readAll()).rejects.toThrow('connection reset');
-      const retried = ai.streamText({ model, prompt: 'fail once' });
-      expect(await retried.text).toBe('Paris is the capital of France.');
-      expect(status(await retried.providerMetadata)).toBe('miss');
-      expect(calls).toBe(2);
-    });
-
-    it('a stream ending with an error part is not stored', async () => {
-      const parts = [...textParts(version).slice(0, 5), { type: 'error', error: { message: 'overloaded' } }];
-      const m = wrapped({ parts: () => [...parts, textParts(version).at(-1)] });
-      const once = async () => {
-        const result = ai.streamText({ model: m.model, prompt: 'error part', onError: () => undefined });
-        await result.consumeStream();
-      };
-      await once();
-      await once();
-      expect(m.streamCalls()).toBe(2);
-    });
-
     it('rejects invalid options with every problem listed', () => {
       expect(() =>
         cacheMiddleware(newCache(), { operation: 'a:b', pacing: 'fast' as never, streams: 1 as never }),
@@ -443,5 +295,7 @@ export function aiSdkSuite({ version, major, ai, MockLanguageModel }: SdkUnderTe
         }),
       );
     });
+
+    streamFailureTests(sdk, harness);
   });
 }
