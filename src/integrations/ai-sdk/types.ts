@@ -109,7 +109,7 @@ export interface CacheMiddlewareOptions<V extends MiddlewareVersion = Middleware
   sampling?: SamplingPolicy;
   /**
    * Extra key material for every call of this middleware (e.g. the base URL of a self-hosted
-   * provider that reports the same provider id for different servers).
+   * provider that reports the same provider id for different servers). @default none
    */
   scope?: unknown;
   /** Return `false` to leave a call uncached (status `'bypass'`). */
