@@ -8,7 +8,16 @@ const shared: Options = {
   treeshake: true,
   // import.meta.url in the CJS build (the DiskBackend loads better-sqlite3 lazily through it).
   shims: true,
-  external: ['vitest', 'openai', 'ai', '@langchain/core', 'keyv', 'prom-client', 'better-sqlite3'],
+  external: [
+    'vitest',
+    'openai',
+    'ai',
+    '@langchain/core',
+    'keyv',
+    'prom-client',
+    '@opentelemetry/api',
+    'better-sqlite3',
+  ],
 };
 
 /**
@@ -38,9 +47,20 @@ export default defineConfig([
       'ai-sdk': 'src/integrations/ai-sdk/index.ts',
       keyv: 'src/integrations/keyv/index.ts',
       prometheus: 'src/integrations/prometheus/index.ts',
+      otel: 'src/integrations/otel/index.ts',
     },
     format: ['esm', 'cjs'],
     esbuildPlugins: [coreAsPackage],
+  },
+  // The command line: one ESM file with the core bundled in (no core-as-package rewrite: the
+  // openai key helpers it uses import the core through `../../index.js`).
+  {
+    ...shared,
+    clean: false,
+    dts: false,
+    entry: { cli: 'src/cli/main.ts' },
+    format: ['esm'],
+    banner: { js: '#!/usr/bin/env node' },
   },
   // The conformance suite imports vitest, which is ESM-only: ESM only.
   {

@@ -17,7 +17,16 @@ import { pathToFileURL } from 'node:url';
 import OpenAI from 'openai';
 import { AIResponseCache, type SavingsStats } from '../src/index.js';
 import { cacheStatus, type RequestContext, withCache } from '../src/integrations/openai/index.js';
-import { type OperationRow, progressBar, renderTable, type Sample, summarize } from './demo/report.js';
+import {
+  type DemoStore,
+  type OperationRow,
+  progressBar,
+  renderTable,
+  type Sample,
+  storeLine,
+  storeOf,
+  summarize,
+} from './demo/report.js';
 import { ARTICLES, buildWorkload, REVIEWS, requestsOf, SENTENCES, type Task } from './demo/workload.js';
 import { type LatencyOptions, startMockOpenAI } from './mock-openai/server.js';
 
@@ -47,6 +56,11 @@ export interface DemoResult {
   savings: SavingsStats;
   /** The printed table. */
   lines: string[];
+  /**
+   * Where answers were really cached: `'redis'`, `'memory'` (no Redis asked for), or
+   * `'memory-fallback'` (Redis was asked for but failed, at connect or during the run).
+   */
+  store: DemoStore;
 }
 
 const CHAT_MODEL = 'gpt-4o-mini';
@@ -131,15 +145,19 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   });
   const tasks = buildWorkload(options.requests ?? (real ? 60 : 400));
   const total = tasks.reduce((sum, t) => sum + requestsOf(t), 0);
-  out(
-    `ai-response-cache demo: ${total} requests to ${server ? `a local mock OpenAI server (${server.url})` : 'the OpenAI API'}, ` +
-      `cached in ${options.redisUrl ? 'Redis' : 'the embedded memory tier'}`,
-  );
+  let fellBack = false;
+  ai.on('degraded', () => {
+    fellBack = true;
+  });
+  const upstream = server ? `a local mock OpenAI server (${server.url})` : 'the OpenAI API';
   const samples: Sample[] = [];
   const progress = progressBar(total, options.out === undefined && process.stdout.isTTY === true, out);
   const started = performance.now();
   try {
     await ai.connect();
+    // Say where answers really go: never "Redis" when the cache fell back to memory.
+    const store = storeOf(options.redisUrl !== undefined, fellBack);
+    out(`ai-response-cache demo: ${total} requests to ${upstream}, ${storeLine(store)}`);
     const openai = withCache(client, { cache: ai, operation: operationOf });
     let served = 0;
     const record = (sample: Sample) => {
@@ -161,6 +179,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const lines = renderTable(rows, savings, performance.now() - started);
     out('');
     for (const line of lines) out(line);
+    const finalStore = storeOf(options.redisUrl !== undefined, fellBack);
+    if (finalStore !== store) out(`note: ${storeLine(finalStore)} (Redis failed during the run)`);
     const totals = rows.at(-1);
     return {
       requests: totals?.requests ?? 0,
@@ -168,6 +188,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       rows,
       savings,
       lines,
+      store: finalStore,
     };
   } finally {
     if (options.redisUrl) await ai.cache.clear().catch(() => {});

@@ -64,12 +64,13 @@ const checkTesting = `if (typeof t.backendConformance !== 'function') { console.
 const checkOpenai = `if (typeof o.withCache !== 'function' || typeof o.cacheStatus !== 'function') { console.error('openai subpath broken'); process.exit(1); }`;
 const checkAiSdk = `if (typeof a.cacheMiddleware !== 'function' || typeof a.cachedTool !== 'function' || typeof a.cacheTool !== 'function') { console.error('ai-sdk subpath broken'); process.exit(1); }`;
 const checkKeyv = `if (typeof k.toKeyvStore !== 'function') { console.error('keyv subpath broken'); process.exit(1); }`;
+const checkOtel = `if (typeof ot.instrumentCache !== 'function') { console.error('otel subpath broken'); process.exit(1); }`;
 const checkPrometheus = `if (typeof p.registerCacheMetrics !== 'function') { console.error('prometheus subpath broken'); process.exit(1); }`;
 run(
   'node',
   [
     '-e',
-    `const m = require('ai-response-cache'); const o = require('ai-response-cache/openai'); const k = require('ai-response-cache/keyv'); const p = require('ai-response-cache/prometheus'); const a = require('ai-response-cache/ai-sdk'); ${check} ${checkOpenai} ${checkAiSdk} ${checkKeyv} ${checkPrometheus} console.log('require ok')`,
+    `const m = require('ai-response-cache'); const o = require('ai-response-cache/openai'); const k = require('ai-response-cache/keyv'); const p = require('ai-response-cache/prometheus'); const ot = require('ai-response-cache/otel'); const a = require('ai-response-cache/ai-sdk'); ${check} ${checkOpenai} ${checkKeyv} ${checkPrometheus} ${checkOtel} ${checkAiSdk} console.log('require ok')`,
   ],
   { cwd: work },
 );
@@ -78,7 +79,7 @@ run(
   [
     '--input-type=module',
     '-e',
-    `const m = await import('ai-response-cache'); const o = await import('ai-response-cache/openai'); const t = await import('ai-response-cache/testing'); const k = await import('ai-response-cache/keyv'); const p = await import('ai-response-cache/prometheus'); const a = await import('ai-response-cache/ai-sdk'); ${check} ${checkOpenai} ${checkAiSdk} ${checkKeyv} ${checkPrometheus} ${checkTesting} console.log('import ok')`,
+    `const m = await import('ai-response-cache'); const o = await import('ai-response-cache/openai'); const t = await import('ai-response-cache/testing'); const k = await import('ai-response-cache/keyv'); const p = await import('ai-response-cache/prometheus'); const ot = await import('ai-response-cache/otel'); const a = await import('ai-response-cache/ai-sdk'); ${check} ${checkOpenai} ${checkKeyv} ${checkPrometheus} ${checkOtel} ${checkAiSdk} ${checkTesting} console.log('import ok')`,
   ],
   { cwd: work },
 );

@@ -264,6 +264,17 @@ export {
   PERFORMANCE_OPS,
   PerformanceCallback,
 } from './observability/index.js';
+export {
+  aiOperationOfKey,
+  namespaceOfKey,
+  readSharedStats,
+  type SharedStats,
+  type SharedStatsRow,
+  type SharedStatsSnapshot,
+  type ShareStatsOptions,
+  sharedStatsKey,
+  shareStats,
+} from './observability/shared-stats.js';
 export type {
   BreakerOptions,
   ChannelListener,
@@ -272,3 +283,5 @@ export type {
   Subscription,
 } from './redis/index.js';
 export { CircuitBreaker, RedisConnection } from './redis/index.js';
+export type { WarningCode } from './warnings.js';
+export { WarningCodes } from './warnings.js';

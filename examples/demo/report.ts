@@ -143,3 +143,24 @@ export function progressBar(total: number, tty: boolean, out: (line: string) => 
     },
   };
 }
+
+/** Where the demo's answers were really cached. */
+export type DemoStore = 'redis' | 'memory' | 'memory-fallback';
+
+/** The store actually used: Redis only when it was asked for and the cache never fell back. */
+export function storeOf(redisAsked: boolean, fellBack: boolean): DemoStore {
+  if (!redisAsked) return 'memory';
+  return fellBack ? 'memory-fallback' : 'redis';
+}
+
+/** How the header names the store (never "Redis" after a fallback). */
+export function storeLine(store: DemoStore): string {
+  switch (store) {
+    case 'redis':
+      return 'cached in Redis';
+    case 'memory':
+      return 'cached in the embedded memory tier';
+    case 'memory-fallback':
+      return 'cached in memory: Redis is unreachable, the cache fell back to its in-process memory tier';
+  }
+}

@@ -17,6 +17,8 @@
  * Special markers in the last user message:
  * - `[[tool]]`: the model answers with a tool call (the first function tool of the request, if any).
  * - `[[empty]]`: the model answers with empty content.
+ * - `[[fixture:NAME]]`: the answer is the fixture `NAME` of `./fixtures.ts`, verbatim (as JSON, or
+ *   streamed as the API streams it; with the usage chunk only for `include_usage`).
  *
  * The mock counts one "token" per whitespace-separated word of generated text.
  *
@@ -26,6 +28,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { Model } from 'openai/resources/models';
+import { type ChatFixture, chatFixtureChunks, fixtureIn, type ResponsesFixture } from './fixtures.js';
 import {
   countWords,
   createRng,
@@ -419,6 +422,42 @@ export async function startMockOpenAI(options: MockOpenAIOptions = {}): Promise<
   }
 
   // ---------------------------------------------------------------------------------------------------------
+  // Fixtures (`[[fixture:NAME]]`)
+  // ---------------------------------------------------------------------------------------------------------
+
+  /** Resolves a fixture marker (`undefined`: none; an unknown name is a 400). */
+  function fixtureOf<T extends 'chat' | 'responses'>(kind: T, prompt: string) {
+    const fixture = fixtureIn(kind, prompt);
+    if (fixture === null) throw new HttpError(400, `Unknown ${kind} fixture in the prompt.`);
+    return fixture;
+  }
+
+  async function sendFixture(
+    body: JsonObject,
+    fixture: { chat: ChatFixture } | { responses: ResponsesFixture },
+    res: ServerResponse,
+    state: RequestState,
+  ): Promise<void> {
+    if (body.stream !== true) {
+      await sleep(latency.responseMs, state);
+      if (!state.aborted) sendJson(res, 200, 'chat' in fixture ? fixture.chat.json : fixture.responses.json);
+      return;
+    }
+    if ('responses' in fixture) {
+      const frames = fixture.responses.events.map(
+        (event) => `event: ${String(event.type)}\ndata: ${JSON.stringify(event)}\n\n`,
+      );
+      return streamFrames(res, state, frames);
+    }
+    const includeUsage = isRecord(body.stream_options) && body.stream_options.include_usage === true;
+    const frames = chatFixtureChunks(fixture.chat, includeUsage).map(
+      (chunk) => `data: ${JSON.stringify(chunk)}\n\n`,
+    );
+    frames.push('data: [DONE]\n\n');
+    return streamFrames(res, state, frames);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
   // POST /v1/chat/completions
   // ---------------------------------------------------------------------------------------------------------
 
@@ -438,6 +477,8 @@ export async function startMockOpenAI(options: MockOpenAIOptions = {}): Promise<
       optionalPositiveInt(body, 'max_completion_tokens') ?? optionalPositiveInt(body, 'max_tokens');
     const n = optionalPositiveInt(body, 'n', 8) ?? 1;
     const prompt = lastUserText(messages);
+    const fixture = fixtureOf('chat', prompt);
+    if (fixture) return sendFixture(body, { chat: fixture }, res, state);
     const tools: FunctionTool[] = [];
     if (Array.isArray(body.tools)) {
       for (const tool of body.tools) {
@@ -681,6 +722,8 @@ export async function startMockOpenAI(options: MockOpenAIOptions = {}): Promise<
     const maxTokens = optionalPositiveInt(body, 'max_output_tokens');
     const items = typeof input === 'string' ? [{ role: 'user', content: input }] : input;
     const prompt = lastUserText(items);
+    const fixture = fixtureOf('responses', prompt);
+    if (fixture) return sendFixture(body, { responses: fixture }, res, state);
     const tools: FunctionTool[] = [];
     if (Array.isArray(body.tools)) {
       for (const tool of body.tools) {

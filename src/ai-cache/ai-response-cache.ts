@@ -303,7 +303,10 @@ export class AIResponseCache {
 
   static #createShared(options: AIResponseCacheOptions): Shared {
     const { redisClient, backend, ttlResolver, prices, now, lock, bus, owns, budget, ...data } = options;
-    const config = parseConfig(AICacheConfigSchema, data, { source: 'AIResponseCache options' });
+    const config = parseConfig(AICacheConfigSchema, data, {
+      source: 'AIResponseCache options',
+      knownKeys: ['redisClient', 'backend', 'ttlResolver', 'prices', 'now', 'lock', 'bus', 'owns', 'budget'],
+    });
     if (config.namespace !== undefined) KeyBuilder.validatePart(config.namespace, 'namespace');
     const defaultTtlMs = parseTtl(config.defaultTtl, 'defaultTtl');
     const operationTtlMs = new Map(
@@ -352,13 +355,14 @@ export class AIResponseCache {
       ttl: config.ttl,
       backend: l2,
       ...(fallback ? { fallback } : {}),
-      ...(coherence ? { bus: coherence } : {}),
+      bus: coherence ?? false,
       l1: l1OptionsFromConfig(l1),
       compression: config.compression,
       hashAlgorithm: config.hashAlgorithm,
       // Room for texts stored verbatim below the hash threshold (escaping can triple a character).
       maxKeyLength: Math.max(config.maxKeyLength, 6 * config.textHashThreshold + 256),
       failOnConnectionError: config.failOnConnectionError,
+      fallbackWarning: config.fallbackWarning,
       ...(now ? { now } : {}),
       ...(budget === undefined ? {} : { budget }),
       // The cache closes the lock too (each component once); what was handed in per `owns`.
@@ -454,7 +458,7 @@ export class AIResponseCache {
         ? [{ path: 'response', message: 'undefined cannot be cached (use null for "no answer")' }]
         : [],
     );
-    await this.storePrepared(prepared, args.response, args);
+    await this.#store(prepared, args.response, args);
   }
 
   /**
@@ -477,6 +481,14 @@ export class AIResponseCache {
     prepared: PreparedRequest,
     response: T,
     options: { meta?: ResponseMeta | undefined; ttl?: TtlSetting | undefined } = {},
+  ): Promise<void> {
+    return this.#store(prepared, response, options);
+  }
+
+  async #store(
+    prepared: PreparedRequest,
+    response: unknown,
+    options: { meta?: ResponseMeta | undefined; ttl?: TtlSetting | undefined },
   ): Promise<void> {
     const { request, parts, tier } = prepared;
     const ttlMs = this.#resolveTtl({ ...request, response, ttl: options.ttl }, tier);

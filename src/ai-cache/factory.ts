@@ -72,6 +72,7 @@ export class CacheFactory {
       hashAlgorithm: config.hashAlgorithm,
       maxKeyLength: config.maxKeyLength,
       failOnConnectionError: config.failOnConnectionError,
+      fallbackWarning: config.fallbackWarning,
     });
     await cache.connect();
     return cache;

@@ -300,9 +300,12 @@ export class RedisBackend implements CacheBackend {
   };
 
   /**
+   * @param options the options, or a connection URL (`new RedisBackend(url)` is
+   *   `new RedisBackend({ url })`).
    * @throws {ValidationError} for conflicting or invalid options (every problem listed).
    */
-  constructor(options: RedisBackendOptions = {}) {
+  constructor(options: RedisBackendOptions | string = {}) {
+    if (typeof options === 'string') options = { url: options };
     validateOptions(options);
     this.#keyPrefix = options.keyPrefix ?? '';
     this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;

@@ -64,7 +64,10 @@ export interface InvalidationBus {
    * was created): the receiver should drop what it cannot vouch for.
    */
   onStatus(listener: BusStatusListener): () => void;
-  /** Starts receiving (subscribes); idempotent. The cache calls it from `connect()`. */
+  /**
+   * Starts receiving (subscribes); idempotent. A cache with an L1 calls it on its first use
+   * (in the background) and from `connect()` (awaited).
+   */
   start?(): Promise<void>;
   /** Stops receiving and releases what the bus owns. Idempotent. */
   close(): Promise<void>;

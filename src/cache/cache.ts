@@ -19,6 +19,7 @@ import { compileKeyTemplate } from '../keys/template.js';
 import { produceOnce } from '../locks/stampede.js';
 import { Budget, budgetedLock, lockUnusable, OVER_BUDGET } from './budget.js';
 import type { InvalidationMessage } from './bus.js';
+import { l1Until, startBusOnFirstUse } from './coherence.js';
 import {
   breakerOpen,
   type Core,
@@ -47,6 +48,14 @@ import type {
 } from './events.js';
 import { ChunkFanout } from './fanout.js';
 import type { L1Entry } from './l1.js';
+import {
+  checkOptionKeys,
+  GET_OR_SET_OPTION_KEYS,
+  LOOKUP_OPTION_KEYS,
+  NAMESPACE_OPTION_KEYS,
+  SET_OPTION_KEYS,
+  WRAP_OPTION_KEYS,
+} from './options-check.js';
 import { parseTtl, type Ttl } from './ttl.js';
 import type {
   CacheOptions,
@@ -72,7 +81,12 @@ function checkTtls(policies: { ttl?: unknown; grace?: unknown }): void {
 }
 
 /**
- * Creates a {@link Cache}.
+ * Creates a {@link Cache}. Over a `RedisBackend` its L1 is kept coherent with other processes
+ * by an invalidation bus on the backend's connection, started on first use (see
+ * {@link CacheOptions.bus}).
+ *
+ * @throws {ValidationError} listing every invalid option, unknown keys included (with a "did
+ *   you mean" hint).
  *
  * @example
  * const cache = createCache({ backend: new RedisBackend({ url }), ttl: '10m' });
@@ -129,8 +143,9 @@ export class Cache {
    * Loads the hash function and connects the backend when it has a `connect()` method. A
    * backend that cannot be reached puts the cache in degraded mode (`degraded` event; the
    * fallback serves if configured) and resolves, unless `failOnConnectionError` is set, in which
-   * case the backend's `InfrastructureError` is thrown. Calling it is optional: backends connect
-   * on first use.
+   * case the backend's `InfrastructureError` is thrown. Also starts the invalidation bus and
+   * waits until it is live. Calling it is optional: backends connect, and the bus starts, on
+   * first use.
    */
   async connect(): Promise<void> {
     await this.#keyBuilder();
@@ -162,6 +177,7 @@ export class Cache {
 
   /** The value stored under `key`, or `undefined` on a miss. Never throws because of the backend. */
   async get<T = unknown>(key: CacheKey, options?: LookupOptions): Promise<T | undefined> {
+    if (options) checkOptionKeys(options, LOOKUP_OPTION_KEYS, 'get options');
     const full = (this.#keys ?? (await this.#keyBuilder())).key(key);
     // Fast path for the common L1 hit: no result object, no extra async frame.
     const core = this.#core;
@@ -184,6 +200,7 @@ export class Cache {
 
   /** Like {@link Cache.get}, but tells which tier answered and how large the entry is. */
   async lookup<T = unknown>(key: CacheKey, options?: LookupOptions): Promise<LookupResult<T> | undefined> {
+    if (options) checkOptionKeys(options, LOOKUP_OPTION_KEYS, 'lookup options');
     const full = (this.#keys ?? (await this.#keyBuilder())).key(key);
     return this.#lookupFull<T>(full, options?.promote !== false);
   }
@@ -260,10 +277,11 @@ export class Cache {
   /**
    * Stores `value` under `key` in both tiers.
    *
-   * @throws {ValidationError} when `value` is `undefined` or cannot be serialized, or `ttl` is
-   *   invalid. Nothing is written then. Backend failures do not throw (they are `error` events).
+   * @throws {ValidationError} when `value` is `undefined` or cannot be serialized, `ttl` is
+   *   invalid, or an option key is unknown (with a "did you mean" hint). Nothing is written then. Backend failures do not throw (they are `error` events).
    */
   async set(key: CacheKey, value: unknown, options: SetOptions = {}): Promise<SetResult> {
+    checkOptionKeys(options, SET_OPTION_KEYS, 'set options');
     const full = (this.#keys ?? (await this.#keyBuilder())).key(key);
     return (await this.#setFull(full, value, options)).result;
   }
@@ -301,6 +319,7 @@ export class Cache {
     producer: () => T | Promise<T>,
     options: GetOrSetOptions<T> = {},
   ): Promise<Resolved<T>> {
+    checkOptionKeys(options, GET_OR_SET_OPTION_KEYS, 'getOrSet options');
     const full = (this.#keys ?? (await this.#keyBuilder())).key(key);
     checkTtls(options);
     return this.#resolve(full, producer, options);
@@ -342,6 +361,7 @@ export class Cache {
     fn: (...args: A) => R | Promise<R>,
     options: WrapOptions<A, Awaited<R>> = {},
   ): (...args: A) => Promise<Awaited<R>> {
+    checkOptionKeys(options, WRAP_OPTION_KEYS, 'wrap options');
     const { key, name, ...policies } = options;
     checkTtls(policies);
     const keyOf = this.#wrapKey(fn, key, name);
@@ -368,6 +388,7 @@ export class Cache {
     fn: (...args: A) => AsyncIterable<C>,
     options: WrapOptions<A, C[]> = {},
   ): (...args: A) => AsyncGenerator<C, void, undefined> {
+    checkOptionKeys(options, WRAP_OPTION_KEYS, 'wrapIterator options');
     const { key, name, condition, strategy, promote, ...setPolicies } = options;
     checkTtls(setPolicies);
     const keyOf = this.#wrapKey(fn, key, name);
@@ -520,6 +541,7 @@ export class Cache {
    * inherit `describeKey` unless `options` give their own.
    */
   namespace(name: string, options: NamespaceOptions = {}): Cache {
+    checkOptionKeys(options, NAMESPACE_OPTION_KEYS, 'namespace options');
     KeyBuilder.validatePart(name, 'namespace');
     return new Cache(this.#core, [...this.#namespaces, name], false, options.describeKey ?? this.#describe);
   }
@@ -846,6 +868,7 @@ export class Cache {
   async #keyBuilder(): Promise<KeyBuilder> {
     if (this.#keys) return this.#keys;
     const core = this.#core;
+    startBusOnFirstUse(core, (error) => this.#reportError('connect', '', error, { reason: 'bus' }));
     if (!core.hasher) {
       // The codec's checksums need xxhash loaded too (whatever the key hash algorithm).
       core.ready ??= Promise.all([getHasher(core.hashAlgorithm), core.codec.ready()]).then(([h]) => h);
@@ -1028,6 +1051,7 @@ export class Cache {
         size: l1Size(full, decoded.rawBytes),
       };
       if (decoded.tags) entry.tags = decoded.tags;
+      core.l1.capEntry(entry, l1Until(core, t));
       if (core.l1.set(full, entry, t)) {
         // The caller must not receive the object L1 holds unless protection allows it.
         value = core.l1.read(value);
@@ -1140,7 +1164,7 @@ export class Cache {
         size: l1Size(full, encoded.serialized.byteLength),
       };
       if (tags) entry.tags = tags;
-      if (core.bus && !core.bus.connected) core.l1.capEntry(entry, t + core.maxStalenessMs);
+      core.l1.capEntry(entry, l1Until(core, t));
       core.l1.set(full, entry, t);
     } else {
       core.l1?.delete(full);

@@ -18,8 +18,11 @@ import type { HashAlgorithm, Hasher } from '../keys/hash.js';
 import { escapeKeyPart, KeyBuilder } from '../keys/key-builder.js';
 import { SingleFlight } from '../locks/single-flight.js';
 import type { DistributedLock } from '../locks/types.js';
+import { warnFallback } from '../warnings.js';
 import { defaultBudgetMs } from './budget.js';
 import type { InvalidationBus, InvalidationMessage } from './bus.js';
+import { defaultBus } from './coherence.js';
+import { CACHE_DEFAULTS, l1MaxEntryBytes } from './defaults.js';
 import {
   type CacheCallbacks,
   CacheEmitter,
@@ -31,6 +34,7 @@ import {
   type LimitedError,
 } from './events.js';
 import { type L1Options, L1Tier } from './l1.js';
+import { cacheOptionKeyIssues } from './options-check.js';
 import { parseTtl } from './ttl.js';
 import type { CacheOptions, Ownership } from './types.js';
 
@@ -59,9 +63,14 @@ export interface Core {
   /** Latest known invalidation time of each tag (epoch ms, cache clock). */
   readonly tagStamps: Map<string, number>;
   readonly tagStampTtlMs: number;
-  readonly bus: InvalidationBus | undefined;
-  /** L1 lifetime cap while the bus is down (`l1.maxStaleness`). */
+  /** The bus given, or the one made on the backend's connection (set once, in {@link createCore}). */
+  bus: InvalidationBus | undefined;
+  /** Whether the bus was started on first use (see `startBusOnFirstUse`). */
+  busStarted: boolean;
+  /** L1 lifetime cap while the bus is down, or over a backend without a bus (`l1.maxStaleness`). */
   readonly maxStalenessMs: number;
+  /** Whether entering degraded mode with a fallback emits the `AIRC_FALLBACK` process warning. */
+  readonly fallbackWarning: boolean;
   /** Count of invalidations received from the bus (see applyInvalidation). */
   invalidations: number;
   /** When the primary last failed (clock of `performance.now()`). */
@@ -92,8 +101,6 @@ export interface Core {
   unsubscribeHealth: (() => void) | undefined;
 }
 
-const ONE_MIB = 1024 * 1024;
-
 function resolveL1(options: L1Options | false | undefined): L1Tier | undefined {
   if (options === false) return undefined;
   const o = options ?? {};
@@ -111,24 +118,26 @@ function resolveL1(options: L1Options | false | undefined): L1Tier | undefined {
     });
   }
   if (issues.length) throw new ValidationError('Invalid L1 options', issues);
+  const maxBytes = o.maxBytes ?? CACHE_DEFAULTS['l1.maxBytes'];
   return new L1Tier({
-    maxEntries: o.maxEntries ?? 1000,
-    maxBytes: o.maxBytes ?? 64 * ONE_MIB,
-    maxEntryBytes: o.maxEntryBytes ?? ONE_MIB,
-    protection: o.protection ?? 'freeze',
+    maxEntries: o.maxEntries ?? CACHE_DEFAULTS['l1.maxEntries'],
+    maxBytes,
+    maxEntryBytes: o.maxEntryBytes ?? l1MaxEntryBytes(maxBytes),
+    protection: o.protection ?? CACHE_DEFAULTS['l1.protection'],
     ttlMs: o.ttl === undefined ? Number.POSITIVE_INFINITY : parseTtl(o.ttl, 'l1.ttl'),
   });
 }
 
 /** Validates `options` and builds the state shared by a cache and its namespaces. */
 export function createCore(options: CacheOptions): { core: Core; namespaces: string[] } {
-  const prefix = options.prefix ?? 'cache';
-  const maxKeyLength = options.maxKeyLength ?? 250;
-  const issues = [];
+  const prefix = options.prefix ?? CACHE_DEFAULTS.prefix;
+  const maxKeyLength = options.maxKeyLength ?? CACHE_DEFAULTS.maxKeyLength;
+  // Plain JavaScript has no compiler to catch `{ TTL: 1 }`: unknown keys are errors, with a hint.
+  const issues = cacheOptionKeyIssues(options);
   if (options.maxKeyLength !== undefined && (!Number.isInteger(maxKeyLength) || maxKeyLength < 32)) {
     issues.push({ path: 'maxKeyLength', message: `must be an integer >= 32 (got ${String(maxKeyLength)})` });
   }
-  const intervalMs = options.errorEvents?.intervalMs ?? 1000;
+  const intervalMs = options.errorEvents?.intervalMs ?? CACHE_DEFAULTS['errorEvents.intervalMs'];
   if (!(typeof intervalMs === 'number' && Number.isFinite(intervalMs) && intervalMs >= 0)) {
     issues.push({
       path: 'errorEvents.intervalMs',
@@ -145,22 +154,24 @@ export function createCore(options: CacheOptions): { core: Core; namespaces: str
     l1: resolveL1(options.l1),
     backend: options.backend,
     fallback: options.backend ? options.fallback : undefined,
-    retryPrimaryAfterMs: options.retryPrimaryAfterMs ?? 1000,
-    failOnConnectionError: options.failOnConnectionError ?? false,
+    retryPrimaryAfterMs: options.retryPrimaryAfterMs ?? CACHE_DEFAULTS.retryPrimaryAfterMs,
+    failOnConnectionError: options.failOnConnectionError ?? CACHE_DEFAULTS.failOnConnectionError,
+    fallbackWarning: options.fallbackWarning ?? CACHE_DEFAULTS.fallbackWarning,
     lock: options.lock,
     backoff: new Map(),
     tagStamps: new Map(),
-    tagStampTtlMs: parseTtl(options.tagStampTtl ?? '30d', 'tagStampTtl'),
-    bus: options.bus,
+    tagStampTtlMs: parseTtl(options.tagStampTtl ?? CACHE_DEFAULTS.tagStampTtl, 'tagStampTtl'),
+    bus: options.bus === false ? undefined : options.bus,
+    busStarted: false,
     invalidations: 0,
-    maxStalenessMs:
-      options.l1 && options.l1.maxStaleness !== undefined
-        ? parseTtl(options.l1.maxStaleness, 'l1.maxStaleness')
-        : 5_000,
+    maxStalenessMs: parseTtl(
+      (options.l1 === false ? undefined : options.l1?.maxStaleness) ?? CACHE_DEFAULTS['l1.maxStaleness'],
+      'l1.maxStaleness',
+    ),
     failedAt: 0,
     codec: createEntryCodec({
       // Without a backend nothing is stored as bytes, so compression would be wasted work.
-      codec: options.backend ? (options.compression?.codec ?? 'lz4') : 'none',
+      codec: options.backend ? (options.compression?.codec ?? CACHE_DEFAULTS['compression.codec']) : 'none',
       ...(options.compression?.threshold === undefined ? {} : { threshold: options.compression.threshold }),
       ...(options.compression?.level === undefined ? {} : { level: options.compression.level }),
       ...(options.serializer ? { serializer: options.serializer } : {}),
@@ -180,8 +191,8 @@ export function createCore(options: CacheOptions): { core: Core; namespaces: str
       l2Misses: 0,
     },
     now: clock,
-    defaultTtlMs: parseTtl(options.ttl ?? '1h'),
-    hashAlgorithm: options.hashAlgorithm ?? 'xxh64',
+    defaultTtlMs: parseTtl(options.ttl ?? CACHE_DEFAULTS.ttl),
+    hashAlgorithm: options.hashAlgorithm ?? CACHE_DEFAULTS.hashAlgorithm,
     maxKeyLength,
     prefix,
     hasher: undefined,
@@ -199,6 +210,12 @@ export function createCore(options: CacheOptions): { core: Core; namespaces: str
   KeyBuilder.validatePart(prefix, 'prefix');
   const namespaces = options.namespace === undefined ? [] : [options.namespace];
   for (const ns of namespaces) KeyBuilder.validatePart(ns, 'namespace');
+  if (options.bus === undefined) {
+    // Over a backend with a connection of its own (Redis), L1 stays coherent by default; the
+    // bus is made last (nothing can throw after it) and is the cache's to close.
+    core.bus = defaultBus(options.backend, prefix);
+    if (core.bus) core.owns.bus = true;
+  }
   if (core.bus) attachBus(core, core.bus);
   if (core.backend?.health) attachHealth(core);
   return { core, namespaces };
@@ -282,6 +299,7 @@ export function markDegraded(core: Core, op: CacheOp, key: string, error: unknow
   core.failedAt = now();
   if (core.degraded) return;
   core.degraded = true;
+  if (core.fallback && core.fallbackWarning) warnFallback(core.backend?.name, core.fallback.name, reason);
   if (core.emitter.listening('degraded')) {
     emitEvent(core, 'degraded', op, key, 'l2', { error: toError(error), detail: { reason } });
   }

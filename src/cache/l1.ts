@@ -36,8 +36,10 @@ export interface L1Options {
   /** How values are protected from caller mutation. @default 'freeze' */
   protection?: L1Protection;
   /**
-   * With an invalidation bus: while the bus is down (messages from other processes may be
-   * missed), L1 entries live at most this long, so staleness stays bounded. @default '5s'
+   * Longest L1 lifetime whenever no live invalidation bus vouches for L1: over a backend
+   * without a bus (`bus: false`, or a backend that has none), and while the bus is down or not
+   * yet started (messages from other processes may be missed). Staleness stays bounded by
+   * it. @default '5s'
    */
   maxStaleness?: number | string;
 }

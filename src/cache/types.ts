@@ -42,6 +42,12 @@ export interface CacheOptions {
    * @default none (reads are misses and writes are dropped while the backend fails)
    */
   fallback?: CacheBackend;
+  /**
+   * Whether entering degraded mode with a `fallback` also emits a one-time process warning
+   * (`process.emitWarning`, code `AIRC_FALLBACK`) besides the `degraded` event, so that a
+   * cache silently running on its memory fallback shows up in the logs. @default true
+   */
+  fallbackWarning?: boolean;
   /** While degraded, how long to stay away from a failing backend before trying it again. @default 1000 */
   retryPrimaryAfterMs?: number;
   /** Make {@link Cache.connect} throw `InfrastructureError` when the backend cannot be reached. @default false */
@@ -55,9 +61,14 @@ export interface CacheOptions {
    * Invalidation bus keeping the L1 tiers of several processes coherent (a
    * `RedisInvalidationBus` on the same Redis, or a `LocalInvalidationBus` in tests). Every
    * set, delete, clear and tag invalidation is announced; announcements from others drop the
-   * stale L1 copies here. @default none
+   * stale L1 copies here. The bus starts on the cache's first use (no `connect()` needed;
+   * `connect()` starts it and waits for it); until it is live, and always without a bus over a
+   * backend, L1 entries live at most `l1.maxStaleness`. `false`: no bus.
+   * @default with a `RedisBackend` (any backend exposing a `RedisConnection` as `connection`),
+   * a `RedisInvalidationBus` on the backend's own connection, channel `<prefix>:#bus`, closed
+   * by the cache; none with other backends
    */
-  bus?: InvalidationBus;
+  bus?: InvalidationBus | false;
   /**
    * How long tag invalidation stamps are kept in the backend; an entry with a TTL longer than
    * this could outlive the record of its tag's invalidation. @default '30d'

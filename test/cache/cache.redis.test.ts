@@ -112,6 +112,8 @@ describeOwnRedisServer('Cache when Redis stops mid-run', () => {
     cache.on('error', (e) => errors.push(e));
     cache.on('degraded', () => states.push('degraded'));
     cache.on('recovered', () => states.push('recovered'));
+    // The invalidation bus (on by default over Redis) is live: L1 entries written from now on are vouched for.
+    await cache.connect();
 
     await cache.set('held', 'in L1 and Redis');
     expect(await backend.client.exists('stop::held')).toBe(1);

@@ -91,6 +91,7 @@ describe('CacheConfigSchema', () => {
       hashAlgorithm: 'xxh64',
       maxKeyLength: 250,
       failOnConnectionError: false,
+      fallbackWarning: true,
     });
   });
 
@@ -221,9 +222,16 @@ describe('AICacheConfigSchema', () => {
     expect(result.error?.issues.map((i) => i.path.join('.'))).toEqual(['redisUrl']);
   });
 
-  it('requires sizeTiers.small < sizeTiers.medium', () => {
+  it('requires sizeTiers.small < sizeTiers.medium when both are set; a default follows the other', () => {
     expect(AICacheConfigSchema.safeParse({ sizeTiers: { small: 10, medium: 10 } }).success).toBe(false);
-    expect(AICacheConfigSchema.safeParse({ sizeTiers: { small: 20_000 } }).success).toBe(false);
+    expect(AICacheConfigSchema.parse({ sizeTiers: { small: 20_000 } }).sizeTiers).toEqual({
+      small: 20_000,
+      medium: 20_001,
+    });
+    expect(AICacheConfigSchema.parse({ sizeTiers: { medium: 500 } }).sizeTiers).toEqual({
+      small: 499,
+      medium: 500,
+    });
     expect(AICacheConfigSchema.parse({ sizeTiers: { small: 10 } }).sizeTiers).toEqual({
       small: 10,
       medium: 10_000,

@@ -1,244 +1,199 @@
-import OpenAI from 'openai';
-import { ChatCompletionStream } from 'openai/lib/ChatCompletionStream';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type MockOpenAI, startMockOpenAI } from '../../examples/mock-openai/server.js';
-import { AIResponseCache } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { CHAT_FIXTURES, chatFixtureChunks } from '../../examples/mock-openai/fixtures.js';
 import {
-  chatChunksToCompletion,
-  chatCompletionToChunks,
-  type Json,
-  responseEventsToResponse,
-  responseToEvents,
-} from '../../src/integrations/openai/convert.js';
-import { type CachedOpenAI, cacheStatus, withCache } from '../../src/integrations/openai/index.js';
+  answerComplete,
+  assembleChunks,
+  replayAnswer,
+  restreamChunks,
+  streamCodec,
+} from '../../src/integrations/openai/answers.js';
+import { chatChunksToCompletion, chatCompletionToChunks } from '../../src/integrations/openai/convert.js';
+import { accumulateChat, type Json } from '../helpers/openai-fidelity.js';
 
-/** Accumulates chunks with openai's own `ChatCompletionStream`. */
-async function accumulate(chunks: readonly Json[]): Promise<unknown> {
-  const encoder = new TextEncoder();
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      for (const chunk of chunks) controller.enqueue(encoder.encode(`${JSON.stringify(chunk)}\n`));
-      controller.close();
-    },
-  });
-  const final = (await ChatCompletionStream.fromReadableStream(
-    body,
-  ).finalChatCompletion()) as unknown as Json;
-  // `parsed` is the helper's own addition (structured outputs), not part of the API's answer.
-  for (const choice of final.choices as Json[]) delete (choice.message as Json).parsed;
-  return final;
-}
+// The chat half of the stream-fidelity matrix, as pure conversions: every fixture (an answer as
+// the API returns it and as it streams it) in every direction, with and without include_usage,
+// accumulated by openai's own ChatCompletionStream and compared with toEqual.
 
-const lp = (token: string) => ({ token, logprob: -0.1, bytes: null, top_logprobs: [] });
-const base = { id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: 'gpt-test' };
-const usage = { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 };
+const chat = 'chat.completions' as const;
+const params = (includeUsage: boolean): Json =>
+  includeUsage ? { stream: true, stream_options: { include_usage: true } } : { stream: true };
+const withoutUsage = ({ usage: _usage, ...rest }: Json): Json => rest;
+/** The answer a stream (with or without include_usage) stands for. */
+const answerOf = (json: Json, includeUsage: boolean): Json => (includeUsage ? json : withoutUsage(json));
+const choicesOf = (chunk: Json) => chunk.choices as Json[];
 
-const answers: Record<string, Json> = {
-  'content with logprobs and annotations': {
-    ...base,
-    choices: [
-      {
-        index: 0,
-        message: {
-          role: 'assistant',
-          content: 'Hello world',
-          refusal: null,
-          annotations: [
-            {
-              type: 'url_citation',
-              url_citation: { url: 'https://x.test', title: 't', start_index: 0, end_index: 5 },
-            },
-          ],
-        },
-        logprobs: { content: [lp('Hello'), lp(' world')], refusal: null },
-        finish_reason: 'stop',
-      },
-    ],
-    usage,
-  },
-  'parallel tool calls': {
-    ...base,
-    choices: [
-      {
-        index: 0,
-        message: {
-          role: 'assistant',
-          content: null,
-          refusal: null,
-          tool_calls: [
-            { id: 'call_a', type: 'function', function: { name: 'a', arguments: '{"x":1}' } },
-            { id: 'call_b', type: 'function', function: { name: 'b', arguments: '{"y":2}' } },
-          ],
-        },
-        logprobs: null,
-        finish_reason: 'tool_calls',
-      },
-    ],
-  },
-  'n: 2 and refusal': {
-    ...base,
-    choices: [
-      {
-        index: 0,
-        message: { role: 'assistant', content: 'one', refusal: null },
-        logprobs: null,
-        finish_reason: 'stop',
-      },
-      {
-        index: 1,
-        message: { role: 'assistant', content: null, refusal: 'no' },
-        logprobs: null,
-        finish_reason: 'stop',
-      },
-    ],
-    usage,
-  },
-  audio: {
-    ...base,
-    choices: [
-      {
-        index: 0,
-        message: {
-          role: 'assistant',
-          content: null,
-          refusal: null,
-          audio: { id: 'audio_1', data: 'AAAA', transcript: 'hi', expires_at: 99 },
-        },
-        logprobs: null,
-        finish_reason: 'stop',
-      },
-    ],
-  },
-};
+describe.each(Object.entries(CHAT_FIXTURES))('chat fixture %s', (_name, fixture) => {
+  describe.each([true, false])('recorded with include_usage: %s', (recordedWithUsage) => {
+    const upstream = chatFixtureChunks(fixture, recordedWithUsage);
 
-describe('chat stream fidelity (JSON -> stream -> openai ChatCompletionStream)', () => {
-  for (const [name, answer] of Object.entries(answers)) {
-    it(`${name}: accumulates exactly the JSON answer`, async () => {
-      const chunks = chatCompletionToChunks(answer, true);
-      const { usage: expectedUsage, ...rest } = answer;
-      const accumulated = (await accumulate(chunks)) as Json;
-      expect(accumulated.choices).toEqual(rest.choices);
-      if (expectedUsage) expect(accumulated.usage).toEqual(expectedUsage);
-      // The role chunk never carries logprobs (openai would double them).
-      for (const chunk of chunks) {
-        const choice = (chunk.choices as Json[])[0];
-        if (choice && (choice.delta as Json).role !== undefined) expect(choice.logprobs).toBeNull();
-      }
+    it('stream -> JSON: assembles what openai accumulates, and the JSON answer', async () => {
+      const assembled = assembleChunks(chat, upstream);
+      expect(assembled).toEqual(await accumulateChat(upstream));
+      expect(assembled).toEqual(answerOf(fixture.json, recordedWithUsage));
     });
 
-    it(`${name}: stream -> JSON gives back the answer`, () => {
-      expect(chatChunksToCompletion(chatCompletionToChunks(answer, true))).toEqual({
-        ...answer,
-        ...(answer.usage ? {} : {}),
-      });
+    it.each([true, false])('stream -> stream for a caller with include_usage: %s', async (callerUsage) => {
+      const served = restreamChunks(chat, upstream, params(callerUsage));
+      // Exactly what the API sends the caller, as far as the recording holds it.
+      expect(served).toEqual(chatFixtureChunks(fixture, recordedWithUsage && callerUsage));
+      expect(await accumulateChat(served)).toEqual(answerOf(fixture.json, recordedWithUsage && callerUsage));
+    });
+
+    it('answerComplete turns true at the chunk that completes the answer, not before', () => {
+      const last = upstream.findLastIndex((chunk) => choicesOf(chunk).length > 0);
+      for (let i = 0; i < last; i++) expect(answerComplete(chat, upstream.slice(0, i + 1))).toBe(false);
+      expect(answerComplete(chat, upstream.slice(0, last + 1))).toBe(true);
+      expect(answerComplete(chat, upstream)).toBe(true);
+    });
+  });
+
+  describe.each([true, false])('JSON -> stream for a caller with include_usage: %s', (callerUsage) => {
+    const replayed = replayAnswer(chat, fixture.json, params(callerUsage)) as Json[];
+
+    it('openai accumulates exactly the JSON answer, and the chunks assemble back into it', async () => {
+      expect(await accumulateChat(replayed)).toEqual(answerOf(fixture.json, callerUsage));
+      expect(assembleChunks(chat, replayed)).toEqual(answerOf(fixture.json, callerUsage));
+    });
+
+    it('is shaped as the API streams: role chunk without logprobs first, finish chunk last, then usage', () => {
+      const perChoice = new Map<unknown, Json[]>();
+      for (const chunk of replayed) {
+        for (const choice of choicesOf(chunk))
+          perChoice.set(choice.index, [...(perChoice.get(choice.index) ?? []), choice]);
+      }
+      expect(perChoice.size).toBe((fixture.json.choices as Json[]).length);
+      for (const choices of perChoice.values()) {
+        const [role, ...rest] = choices;
+        expect(role?.delta).toMatchObject({ role: 'assistant' });
+        expect(role?.logprobs).toBeNull();
+        const finish = rest.at(-1);
+        expect(finish).toMatchObject({ delta: {}, finish_reason: expect.any(String) });
+        for (const choice of rest.slice(0, -1)) {
+          expect(choice.finish_reason).toBeNull();
+          if (choice.logprobs !== null)
+            expect(Object.keys(choice.delta as Json)).toEqual([expect.stringMatching(/^(content|refusal)$/)]);
+        }
+      }
+      const usageChunks = replayed.filter((chunk) => choicesOf(chunk).length === 0);
+      if (callerUsage) {
+        expect(usageChunks).toEqual([expect.objectContaining({ usage: fixture.json.usage })]);
+        expect(replayed.at(-1)).toBe(usageChunks[0]);
+        for (const chunk of replayed.slice(0, -1)) expect(chunk.usage).toBeNull();
+      } else {
+        expect(usageChunks).toEqual([]);
+        for (const chunk of replayed) expect('usage' in chunk).toBe(false);
+      }
+    });
+  });
+});
+
+describe('chat conversions beyond the fixtures', () => {
+  const base = { id: 'chatcmpl-x', object: 'chat.completion', created: 1, model: 'gpt-test' };
+  const lp = (token: string) => ({ token, logprob: -0.5, bytes: null, top_logprobs: [] });
+  const cases: Record<string, Json> = {
+    // As the API's JSON has it: `annotations: []` on every message.
+    'empty annotations list': {
+      ...base,
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: 'Hi', refusal: null, annotations: [] },
+          logprobs: null,
+          finish_reason: 'stop',
+        },
+      ],
+    },
+    'logprobs whose tokens do not spell the content': {
+      ...base,
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: 'Hello', refusal: null },
+          logprobs: { content: [lp('Hel'), lp('LO')], refusal: null },
+          finish_reason: 'stop',
+        },
+      ],
+    },
+    'empty logprobs lists': {
+      ...base,
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: 'assistant',
+            content: null,
+            refusal: null,
+            function_call: { name: 'f', arguments: '{}' },
+          },
+          logprobs: { content: [], refusal: [] },
+          finish_reason: 'function_call',
+        },
+      ],
+    },
+    'extra choice and top-level fields': {
+      ...base,
+      prompt_filter_results: [{ prompt_index: 0 }],
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: 'ok', refusal: null },
+          logprobs: null,
+          finish_reason: 'stop',
+          content_filter_results: { hate: { filtered: false } },
+        },
+      ],
+    },
+  };
+
+  for (const [name, answer] of Object.entries(cases)) {
+    it(`${name}: JSON -> stream -> openai's accumulation and back`, async () => {
+      const chunks = chatCompletionToChunks(answer, false);
+      expect(await accumulateChat(chunks)).toEqual(answer);
+      expect(chatChunksToCompletion(chunks)).toEqual(answer);
     });
   }
 
-  it('usage chunk only for include_usage callers, whenever the entry has usage', () => {
-    const answer = answers['n: 2 and refusal'] as Json;
-    expect(chatCompletionToChunks(answer, true).at(-1)).toMatchObject({ choices: [], usage });
-    expect(chatCompletionToChunks(answer, false).some((c) => 'usage' in c)).toBe(false);
-  });
-});
-
-describe('withCache(openai) streams against the mock server', () => {
-  let server: MockOpenAI;
-  let ai: AIResponseCache;
-  let openai: CachedOpenAI<OpenAI>;
-
-  beforeEach(async () => {
-    server = await startMockOpenAI({ latencyMs: { firstTokenMs: 1, perChunkMs: 0, responseMs: 1 } });
-    const client = new OpenAI({ baseURL: server.url, apiKey: 'sk-test', maxRetries: 0 });
-    ai = new AIResponseCache();
-    openai = withCache(client, { cache: ai });
-  });
-
-  afterEach(async () => {
-    await server.close();
-    await ai.close();
-  });
-
-  const params = (content: string) => ({
-    model: 'gpt-4o-mini',
-    messages: [{ role: 'user' as const, content }],
-    stream: true as const,
-    stream_options: { include_usage: true },
-  });
-
-  it('a consumer editing its chunks changes nothing stored or seen by later callers', async () => {
-    const seen: unknown[] = [];
-    for await (const chunk of await openai.chat.completions.create(params('Mutate me'))) {
-      seen.push(structuredClone(chunk));
-      const mutable = chunk as { usage?: unknown; choices: { delta: { content?: string | null } }[] };
-      delete mutable.usage;
-      for (const choice of mutable.choices) if (choice.delta.content) choice.delta.content = 'EDITED';
-    }
-    const replay: unknown[] = [];
-    const again = await openai.chat.completions.create(params('Mutate me'));
-    expect(cacheStatus(again)).toBe('hit');
-    for await (const chunk of again) replay.push(chunk);
-    expect(replay).toEqual(seen);
-    expect(JSON.stringify(replay)).not.toContain('EDITED');
-  });
-
-  it('a loop broken at the finish_reason chunk still leaves a cached answer', async () => {
-    const stream = await openai.chat.completions.create(params('Break at finish'));
-    for await (const chunk of stream) {
-      if (chunk.choices.some((choice) => choice.finish_reason)) break;
-    }
-    // noStore polls never write, so a hit can only come from the drained stream.
-    await vi.waitFor(
-      async () => {
-        const again = await openai.chat.completions.create(
-          { ...params('Break at finish'), stream: false },
-          { cache: { noStore: true } },
-        );
-        expect(cacheStatus(again)).toBe('hit');
-      },
-      { timeout: 5000, interval: 20 },
+  it('streamCodec binds the four stream functions to an endpoint', async () => {
+    const codec = streamCodec(chat);
+    const fixture = CHAT_FIXTURES['tool-calls'];
+    const recorded = chatFixtureChunks(fixture, true);
+    expect(codec.assemble(recorded, params(true))).toEqual(fixture.json);
+    expect(await accumulateChat(codec.replay(fixture.json, params(false)))).toEqual(
+      withoutUsage(fixture.json),
     );
+    expect(codec.restream(recorded, params(false))).toEqual(chatFixtureChunks(fixture, false));
+    expect(codec.complete(recorded.slice(0, -2), params(true))).toBe(false);
+    expect(codec.complete(recorded.slice(0, -1), params(true))).toBe(true);
   });
 
-  it('a loop broken before the finish_reason aborts and stores nothing', async () => {
-    const stream = await openai.chat.completions.create(params('Break early, please, with a long answer'));
-    for await (const _chunk of stream) break;
-    const again = await openai.chat.completions.create({
-      ...params('Break early, please, with a long answer'),
-      stream: false,
-    });
-    expect(cacheStatus(again)).toBe('miss');
+  it('never modifies its input', () => {
+    const answer = structuredClone(CHAT_FIXTURES.logprobs.json);
+    const chunks = structuredClone(CHAT_FIXTURES.audio.chunks) as Json[];
+    const frozen = JSON.stringify([answer, chunks]);
+    chatChunksToCompletion(chatCompletionToChunks(answer, true));
+    restreamChunks(chat, chunks, params(false));
+    assembleChunks(chat, chunks);
+    expect(JSON.stringify([answer, chunks])).toBe(frozen);
   });
-});
 
-describe('responses JSON -> stream', () => {
-  const response: Json = {
-    id: 'resp_1',
-    object: 'response',
-    status: 'completed',
-    model: 'gpt-test',
-    output: [
-      { id: 'rs_1', type: 'reasoning', summary: [{ type: 'summary_text', text: 'Thinking.' }] },
-      {
-        id: 'msg_1',
-        type: 'message',
-        role: 'assistant',
-        status: 'completed',
-        content: [{ type: 'output_text', text: 'Hi', annotations: [], logprobs: [lp('Hi')] }],
-      },
-    ],
-  };
+  it('drops obfuscation for a caller with include_obfuscation: false, and from the assembled answer', () => {
+    const chunks = chatFixtureChunks(CHAT_FIXTURES.n2, true).map((chunk) => ({
+      ...chunk,
+      obfuscation: 'xyz',
+    }));
+    const served = restreamChunks(chat, chunks, { stream_options: { include_obfuscation: false } }) as Json[];
+    expect(served.some((chunk) => 'obfuscation' in chunk)).toBe(false);
+    expect(restreamChunks(chat, chunks, {})).toHaveLength(chunks.length - 1);
+    expect(assembleChunks(chat, chunks)).toEqual(CHAT_FIXTURES.n2.json);
+  });
 
-  it('replays reasoning-summary events and the logprobs, and assembles back', () => {
-    const events = responseToEvents(response);
-    const types = events.map((event) => event.type);
-    expect(types).toContain('response.reasoning_summary_text.delta');
-    expect(events.find((e) => e.type === 'response.reasoning_summary_text.done')).toMatchObject({
-      text: 'Thinking.',
-      summary_index: 0,
-    });
-    expect(events.find((e) => e.type === 'response.output_text.delta')).toMatchObject({
-      logprobs: [lp('Hi')],
-    });
-    expect(responseEventsToResponse(events)).toEqual({ ...response, output_text: 'Hi' });
+  it('an audio stream that goes on after its expires_at delta is not complete', () => {
+    const chunks = chatFixtureChunks(CHAT_FIXTURES.audio, false);
+    const more = {
+      ...chunks[1],
+      choices: [{ index: 0, delta: { audio: { data: 'AAAA' } }, finish_reason: null }],
+    };
+    expect(answerComplete(chat, [...chunks, more])).toBe(false);
+    expect((chatChunksToCompletion([...chunks, more]).choices as Json[])[0]?.finish_reason).toBeNull();
   });
 });

@@ -156,7 +156,11 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
       entry = await settings.ai.prepare({
         text,
         operation,
-        ...(options.namespace === undefined ? {} : { options: { namespace: options.namespace } }),
+        // The provider is visible to ttlResolver and instrumentation (the options are hashed into the key).
+        options:
+          options.namespace === undefined
+            ? { provider: this.codec.name }
+            : { provider: this.codec.name, namespace: options.namespace },
       });
     } catch (error) {
       // An operation name the cache refuses: the call goes upstream uncached.
@@ -184,6 +188,11 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
       if (oldest !== undefined) this.#rotations.delete(oldest);
     }
     return next % bucket;
+  }
+
+  async keyFor(prepared: PreparedCall<Req>): Promise<string | undefined> {
+    const entry = this.entryOf(prepared);
+    return entry ? this.#settings.ai.keyFor(entry.request) : undefined;
   }
 
   /** The `AIResponseCache` request of a prepared call. */

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { keyList, unknownOptionMessage } from '../../cache/options-check.js';
 import { tryParseTtl, ttlProblem } from '../../cache/ttl.js';
 import { ValidationError, type ValidationIssue } from '../../errors.js';
 import type { AIResponseCache, TtlSetting } from '../ai-response-cache.js';
@@ -68,20 +69,22 @@ function lockSettings(
   return { ttlMs: ttlMs ?? 0, waitMs: waitMs ?? 0, onTimeout };
 }
 
+const LOCK_KEYS = keyList<LockSettings>({ ttl: true, wait: true, onTimeout: true });
+
 /** Options every call path takes (an integration may add its own and strip them before). */
-export const CALL_PATH_OPTIONS: readonly string[] = Object.freeze([
-  'cache',
-  'operation',
-  'ttl',
-  'lock',
-  'streams',
-  'shouldCache',
-  'isCacheable',
-  'sampling',
-  'scope',
-  'onError',
-  'drain',
-]);
+export const CALL_PATH_OPTIONS = keyList<CallPathOptions<unknown>>({
+  cache: true,
+  operation: true,
+  ttl: true,
+  lock: true,
+  streams: true,
+  shouldCache: true,
+  isCacheable: true,
+  sampling: true,
+  scope: true,
+  onError: true,
+  drain: true,
+});
 
 /**
  * Validates and resolves call path options (`known`: further option names the integration
@@ -148,7 +151,16 @@ export function resolveSettings<Request>(
 }
 
 const FLAGS = ['noCache', 'noStore', 'forceRefresh'] as const;
-const PER_CALL = [...FLAGS, 'ttl', 'namespace', 'sampling'];
+
+/** Keys of {@link PerCallCacheOptions}. */
+export const PER_CALL_OPTION_KEYS = keyList<PerCallCacheOptions>({
+  noCache: true,
+  noStore: true,
+  forceRefresh: true,
+  ttl: true,
+  namespace: true,
+  sampling: true,
+});
 
 /** Validates per-call options. @throws {ValidationError} listing every problem. */
 export function parsePerCall(value: unknown): PerCallCacheOptions {
@@ -157,7 +169,9 @@ export function parsePerCall(value: unknown): PerCallCacheOptions {
     throw new ValidationError('Invalid cache option', [{ path: 'cache', message: 'expected an object' }]);
   const issues: ValidationIssue[] = [];
   for (const key of Object.keys(value)) {
-    if (!PER_CALL.includes(key)) issues.push({ path: `cache.${key}`, message: 'unknown option' });
+    if (!PER_CALL_OPTION_KEYS.includes(key)) {
+      issues.push({ path: `cache.${key}`, message: unknownOptionMessage(key, PER_CALL_OPTION_KEYS) });
+    }
   }
   for (const flag of FLAGS) {
     if (value[flag] !== undefined && typeof value[flag] !== 'boolean') {

@@ -232,6 +232,8 @@ export interface CallPath<Request, Answer, Chunk> {
    * @throws {ValidationError} for invalid per-call options.
    */
   prepare(request: Request, perCall?: PerCallCacheOptions): Promise<PreparedCall<Request>>;
+  /** The full cache key of a prepared call (`undefined` when it bypasses the cache), for diagnostics. */
+  keyFor(prepared: PreparedCall<Request>): Promise<string | undefined>;
   /** Answers a prepared call: `stream: true` for a stream caller. Upstream errors propagate. */
   resolve(
     prepared: PreparedCall<Request>,

@@ -16,7 +16,13 @@ import {
   type CompressionCodec,
   type HashAlgorithm,
 } from './schema.js';
-import { type ConfigCheckResult, configWarnings, invalidMessage, issuesFromZodError } from './validate.js';
+import {
+  type ConfigCheckResult,
+  configWarnings,
+  invalidMessage,
+  issuesFromZodError,
+  warnConfigOnce,
+} from './validate.js';
 
 /** Options of {@link CacheConfigBuilder.withRedis}. */
 export interface RedisOptions {
@@ -250,6 +256,7 @@ export class CacheConfigBuilder {
     if (config === undefined || !result.isValid) {
       throw new ValidationError(invalidMessage(result.errors.length), result.errors);
     }
+    warnConfigOnce(this.#raw());
     return protectSecrets(config);
   }
 

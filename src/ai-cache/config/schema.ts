@@ -155,20 +155,24 @@ function l1Schema(defaults: { maxEntries: number; maxBytes: number }) {
         .number()
         .int()
         .positive()
-        .default(defaults.maxBytes)
+        .optional()
+        .meta({ default: defaults.maxBytes })
         .describe(
           `Maximum total size in bytes: serialized value + key + per-entry overhead, about the heap it takes. Default ${defaults.maxBytes}.`,
         ),
       /**
        * Entries larger than this (encoded) are never held in L1.
-       * @default 1 MiB
+       * @default 1 MiB, or `maxBytes` when that is smaller
        */
       maxEntryBytes: z
         .number()
         .int()
         .positive()
-        .default(MIB)
-        .describe(`Entries larger than this many bytes (encoded) skip L1. Default ${MIB}.`),
+        .optional()
+        .meta({ default: MIB })
+        .describe(
+          `Entries larger than this many bytes (encoded) skip L1 (an entry never exceeds l1.maxBytes either). Default ${MIB}, or l1.maxBytes when that is smaller.`,
+        ),
       /** TTL of L1 entries; never longer than the L2 entry. Defaults to the entry's TTL. */
       ttl: TtlSchema.optional().describe("TTL of L1 entries (capped by the entry's own TTL)."),
       /**
@@ -179,11 +183,12 @@ function l1Schema(defaults: { maxEntries: number; maxBytes: number }) {
         "How L1 protects values from caller mutation: 'freeze', 'copy' or 'none'. Default 'freeze'.",
       ),
       /**
-       * While the invalidation bus is down, L1 entries live at most this long.
+       * Longest L1 lifetime when no live invalidation bus vouches for L1: over Redis with
+       * `bus: false`, and while the bus is not yet started or down (messages may be missed).
        * @default '5s'
        */
       maxStaleness: TtlSchema.default('5s').describe(
-        "With an invalidation bus: longest L1 lifetime while the bus is down (messages may be missed). Default '5s'.",
+        "Longest L1 lifetime without a live invalidation bus (bus off, not yet started or down: messages may be missed). Default '5s'.",
       ),
     })
     .superRefine((l1, ctx) => {
@@ -199,10 +204,21 @@ function l1Schema(defaults: { maxEntries: number; maxBytes: number }) {
         });
       }
     }, whenObject);
-  return z
-    .union([z.literal(false), options], { error: 'expected false (L1 disabled) or an object of L1 options' })
-    .prefault({})
-    .describe('In-process L1 tier holding decoded values, or false to disable it.');
+  return (
+    z
+      .union([z.literal(false), options], {
+        error: 'expected false (L1 disabled) or an object of L1 options',
+      })
+      // A default never conflicts with what the user chose: maxEntryBytes follows a smaller maxBytes.
+      // Only options the user set can conflict (the check above sees no defaults).
+      .transform((l1) => {
+        if (l1 === false) return l1;
+        const maxBytes = l1.maxBytes ?? defaults.maxBytes;
+        return { ...l1, maxBytes, maxEntryBytes: l1.maxEntryBytes ?? Math.min(MIB, maxBytes) };
+      })
+      .prefault({})
+      .describe('In-process L1 tier holding decoded values, or false to disable it.')
+  );
 }
 
 /** Compression codecs of stored entries. */
@@ -332,6 +348,17 @@ export const CacheConfigSchema = z
       .boolean()
       .default(false)
       .describe('Throw when Redis cannot be reached instead of degrading to misses. Default false.'),
+    /**
+     * Falling back to the memory tier while Redis fails also emits a one-time process warning
+     * (code `AIRC_FALLBACK`) besides the `degraded` event; `false` silences it.
+     * @default true
+     */
+    fallbackWarning: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Emit a one-time process warning (AIRC_FALLBACK) when Redis fails and the cache falls back to memory. Default true.',
+      ),
   })
   .describe('Configuration of the generic two-tier cache.');
 
@@ -358,8 +385,11 @@ export const SizeTiersSchema = z
       .number()
       .int()
       .positive()
-      .default(1000)
-      .describe("Texts shorter than this are 'small'. Default 1000."),
+      .optional()
+      .meta({ default: 1000 })
+      .describe(
+        "Texts shorter than this are 'small'. Default 1000, or sizeTiers.medium - 1 when that is smaller.",
+      ),
     /**
      * Texts shorter than this many characters (and not small) are 'medium'; longer ones are 'large'.
      * @default 10000
@@ -367,9 +397,12 @@ export const SizeTiersSchema = z
     medium: z
       .number()
       .int()
-      .positive()
-      .default(10_000)
-      .describe("Texts shorter than this (and not small) are 'medium', others 'large'. Default 10000."),
+      .min(2)
+      .optional()
+      .meta({ default: 10_000 })
+      .describe(
+        "Texts shorter than this (and not small) are 'medium', others 'large' (>= 2). Default 10000, or sizeTiers.small + 1 when that is larger.",
+      ),
   })
   .superRefine((tiers, ctx) => {
     if (typeof tiers.small === 'number' && typeof tiers.medium === 'number' && tiers.small >= tiers.medium) {
@@ -380,6 +413,11 @@ export const SizeTiersSchema = z
       });
     }
   }, whenObject)
+  // Defaults follow what the user chose, so that setting one boundary never invalidates the other.
+  .transform(({ small, medium }) => ({
+    small: small ?? Math.min(1000, (medium ?? 10_000) - 1),
+    medium: medium ?? Math.max(10_000, (small ?? 0) + 1),
+  }))
   .prefault({})
   .describe('Character-count boundaries of the text size tiers (small < medium).');
 

@@ -6,14 +6,25 @@
  * @module
  */
 import type { z } from 'zod';
+import { unknownOptionMessage } from '../../cache/options-check.js';
 import { tryParseTtl } from '../../cache/ttl.js';
 import { ValidationError, type ValidationIssue } from '../../errors.js';
+import { WarningCodes, warnOnce } from '../../warnings.js';
 import { collectSecrets, protectSecrets, REDACTED, scrubSecrets } from './redact.js';
+
+/** The "did you mean" helpers (one implementation, shared with the generic cache's option checks). */
+export { levenshtein, suggestKey } from '../../cache/options-check.js';
 
 /** Options of {@link parseConfig}. */
 export interface ParseConfigOptions {
   /** Where the input came from (a file name, "environment"...), named in the error message. */
   source?: string;
+  /**
+   * Top-level keys the caller takes out of the input before parsing (e.g. `AIResponseCache`'s
+   * `redisClient`, `backend`, ...): offered in "did you mean" hints for unknown keys.
+   * @default none
+   */
+  knownKeys?: readonly string[];
 }
 
 /** Result of {@link checkConfig}. */
@@ -39,8 +50,11 @@ export function parseConfig<S extends z.ZodType>(
 ): z.output<S> {
   const result = schema.safeParse(input);
   // What a configuration prints (JSON.stringify, util.inspect) never shows a password.
-  if (result.success) return protectSecrets(result.data);
-  const issues = issuesFromZodError(schema, result.error, input);
+  if (result.success) {
+    warnConfigOnce(input);
+    return protectSecrets(result.data);
+  }
+  const issues = issuesFromZodError(schema, result.error, input, options.knownKeys);
   throw new ValidationError(invalidMessage(issues.length, options.source), issues);
 }
 
@@ -69,18 +83,20 @@ export function invalidMessage(count: number, source?: string): string {
  * Converts a zod error into issues: dotted paths, one issue per unknown key with a "did you
  * mean" hint, secrets found in `input` removed from messages.
  */
-export function issuesFromZodError(schema: z.ZodType, error: z.ZodError, input: unknown): ValidationIssue[] {
+export function issuesFromZodError(
+  schema: z.ZodType,
+  error: z.ZodError,
+  input: unknown,
+  topLevelKeys: readonly string[] = [],
+): ValidationIssue[] {
   const secrets = collectSecrets(input);
   const issues: ValidationIssue[] = [];
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
       const known = knownKeysAt(schema, issue.path);
+      if (issue.path.length === 0) known.push(...topLevelKeys);
       for (const key of issue.keys) {
-        const suggestion = suggestKey(key, known);
-        issues.push({
-          path: formatPath([...issue.path, key]),
-          message: `unknown option '${key}'${suggestion ? ` (did you mean '${suggestion}'?)` : ''}`,
-        });
+        issues.push({ path: formatPath([...issue.path, key]), message: unknownOptionMessage(key, known) });
       }
       continue;
     }
@@ -145,41 +161,6 @@ export function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): st
       for (const key of Object.keys(node._zod.def.shape ?? {})) keys.add(key);
   }
   return [...keys];
-}
-
-/** Levenshtein edit distance. */
-export function levenshtein(a: string, b: string): number {
-  if (a === b) return 0;
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
-}
-
-/**
- * The known key closest to `key`: a case-insensitive match, else the nearest key within
- * Levenshtein distance 3 (and shorter than `key` itself, so that tiny keys match nothing).
- */
-export function suggestKey(key: string, known: readonly string[]): string | undefined {
-  const lower = key.toLowerCase();
-  const exact = known.find((candidate) => candidate.toLowerCase() === lower);
-  if (exact !== undefined) return exact;
-  let best: string | undefined;
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const candidate of known) {
-    const distance = levenshtein(lower, candidate.toLowerCase());
-    if (distance <= 3 && distance < key.length && distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -282,6 +263,8 @@ export function configWarnings(config: unknown, input: unknown = config): string
     }
   }
 
+  warnings.push(...ttlUnitWarnings(input));
+
   if (isRecord(config.l1)) {
     const l1Ttl = tryParseTtl(config.l1.ttl);
     const ttl = tryParseTtl(config.ttl);
@@ -292,4 +275,45 @@ export function configWarnings(config: unknown, input: unknown = config): string
     }
   }
   return warnings;
+}
+
+/** Below this, an integer TTL is most likely meant in seconds (see {@link ttlUnitWarnings}). */
+const TTL_UNITS_LIMIT = 1000;
+
+/** The TTLs of a raw configuration, by dotted path (`ttl`, `defaultTtl`, `l1.ttl`, `operationTtls.summarize`, ...). */
+function configTtls(input: Record<string, unknown>): [string, unknown][] {
+  const ttls: [string, unknown][] = [
+    ['ttl', input.ttl],
+    ['defaultTtl', input.defaultTtl],
+  ];
+  if (isRecord(input.l1)) ttls.push(['l1.ttl', input.l1.ttl], ['l1.maxStaleness', input.l1.maxStaleness]);
+  if (isRecord(input.operationTtls)) {
+    for (const [operation, ttl] of Object.entries(input.operationTtls))
+      ttls.push([`operationTtls.${operation}`, ttl]);
+  }
+  return ttls;
+}
+
+/**
+ * One warning per TTL of the raw configuration written as an integer below 1000: TTL numbers
+ * are milliseconds, so `defaultTtl: 60` keeps entries 60 ms, where the seed API meant seconds.
+ * A unit (`'60s'`) or a number >= 1000 says what is meant and silences it.
+ */
+export function ttlUnitWarnings(input: unknown): string[] {
+  if (!isRecord(input)) return [];
+  return configTtls(input)
+    .filter(([, ttl]) => typeof ttl === 'number' && Number.isInteger(ttl) && ttl > 0 && ttl < TTL_UNITS_LIMIT)
+    .map(
+      ([path, ttl]) =>
+        `${path} is ${String(ttl)}: TTL numbers are milliseconds, so entries live ${String(ttl)} ms; write '${String(ttl)}s' for seconds, or a number >= ${TTL_UNITS_LIMIT} for milliseconds (${WarningCodes.TTL_UNITS}).`,
+    );
+}
+
+/**
+ * Emits the process warnings a configuration about to be used deserves (once per process per
+ * code): {@link WarningCodes.TTL_UNITS} for TTLs that are probably meant in seconds.
+ */
+export function warnConfigOnce(input: unknown): void {
+  const ttl = ttlUnitWarnings(input);
+  if (ttl.length > 0) warnOnce(WarningCodes.TTL_UNITS, ttl.join(' '));
 }

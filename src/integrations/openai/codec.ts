@@ -6,38 +6,20 @@
  * @module
  */
 import type { ProviderCodec } from '../../index.js';
-import { assembleChunks, entryChunks, isCacheableAnswer, metaOf } from './answers.js';
+import {
+  answerComplete,
+  assembleChunks,
+  isCacheableAnswer,
+  metaOf,
+  replayAnswer,
+  restreamChunks,
+} from './answers.js';
 import { isRecord, type Json } from './convert.js';
 import { keyedBody } from './keys.js';
-import type { Endpoint, RequestContext } from './types.js';
+import type { RequestContext } from './types.js';
 
 /** An openai call as the call path sees it: the endpoint and the request body. */
 export type OpenAIRequest = RequestContext & { params: Json };
-
-/** Whether the chunks so far hold a complete answer but for its tail (usage, terminal event). */
-export function answerComplete(endpoint: Endpoint, chunks: readonly unknown[]): boolean {
-  if (endpoint === 'responses') {
-    let added = 0;
-    let done = 0;
-    for (const event of chunks) {
-      const type = (event as { type?: unknown } | null)?.type;
-      if (type === 'response.output_item.added') added++;
-      if (type === 'response.output_item.done') done++;
-    }
-    return added > 0 && done === added;
-  }
-  const finished = new Set<unknown>();
-  const seen = new Set<unknown>();
-  for (const chunk of chunks) {
-    const choices = (chunk as { choices?: unknown } | null)?.choices;
-    if (!Array.isArray(choices)) continue;
-    for (const choice of choices as { index?: unknown; finish_reason?: unknown }[]) {
-      seen.add(choice?.index);
-      if (choice?.finish_reason !== null && choice?.finish_reason !== undefined) finished.add(choice.index);
-    }
-  }
-  return seen.size > 0 && finished.size === seen.size;
-}
 
 /** Whether a request samples (its answers vary from call to call). */
 export function samples(params: Json): boolean {
@@ -85,10 +67,8 @@ export function openaiCodec(
         : isCacheableAnswer(request.endpoint, answer, finishReasons);
     },
     assemble: (chunks, { endpoint }) => assembleChunks(endpoint, chunks),
-    replay: (answer, { endpoint, params }) =>
-      entryChunks(endpoint, { f: 'json', v: answer }, params) as Json[],
-    restream: (chunks, { endpoint, params }) =>
-      entryChunks(endpoint, { f: 'stream', v: [...chunks] }, params) as Json[],
+    replay: (answer, { endpoint, params }) => replayAnswer(endpoint, answer, params) as Json[],
+    restream: (chunks, { endpoint, params }) => restreamChunks(endpoint, chunks, params) as Json[],
     complete: (chunks, { endpoint }) => answerComplete(endpoint, chunks),
     usage: (answer) =>
       metaOf(

@@ -1,274 +1,307 @@
 /**
- * Conversions between the streamed and the non-streamed form of one answer, so that a streamed
- * and a non-streamed call of the same request share a cache entry.
+ * Conversions between the streamed and the non-streamed form of one chat answer, so that a
+ * streamed and a non-streamed call of the same request share a cache entry:
  *
- * - chat: chunks -> `ChatCompletion` (deltas accumulated) and back (one content chunk and one
- *   finish chunk per choice, plus the usage chunk when asked for);
- * - responses: events -> `Response` (the terminal event carries it) and back (the usual event
- *   sequence with the whole text in one delta).
+ * - {@link chatChunksToCompletion}: chunks -> `ChatCompletion`, accumulated as openai's own
+ *   `ChatCompletionStream` accumulates them (so a recorded stream and its JSON agree);
+ * - {@link chatCompletionToChunks}: `ChatCompletion` -> chunks shaped as the API streams them;
+ * - {@link adaptChatChunks}: recorded chunks as a caller with or without
+ *   `stream_options.include_usage` receives them.
+ *
+ * All three are pure: they never modify their input. The Responses API conversions live in
+ * `./responses-events.ts` (re-exported here).
  *
  * @module
  */
+import { isRecord, type Json, list, present } from './json.js';
 
-/** A JSON object. */
-export type Json = Record<string, unknown>;
+export { isRecord, type Json } from './json.js';
+export { responseEventsToResponse, responseToEvents, withOutputText } from './responses-events.js';
 
-/** Whether `value` is a non-array object. */
-export const isRecord = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
-const concat = (a: unknown, b: unknown): unknown => (typeof b === 'string' ? `${a ?? ''}${b}` : a);
-
+/** A choice being accumulated. */
 interface ChoiceAcc {
   message: Json;
+  audio: Json | undefined;
+  functionCall: Json | undefined;
   tools: Json[];
   finish: unknown;
   logprobs: Json | null;
+  other: Json;
+  /** The last delta was an `expires_at`-only audio delta (how the API ends an audio answer). */
+  audioDone: boolean;
 }
 
-function accumulateDelta(acc: ChoiceAcc, choice: Json): void {
-  const delta = isRecord(choice.delta) ? choice.delta : {};
-  const message = acc.message;
-  if (typeof delta.role === 'string') message.role = delta.role;
-  message.content = concat(message.content, delta.content);
-  message.refusal = concat(message.refusal, delta.refusal);
-  for (const call of list(delta.tool_calls)) {
-    if (!isRecord(call)) continue;
-    const index = typeof call.index === 'number' ? call.index : acc.tools.length;
-    const tool = acc.tools[index] ?? { id: '', type: 'function', function: { name: '', arguments: '' } };
-    acc.tools[index] = tool;
-    if (typeof call.id === 'string') tool.id = call.id;
-    if (typeof call.type === 'string') tool.type = call.type;
-    const fn = tool.function as Json;
-    if (isRecord(call.function)) {
-      fn.name = concat(fn.name, call.function.name);
-      fn.arguments = concat(fn.arguments, call.function.arguments);
-    }
+const append = (target: Json, field: string, value: unknown): void => {
+  // Like the SDK: empty pieces add nothing (a role chunk's `content: ''` leaves `null`).
+  if (typeof value === 'string' && value.length > 0) {
+    target[field] = `${typeof target[field] === 'string' ? target[field] : ''}${value}`;
   }
-  if (isRecord(delta.function_call)) {
-    const fn: Json = isRecord(message.function_call) ? message.function_call : { name: '', arguments: '' };
-    message.function_call = fn;
-    fn.name = concat(fn.name, delta.function_call.name);
-    fn.arguments = concat(fn.arguments, delta.function_call.arguments);
-  }
-  if (Array.isArray(delta.annotations)) message.annotations = delta.annotations;
-  if (isRecord(delta.audio)) {
-    const audio: Json = isRecord(message.audio) ? message.audio : {};
-    message.audio = audio;
-    if (delta.audio.id != null) audio.id = delta.audio.id;
-    if (delta.audio.data != null) audio.data = concat(audio.data, delta.audio.data);
-    if (delta.audio.transcript != null) audio.transcript = concat(audio.transcript, delta.audio.transcript);
-    if (delta.audio.expires_at != null) audio.expires_at = delta.audio.expires_at;
-  }
-  if (choice.finish_reason !== null && choice.finish_reason !== undefined) acc.finish = choice.finish_reason;
-  if (isRecord(choice.logprobs)) {
-    const target = acc.logprobs ?? { content: null, refusal: null };
-    acc.logprobs = target;
+};
+
+function accumulateLogprobs(acc: ChoiceAcc, logprobs: unknown): void {
+  if (!isRecord(logprobs)) return;
+  if (!acc.logprobs) {
+    acc.logprobs = { ...logprobs };
     for (const field of ['content', 'refusal']) {
-      const items = choice.logprobs[field];
-      if (Array.isArray(items)) target[field] = [...list(target[field]), ...items];
+      if (Array.isArray(logprobs[field])) acc.logprobs[field] = [...(logprobs[field] as unknown[])];
     }
+    return;
+  }
+  const target = acc.logprobs;
+  for (const [field, value] of Object.entries(logprobs)) {
+    if (field !== 'content' && field !== 'refusal') target[field] = value;
+    else if (Array.isArray(value)) target[field] = [...list(target[field]), ...value];
   }
 }
 
-/** The `ChatCompletion` that a list of chat chunks stands for. */
+function accumulateTools(acc: ChoiceAcc, calls: unknown): void {
+  for (const call of list(calls)) {
+    if (!isRecord(call)) continue;
+    const { index, id, type, function: fn, ...rest } = call;
+    const slot = typeof index === 'number' ? index : present(id) ? acc.tools.length : acc.tools.length - 1;
+    const tool = acc.tools[Math.max(slot, 0)] ?? {};
+    acc.tools[Math.max(slot, 0)] = tool;
+    Object.assign(tool, rest);
+    if (typeof id === 'string' && id) tool.id = id;
+    if (typeof type === 'string' && type) tool.type = type;
+    if (!isRecord(fn)) continue;
+    const target = isRecord(tool.function) ? tool.function : { name: fn.name ?? '', arguments: '' };
+    tool.function = target;
+    if (typeof fn.name === 'string' && fn.name) target.name = fn.name;
+    append(target, 'arguments', fn.arguments);
+  }
+}
+
+function accumulateAudio(acc: ChoiceAcc, audio: Json): void {
+  const target = acc.audio ?? {};
+  acc.audio = target;
+  if (present(audio.id)) target.id = audio.id;
+  if (present(audio.data)) target.data = `${target.data ?? ''}${String(audio.data)}`;
+  if (present(audio.transcript)) target.transcript = `${target.transcript ?? ''}${String(audio.transcript)}`;
+  if (present(audio.expires_at)) target.expires_at = audio.expires_at;
+}
+
+function accumulateChoice(acc: ChoiceAcc, choice: Json): void {
+  const { delta, finish_reason, index: _index, logprobs, ...other } = choice;
+  accumulateLogprobs(acc, logprobs);
+  if (present(finish_reason)) acc.finish = finish_reason;
+  Object.assign(acc.other, other);
+  if (!isRecord(delta)) return;
+  const { audio, content, refusal, function_call, role, tool_calls, ...rest } = delta;
+  Object.assign(acc.message, rest);
+  acc.audioDone =
+    isRecord(audio) &&
+    present(audio.expires_at) &&
+    !present(audio.id) &&
+    !present(audio.data) &&
+    !present(audio.transcript) &&
+    [content, refusal, function_call, role, tool_calls].every((value) => !present(value)) &&
+    Object.keys(rest).length === 0;
+  append(acc.message, 'content', content);
+  append(acc.message, 'refusal', refusal);
+  if (typeof role === 'string') acc.message.role = role;
+  if (isRecord(audio)) accumulateAudio(acc, audio);
+  if (isRecord(function_call)) {
+    const target = acc.functionCall ?? { name: '', arguments: '' };
+    acc.functionCall = target;
+    if (typeof function_call.name === 'string' && function_call.name) target.name = function_call.name;
+    append(target, 'arguments', function_call.arguments);
+  }
+  accumulateTools(acc, tool_calls);
+}
+
+const completeAudio = (audio: Json | undefined): boolean =>
+  !!audio && ['id', 'data', 'transcript', 'expires_at'].every((field) => present(audio[field]));
+
+function finalChoice(index: number, acc: ChoiceAcc): Json {
+  const message: Json = {
+    ...acc.message,
+    role: acc.message.role ?? 'assistant',
+    content: acc.message.content ?? null,
+    refusal: acc.message.refusal ?? null,
+  };
+  if (acc.audio) message.audio = acc.audio;
+  if (acc.functionCall) message.function_call = acc.functionCall;
+  const tools = acc.tools.filter(isRecord);
+  if (tools.length > 0) message.tool_calls = tools;
+  // An audio answer ends with an `expires_at`-only delta and no finish_reason: it stopped.
+  const finish = acc.finish ?? (acc.audioDone && completeAudio(acc.audio) ? 'stop' : null);
+  return { ...acc.other, index, message, logprobs: acc.logprobs, finish_reason: finish };
+}
+
+/**
+ * The `ChatCompletion` that a list of chat chunks stands for, accumulated as openai's
+ * `ChatCompletionStream` does: content and refusal concatenated, tool calls by `index`, audio
+ * pieces joined, logprobs appended, other delta fields (`annotations`) carried onto the message;
+ * an audio answer that ends with its `expires_at` delta finished with `'stop'`. Stream-only fields
+ * (`obfuscation`) are dropped.
+ */
 export function chatChunksToCompletion(chunks: readonly unknown[]): Json {
   let head: Json | undefined;
-  let usage: unknown;
   const choices = new Map<number, ChoiceAcc>();
   for (const chunk of chunks) {
     if (!isRecord(chunk)) continue;
-    head ??= chunk;
-    if (isRecord(chunk.usage)) usage = chunk.usage;
-    for (const choice of list(chunk.choices)) {
+    const { choices: chunkChoices, ...rest } = chunk;
+    if (!head) head = { ...rest };
+    else if (present(chunk.id)) Object.assign(head, rest);
+    for (const choice of list(chunkChoices)) {
       if (!isRecord(choice)) continue;
       const index = typeof choice.index === 'number' ? choice.index : 0;
       let acc = choices.get(index);
       if (!acc) {
         acc = {
-          message: { role: 'assistant', content: null, refusal: null },
+          message: {},
+          audio: undefined,
+          functionCall: undefined,
           tools: [],
           finish: null,
           logprobs: null,
+          other: {},
+          audioDone: false,
         };
         choices.set(index, acc);
       }
-      accumulateDelta(acc, choice);
+      accumulateChoice(acc, choice);
     }
   }
+  const { obfuscation: _obfuscation, usage, system_fingerprint, ...top } = head ?? {};
   const completion: Json = {
-    id: head?.id,
+    ...top,
     object: 'chat.completion',
-    created: head?.created,
-    model: head?.model,
-    choices: [...choices.entries()]
-      .sort(([a], [b]) => a - b)
-      .map(([index, acc]) => ({
-        index,
-        message:
-          acc.tools.length > 0 ? { ...acc.message, tool_calls: acc.tools.filter(Boolean) } : acc.message,
-        logprobs: acc.logprobs,
-        finish_reason: acc.finish,
-      })),
+    choices: [...choices.entries()].sort(([a], [b]) => a - b).map(([index, acc]) => finalChoice(index, acc)),
   };
-  for (const field of ['system_fingerprint', 'service_tier']) {
-    if (head?.[field] !== undefined) completion[field] = head[field];
-  }
-  if (usage !== undefined) completion.usage = usage;
+  if (system_fingerprint) completion.system_fingerprint = system_fingerprint;
+  if (present(usage)) completion.usage = usage;
   return completion;
+}
+
+/** Pieces of `text`: one per logprob token when the tokens spell it, else the whole text. */
+function pieces(text: string, tokens: unknown): { text: string; logprobs: unknown[] }[] {
+  const items = list(tokens);
+  if (items.length > 0) {
+    const texts = items.map((item) => (isRecord(item) ? item.token : undefined));
+    if (texts.every((t) => typeof t === 'string' && t.length > 0) && texts.join('') === text) {
+      return items.map((item, i) => ({ text: texts[i] as string, logprobs: [item] }));
+    }
+  }
+  return text.length > 0 || items.length > 0 ? [{ text, logprobs: items }] : [];
+}
+
+const MESSAGE_FIELDS = ['role', 'content', 'refusal', 'tool_calls', 'function_call', 'audio', 'annotations'];
+
+/** The deltas of one choice's message after its role chunk, with their logprobs. */
+function messageDeltas(message: Json, logprobs: Json | undefined): { delta: Json; logprobs: Json | null }[] {
+  const out: { delta: Json; logprobs: Json | null }[] = [];
+  const carried = { content: false, refusal: false };
+  for (const field of ['content', 'refusal'] as const) {
+    const text = message[field];
+    if (typeof text !== 'string') continue;
+    const tokens = logprobs?.[field];
+    for (const piece of pieces(text, tokens)) {
+      const lp = Array.isArray(tokens) ? { content: null, refusal: null, [field]: piece.logprobs } : null;
+      carried[field] ||= lp !== null;
+      out.push({ delta: { [field]: piece.text }, logprobs: lp });
+    }
+  }
+  if (message.annotations !== undefined)
+    out.push({ delta: { annotations: message.annotations }, logprobs: null });
+  const rest = Object.fromEntries(
+    Object.entries(message).filter(([field, value]) => !MESSAGE_FIELDS.includes(field) && present(value)),
+  );
+  if (Object.keys(rest).length > 0) out.push({ delta: rest, logprobs: null });
+  const audio = message.audio;
+  if (isRecord(audio)) {
+    const { id, transcript, data, expires_at } = audio;
+    const first = Object.fromEntries(Object.entries({ id, transcript }).filter(([, v]) => present(v)));
+    if (Object.keys(first).length > 0) out.push({ delta: { audio: first }, logprobs: null });
+    if (present(data)) out.push({ delta: { audio: { data } }, logprobs: null });
+    if (present(expires_at)) out.push({ delta: { audio: { expires_at } }, logprobs: null });
+  }
+  for (const [index, tool] of list(message.tool_calls).entries()) {
+    if (!isRecord(tool)) continue;
+    const { function: fn, ...rest } = tool;
+    if (!isRecord(fn)) {
+      out.push({ delta: { tool_calls: [{ index, ...tool }] }, logprobs: null });
+      continue;
+    }
+    const opening = { index, ...rest, function: { ...fn, arguments: '' } };
+    out.push({ delta: { tool_calls: [opening] }, logprobs: null });
+    if (typeof fn.arguments === 'string' && fn.arguments.length > 0) {
+      out.push({ delta: { tool_calls: [{ index, function: { arguments: fn.arguments } }] }, logprobs: null });
+    }
+  }
+  if (isRecord(message.function_call))
+    out.push({ delta: { function_call: message.function_call }, logprobs: null });
+  // Logprobs no content or refusal chunk carried (empty lists) ride on the finish chunk.
+  if (logprobs && !carried.content && !carried.refusal) out.push({ delta: {}, logprobs });
+  return out;
 }
 
 /**
  * Chunks that replay a `ChatCompletion` as the API streams it (`includeUsage`: as with
- * `stream_options.include_usage`): per choice a role chunk without logprobs, then the content
- * (with its logprobs, annotations and audio), the refusal (with its logprobs), one delta per tool
- * call (by index), then the finish chunk; last a usage chunk when asked for and the answer has usage.
+ * `stream_options.include_usage`). Per choice: a role chunk without logprobs; the content (one
+ * chunk per logprob token when the tokens spell it, each with its logprobs), the refusal (the
+ * same), `annotations`, other message fields, the audio (id and transcript, data, `expires_at`),
+ * each tool call (opened with its id, type and name, then its arguments, by `index`), a legacy
+ * `function_call`; then the finish chunk. Last, a usage chunk when asked for and the answer has
+ * usage (every other chunk then has `usage: null`, like the API's). openai's
+ * `ChatCompletionStream` accumulates the chunks into exactly `completion`.
  */
 export function chatCompletionToChunks(completion: Json, includeUsage: boolean): Json[] {
-  const base: Json = { id: completion.id, object: 'chat.completion.chunk', created: completion.created };
-  base.model = completion.model;
-  for (const field of ['system_fingerprint', 'service_tier']) {
-    if (completion[field] !== undefined) base[field] = completion[field];
-  }
+  const { choices, usage, object: _object, ...top } = completion;
+  const base: Json = { ...top, object: 'chat.completion.chunk' };
+  const withUsage = includeUsage && isRecord(usage);
   const chunk = (choice: Json): Json =>
-    includeUsage ? { ...base, choices: [choice], usage: null } : { ...base, choices: [choice] };
+    withUsage ? { ...base, choices: [choice], usage: null } : { ...base, choices: [choice] };
   const chunks: Json[] = [];
-  for (const choice of list(completion.choices)) {
-    if (!isRecord(choice)) continue;
-    const message = isRecord(choice.message) ? choice.message : {};
-    const logprobs = isRecord(choice.logprobs) ? choice.logprobs : undefined;
-    const { index } = choice;
-    const piece = (delta: Json, lp: Json | null = null) =>
+  for (const value of list(choices)) {
+    if (!isRecord(value)) continue;
+    const { index, message: rawMessage, logprobs, finish_reason, ...other } = value;
+    const message = isRecord(rawMessage) ? rawMessage : {};
+    const piece = (delta: Json, lp: Json | null) =>
       chunks.push(chunk({ index, delta, logprobs: lp, finish_reason: null }));
-    piece({ role: message.role ?? 'assistant' });
-    const extra: Json = {};
-    if (message.annotations !== undefined) extra.annotations = message.annotations;
-    if (message.audio !== undefined && message.audio !== null) extra.audio = message.audio;
-    const contentLp =
-      logprobs && Array.isArray(logprobs.content) ? { content: logprobs.content, refusal: null } : null;
-    if (typeof message.content === 'string' && message.content.length > 0) {
-      piece({ content: message.content, ...extra }, contentLp);
-    } else if (Object.keys(extra).length > 0 || contentLp) {
-      piece(extra, contentLp);
-    }
-    if (typeof message.refusal === 'string' && message.refusal.length > 0) {
-      const refusalLp =
-        logprobs && Array.isArray(logprobs.refusal) ? { content: null, refusal: logprobs.refusal } : null;
-      piece({ refusal: message.refusal }, refusalLp);
-    }
-    list(message.tool_calls).forEach((tool, toolIndex) => {
-      if (isRecord(tool)) piece({ tool_calls: [{ index: toolIndex, ...tool }] });
-    });
-    if (message.function_call !== undefined && message.function_call !== null)
-      piece({ function_call: message.function_call });
-    chunks.push(chunk({ index, delta: {}, logprobs: null, finish_reason: choice.finish_reason }));
+    const role = {
+      role: message.role ?? 'assistant',
+      content: typeof message.content === 'string' ? '' : null,
+    };
+    piece({ ...role, refusal: null }, null);
+    const deltas = messageDeltas(message, isRecord(logprobs) ? logprobs : undefined);
+    const last = deltas.at(-1);
+    const leftover = last && Object.keys(last.delta).length === 0 ? deltas.pop()?.logprobs : null;
+    for (const { delta, logprobs: lp } of deltas) piece(delta, lp);
+    chunks.push(chunk({ ...other, index, delta: {}, logprobs: leftover ?? null, finish_reason }));
   }
-  if (includeUsage && completion.usage !== undefined && completion.usage !== null)
-    chunks.push({ ...base, choices: [], usage: completion.usage });
+  if (withUsage) chunks.push({ ...base, choices: [], usage });
   return chunks;
 }
 
-/** Recorded chat chunks as a caller with (or without) `include_usage` receives them. */
-export function adaptChatChunks(chunks: readonly unknown[], includeUsage: boolean): unknown[] {
-  if (includeUsage) return [...chunks];
+/**
+ * Recorded chat chunks as a caller receives them: without `includeUsage` no `usage` field and no
+ * usage chunk (a stream recorded without usage has none to give); with `includeObfuscation:
+ * false` no `obfuscation` field. Chunks that need no change are passed on as they are.
+ */
+export function adaptChatChunks(
+  chunks: readonly unknown[],
+  includeUsage: boolean,
+  includeObfuscation = true,
+): unknown[] {
   const out: unknown[] = [];
   for (const chunk of chunks) {
-    if (!isRecord(chunk) || !('usage' in chunk)) {
+    if (!isRecord(chunk)) {
       out.push(chunk);
-    } else if (list(chunk.choices).length > 0 || !isRecord(chunk.usage)) {
-      const { usage: _usage, ...rest } = chunk;
-      out.push(rest);
+      continue;
     }
+    const dropUsage = !includeUsage && 'usage' in chunk;
+    if (dropUsage && list(chunk.choices).length === 0 && isRecord(chunk.usage)) continue;
+    const dropObfuscation = !includeObfuscation && 'obfuscation' in chunk;
+    if (!dropUsage && !dropObfuscation) {
+      out.push(chunk);
+      continue;
+    }
+    const copy = { ...chunk };
+    if (dropUsage) delete copy.usage;
+    if (dropObfuscation) delete copy.obfuscation;
+    out.push(copy);
   }
   return out;
-}
-
-const TERMINAL_EVENTS = ['response.completed', 'response.incomplete', 'response.failed'];
-
-/** Adds the SDK's `output_text` convenience field (concatenated output text) to a `Response`. */
-export function withOutputText(response: Json): Json {
-  const texts: string[] = [];
-  for (const item of list(response.output)) {
-    if (!isRecord(item) || item.type !== 'message') continue;
-    for (const part of list(item.content)) {
-      if (isRecord(part) && part.type === 'output_text' && typeof part.text === 'string')
-        texts.push(part.text);
-    }
-  }
-  return { ...response, output_text: texts.join('') };
-}
-
-/** The `Response` carried by the terminal event of a responses stream, if it has one. */
-export function responseEventsToResponse(events: readonly unknown[]): Json | undefined {
-  for (let i = events.length - 1; i >= 0; i--) {
-    const event = events[i];
-    if (isRecord(event) && TERMINAL_EVENTS.includes(String(event.type)) && isRecord(event.response)) {
-      return withOutputText(event.response);
-    }
-  }
-  return undefined;
-}
-
-function itemEvents(item: Json, outputIndex: number, emit: (type: string, data: Json) => void): void {
-  const where = { item_id: item.id, output_index: outputIndex };
-  if (item.type === 'message') {
-    emit('response.output_item.added', {
-      output_index: outputIndex,
-      item: { ...item, status: 'in_progress', content: [] },
-    });
-    list(item.content).forEach((value, contentIndex) => {
-      const part = isRecord(value) ? value : {};
-      const at = { ...where, content_index: contentIndex };
-      if (part.type === 'output_text') {
-        emit('response.content_part.added', { ...at, part: { ...part, text: '', annotations: [] } });
-        const logprobs = Array.isArray(part.logprobs) ? part.logprobs : [];
-        emit('response.output_text.delta', { ...at, delta: part.text, logprobs });
-        emit('response.output_text.done', { ...at, text: part.text, logprobs });
-      } else if (part.type === 'refusal') {
-        emit('response.content_part.added', { ...at, part: { ...part, refusal: '' } });
-        emit('response.refusal.delta', { ...at, delta: part.refusal });
-        emit('response.refusal.done', { ...at, refusal: part.refusal });
-      } else {
-        emit('response.content_part.added', { ...at, part });
-      }
-      emit('response.content_part.done', { ...at, part });
-    });
-  } else if (item.type === 'reasoning') {
-    emit('response.output_item.added', { output_index: outputIndex, item: { ...item, summary: [] } });
-    list(item.summary).forEach((value, summaryIndex) => {
-      const part = isRecord(value) ? value : {};
-      const at = { ...where, summary_index: summaryIndex };
-      emit('response.reasoning_summary_part.added', { ...at, part: { ...part, text: '' } });
-      emit('response.reasoning_summary_text.delta', { ...at, delta: part.text });
-      emit('response.reasoning_summary_text.done', { ...at, text: part.text });
-      emit('response.reasoning_summary_part.done', { ...at, part });
-    });
-  } else if (item.type === 'function_call') {
-    emit('response.output_item.added', {
-      output_index: outputIndex,
-      item: { ...item, arguments: '', status: 'in_progress' },
-    });
-    emit('response.function_call_arguments.delta', { ...where, delta: item.arguments });
-    emit('response.function_call_arguments.done', { ...where, name: item.name, arguments: item.arguments });
-  } else {
-    emit('response.output_item.added', { output_index: outputIndex, item });
-  }
-  emit('response.output_item.done', { output_index: outputIndex, item });
-}
-
-/** Events that replay a `Response` as a responses stream. */
-export function responseToEvents(response: Json): Json[] {
-  const { output_text: _text, ...plain } = response;
-  const events: Json[] = [];
-  const emit = (type: string, data: Json) => events.push({ type, ...data, sequence_number: events.length });
-  const pending = { ...plain, status: 'in_progress', output: [], usage: null };
-  emit('response.created', { response: pending });
-  emit('response.in_progress', { response: pending });
-  list(plain.output).forEach((item, index) => {
-    if (isRecord(item)) itemEvents(item, index, emit);
-  });
-  const terminal = plain.status === 'incomplete' ? 'response.incomplete' : 'response.completed';
-  emit(plain.status === 'failed' ? 'response.failed' : terminal, { response: plain });
-  return events;
 }

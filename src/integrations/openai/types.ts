@@ -22,7 +22,6 @@ import type {
 import type { Stream } from 'openai/streaming';
 import type {
   AIResponseCache,
-  CacheStatus,
   LockSettings,
   PerCallCacheOptions,
   SamplingPolicy,

@@ -12,9 +12,8 @@ import { type Invoke, intercept, type Wrapped } from './call.js';
 import { type OpenAIRequest, openaiCodec } from './codec.js';
 import type { CachedOpenAI, Endpoint, OpenAILike, WithCacheOptions } from './types.js';
 
-/** The client's base URL as key scope: origin and path, never credentials, query or fragment. */
-export function baseUrlScope(client: object): string | undefined {
-  const raw = (client as { baseURL?: unknown }).baseURL;
+/** A base URL as key scope: origin and path, never credentials, query or fragment. */
+export function baseUrlScope(raw: unknown): string | undefined {
   if (typeof raw !== 'string' || raw === '') return undefined;
   try {
     const url = new URL(raw);
@@ -41,7 +40,7 @@ function pathOf(client: object, options: WithCacheOptions): Wrapped['path'] {
     issues.push({ path: 'isCacheable', message: 'expected a function' });
   }
   const codec = openaiCodec(new Set(cacheFinishReasons ?? DEFAULT_CACHE_FINISH_REASONS), isCacheable);
-  const scope = 'scope' in rest ? rest.scope : baseUrlScope(client);
+  const scope = 'scope' in rest ? rest.scope : baseUrlScope((client as { baseURL?: unknown }).baseURL);
   const pathOptions = {
     ...rest,
     ...(scope === undefined ? {} : { scope }),
