@@ -46,6 +46,7 @@ export default defineConfig([
       openai: 'src/integrations/openai/index.ts',
       'ai-sdk': 'src/integrations/ai-sdk/index.ts',
       keyv: 'src/integrations/keyv/index.ts',
+      langchain: 'src/integrations/langchain/index.ts',
       prometheus: 'src/integrations/prometheus/index.ts',
       otel: 'src/integrations/otel/index.ts',
     },

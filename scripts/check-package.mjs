@@ -60,26 +60,47 @@ const expected = [
 const check = `const names = ${JSON.stringify(expected)}; const missing = names.filter((n) => !(n in m));
 if (missing.length) { console.error('missing exports: ' + missing.join(', ')); process.exit(1); }
 `;
-const checkTesting = `if (typeof t.backendConformance !== 'function') { console.error('testing subpath broken'); process.exit(1); }`;
-const checkOpenai = `if (typeof o.withCache !== 'function' || typeof o.cacheStatus !== 'function') { console.error('openai subpath broken'); process.exit(1); }`;
-const checkAiSdk = `if (typeof a.cacheMiddleware !== 'function' || typeof a.cachedTool !== 'function' || typeof a.cacheTool !== 'function') { console.error('ai-sdk subpath broken'); process.exit(1); }`;
-const checkKeyv = `if (typeof k.toKeyvStore !== 'function') { console.error('keyv subpath broken'); process.exit(1); }`;
-const checkOtel = `if (typeof ot.instrumentCache !== 'function') { console.error('otel subpath broken'); process.exit(1); }`;
-const checkPrometheus = `if (typeof p.registerCacheMetrics !== 'function') { console.error('prometheus subpath broken'); process.exit(1); }`;
+/**
+ * Each subpath and the functions it must export. `esmOnly` subpaths are not required from CJS.
+ * A new integration adds one line here.
+ */
+const SUBPATHS = [
+  { path: 'openai', names: ['withCache', 'cacheStatus'] },
+  { path: 'keyv', names: ['toKeyvStore'] },
+  { path: 'prometheus', names: ['registerCacheMetrics'] },
+  { path: 'otel', names: ['instrumentCache'] },
+  { path: 'langchain', names: ['LangChainCache', 'CachedEmbeddings'] },
+  { path: 'ai-sdk', names: ['cacheMiddleware', 'cachedTool', 'cacheTool'] },
+  { path: 'testing', names: ['backendConformance'], esmOnly: true },
+];
+/** The script checking every subpath, loading each with `load` ('require' or 'import'). */
+function subpathChecks(load) {
+  return SUBPATHS.filter((s) => load === 'import' || !s.esmOnly)
+    .map((s, i) => {
+      const get =
+        load === 'import'
+          ? `await import('ai-response-cache/${s.path}')`
+          : `require('ai-response-cache/${s.path}')`;
+      return `const s${i} = ${get}; for (const n of ${JSON.stringify(s.names)}) if (typeof s${i}[n] !== 'function') { console.error('${s.path} subpath broken: ' + n); process.exit(1); }`;
+    })
+    .join(' ');
+}
 run(
   'node',
   [
     '-e',
-    `const m = require('ai-response-cache'); const o = require('ai-response-cache/openai'); const k = require('ai-response-cache/keyv'); const p = require('ai-response-cache/prometheus'); const ot = require('ai-response-cache/otel'); const a = require('ai-response-cache/ai-sdk'); ${check} ${checkOpenai} ${checkKeyv} ${checkPrometheus} ${checkOtel} ${checkAiSdk} console.log('require ok')`,
+    `const m = require('ai-response-cache'); ${check} ${subpathChecks('require')} console.log('require ok')`,
   ],
-  { cwd: work },
+  {
+    cwd: work,
+  },
 );
 run(
   'node',
   [
     '--input-type=module',
     '-e',
-    `const m = await import('ai-response-cache'); const o = await import('ai-response-cache/openai'); const t = await import('ai-response-cache/testing'); const k = await import('ai-response-cache/keyv'); const p = await import('ai-response-cache/prometheus'); const ot = await import('ai-response-cache/otel'); const a = await import('ai-response-cache/ai-sdk'); ${check} ${checkOpenai} ${checkKeyv} ${checkPrometheus} ${checkOtel} ${checkAiSdk} ${checkTesting} console.log('import ok')`,
+    `const m = await import('ai-response-cache'); ${check} ${subpathChecks('import')} console.log('import ok')`,
   ],
   { cwd: work },
 );
