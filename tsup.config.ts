@@ -48,6 +48,7 @@ export default defineConfig([
       index: 'src/index.ts',
       openai: 'src/integrations/openai/index.ts',
       anthropic: 'src/integrations/anthropic/index.ts',
+      'ai-sdk': 'src/integrations/ai-sdk/index.ts',
       keyv: 'src/integrations/keyv/index.ts',
       langchain: 'src/integrations/langchain/index.ts',
       prometheus: 'src/integrations/prometheus/index.ts',

@@ -72,6 +72,7 @@ const SUBPATHS = [
   { path: 'otel', names: ['instrumentCache'] },
   { path: 'langchain', names: ['LangChainCache', 'CachedEmbeddings'] },
   { path: 'anthropic', names: ['withCache'] },
+  { path: 'ai-sdk', names: ['cacheMiddleware', 'cachedTool', 'cacheTool'] },
   { path: 'http', names: ['cacheResponses', 'fastifyCache'] },
   { path: 'testing', names: ['backendConformance', 'createHttpBackendServer'], esmOnly: true },
 ];
