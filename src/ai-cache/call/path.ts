@@ -49,6 +49,8 @@ interface EntrySource<A, C> {
   entry: StoredEntry<A, C>;
   meta: ResponseMeta | undefined;
   origin: 'hit' | 'coalesced' | 'stale';
+  /** Decoded for this lookup alone (from L2): its one reader needs no copy. */
+  fresh: boolean;
 }
 /** A JSON answer this process fetched. */
 interface AnswerSource<A> {
@@ -219,15 +221,28 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
     if (noCache || noStore || forceRefresh || options.signal) {
       return this.#result(call, await this.#alone(call, producer, stream, budget), true, stream, started);
     }
-    const live = this.#live.get(call.key);
-    if (live) return this.#result(call, live, false, stream, started);
-    const running = this.#flights.get(call.key);
-    if (running) return this.#result(call, await running, false, stream, started);
+    const joined = this.#join(call, stream, started);
+    if (joined) return joined;
+    // A hit needs no flight: concurrent identical callers may each look up (cheap); only a miss
+    // registers the flight (synchronously after the lookup), which later callers join.
+    const hit = await this.lookup(call.entry, 'hit', budget);
+    if (hit) return this.#result(call, hit, true, stream, started);
+    const again = this.#join(call, stream, started);
+    if (again) return again;
     const flight = this.#lead(call, producer, stream, budget).finally(() => {
       if (this.#flights.get(call.key) === flight) this.#flights.delete(call.key);
     });
     this.#flights.set(call.key, flight);
     return this.#result(call, await flight, true, stream, started);
+  }
+
+  /** Joins a stream being received or a flight in progress for the call's key, if any. */
+  #join(call: Call<Req, A, C>, stream: boolean, started: number): Promise<CallResult<A, C>> | undefined {
+    const live = this.#live.get(call.key);
+    if (live) return this.#result(call, live, false, stream, started);
+    const running = this.#flights.get(call.key);
+    if (running) return running.then((source) => this.#result(call, source, false, stream, started));
+    return undefined;
   }
 
   resolveEach(
@@ -269,8 +284,6 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
     stream: boolean,
     budget: Budget,
   ): Promise<Source<A, C>> {
-    const hit = await this.lookup(call.entry, 'hit', budget);
-    if (hit) return hit;
     const settings = this.#settings.lock;
     const { ai } = this.#settings;
     // While the backend fails, a waiter could not read what the lock holder stores: no lock.
@@ -399,10 +412,18 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
     origin: EntrySource<A, C>['origin'],
     budget: Budget,
   ): Promise<EntrySource<A, C> | undefined> {
+    const noL1 = (this.#settings.ai.config as { l1?: unknown }).l1 === false;
     const pending = this.#settings.ai.lookupPrepared(entry).then(
       (hit) =>
         hit && isEntry(hit.response)
-          ? { kind: 'entry' as const, entry: hit.response as StoredEntry<A, C>, meta: hit.meta, origin }
+          ? {
+              kind: 'entry' as const,
+              entry: hit.response as StoredEntry<A, C>,
+              meta: hit.meta,
+              origin,
+              // An L2 value promoted to L1 is shared with later hits (frozen in place): copied.
+              fresh: hit.tier === 'l2' && noL1,
+            }
           : undefined,
       (error: unknown) => {
         this.report(error);
@@ -455,7 +476,7 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
       // The leader's lookup counted its savings; a follower avoided an upstream call too.
       if (!leader) ai.recordSavings(source.meta, performance.now() - started);
       const status: CacheStatus = leader || source.origin === 'hit' ? source.origin : 'coalesced';
-      const served = this.#fromEntry(source.entry, request, stream);
+      const served = this.#fromEntry(source.entry, request, stream, !(leader && source.fresh));
       if (served) return { ...served, status, ...(source.meta ? { meta: source.meta } : {}) };
       // The entry cannot be served in this mode (a codec without assemble/replay): a miss.
       return this.#result(call, await this.#produceAlone(call, stream), true, stream, started);
@@ -497,9 +518,10 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
     entry: StoredEntry<A, C>,
     request: Req,
     stream: boolean,
+    copy: boolean,
   ): Pick<CallResult<A, C>, 'answer' | 'stream' | 'fork'> | undefined {
     if (!stream) {
-      if (entry.f === 'json') return { answer: copyJson(entry.v) };
+      if (entry.f === 'json') return { answer: copy ? copyJson(entry.v) : entry.v };
       const answer = this.codec.assemble?.(entry.v, request);
       return answer === undefined ? undefined : { answer: copyJson(answer) };
     }
