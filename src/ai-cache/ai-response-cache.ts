@@ -535,11 +535,31 @@ export class AIResponseCache {
     return this.#lookup<T>(prepared, performance.now());
   }
 
+  /**
+   * Like {@link AIResponseCache.lookupPrepared}, synchronously, when the answer is in the
+   * in-process L1 tier (else `undefined`: look it up). Counted like a hit of `lookupPrepared`.
+   */
+  peekPrepared<T = unknown>(prepared: PreparedRequest): ResponseHit<T> | undefined {
+    const started = performance.now();
+    const hit = this.#operation(prepared.request.operation).peekL1<unknown>(prepared.parts as string[]);
+    return hit && isStoredAnswer(hit.value) ? this.#counted<T>(prepared, hit, started) : undefined;
+  }
+
   async #lookup<T>(prepared: PreparedRequest, started: number): Promise<ResponseHit<T> | undefined> {
     const { request, parts, tier } = prepared;
     const hit = await this.#operation(request.operation).lookup<unknown>(parts as string[], {
       promote: tier !== 'large' || this.config.promoteLargeToL1,
     });
+    return this.#counted<T>(prepared, hit, started);
+  }
+
+  /** Counts a lookup's outcome (hit or miss) in the stats and returns the hit. */
+  #counted<T>(
+    prepared: PreparedRequest,
+    hit: { value: unknown; tier: 'l1' | 'l2' } | undefined,
+    started: number,
+  ): ResponseHit<T> | undefined {
+    const { request, tier } = prepared;
     const slice = this.#slice(request.operation);
     if (!hit || !isStoredAnswer(hit.value)) {
       slice.misses++;

@@ -198,6 +198,18 @@ export class Cache {
     return (await this.#lookupFull<T>(full, options?.promote !== false))?.value;
   }
 
+  /**
+   * The entry under `key` when the in-process L1 tier holds it fresh, synchronously, else
+   * `undefined` (then {@link Cache.lookup} it). For hot paths that skip an async step on an L1
+   * hit; counted and announced like a hit of `lookup`. Never reads the backend.
+   */
+  peekL1<T = unknown>(key: CacheKey): LookupResult<T> | undefined {
+    const keys = this.#keys;
+    const core = this.#core;
+    if (!keys || !core.l1 || core.callbacks.length > 0 || isDisabled('get')) return undefined;
+    return this.#fromL1(keys.key(key), now()) as LookupResult<T> | undefined;
+  }
+
   /** Like {@link Cache.get}, but tells which tier answered and how large the entry is. */
   async lookup<T = unknown>(key: CacheKey, options?: LookupOptions): Promise<LookupResult<T> | undefined> {
     if (options) checkOptionKeys(options, LOOKUP_OPTION_KEYS, 'lookup options');

@@ -225,7 +225,7 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
     if (joined) return joined;
     // A hit needs no flight: concurrent identical callers may each look up (cheap); only a miss
     // registers the flight (synchronously after the lookup), which later callers join.
-    const hit = await this.lookup(call.entry, 'hit', budget);
+    const hit = this.#peek(call.entry) ?? (await this.lookup(call.entry, 'hit', budget));
     if (hit) return this.#result(call, hit, true, stream, started);
     const again = this.#join(call, stream, started);
     if (again) return again;
@@ -403,6 +403,19 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
     } catch (error) {
       this.report(error);
       return false;
+    }
+  }
+
+  /** The stored entry of a request when the L1 tier holds it (synchronously), else `undefined`. */
+  #peek(entry: PreparedRequest): EntrySource<A, C> | undefined {
+    try {
+      const hit = this.#settings.ai.peekPrepared(entry);
+      if (!hit || !isEntry(hit.response)) return undefined;
+      const stored = hit.response as StoredEntry<A, C>;
+      return { kind: 'entry', entry: stored, meta: hit.meta, origin: 'hit', fresh: false };
+    } catch (error) {
+      this.report(error);
+      return undefined;
     }
   }
 

@@ -250,7 +250,31 @@ export function traceAnswers(tracer: Tracer, ai: AIResponseCache, systemOf: Syst
         );
       } as AIResponseCache['storePrepared'],
   );
+  // The call path's synchronous L1 read: a span for each hit (a miss is then looked up).
+  const restorePeek = replaceMethod(
+    ai,
+    'peekPrepared',
+    (original) =>
+      function peekPrepared(this: AIResponseCache, prepared: PreparedRequest) {
+        const started = performance.now();
+        const hit = original.call(ai, prepared);
+        if (hit) {
+          const span = tracer.startSpan('ai_response_cache.lookup', {
+            kind: SpanKind.INTERNAL,
+            startTime: performance.timeOrigin + started,
+          });
+          if (span.isRecording()) {
+            span.setAttributes(genAiAttributes(prepared.request, hit.meta, systemOf));
+            span.setAttribute('cache.status', 'hit');
+            span.setAttribute('cache.tier', hit.tier);
+          }
+          span.end();
+        }
+        return hit;
+      } as AIResponseCache['peekPrepared'],
+  );
   return () => {
+    restorePeek();
     restoreLookup();
     restoreStore();
     restorePreparedLookup();
