@@ -731,6 +731,27 @@ export class AIResponseCache {
     call: string,
     extra: ValidationIssue[] = [],
   ): Promise<PreparedRequest> {
+    this.#shared.hasher ??= await getHasher(this.config.hashAlgorithm);
+    return this.#preparedNow(request, call, extra, this.#shared.hasher);
+  }
+
+  /**
+   * Like {@link AIResponseCache.prepare}, synchronously, once the cache's hasher is loaded (after
+   * its first keyed call or `connect()`); `undefined` before that.
+   *
+   * @throws {ValidationError} listing every problem of the request.
+   */
+  prepareNow(request: ResponseRequest): PreparedRequest | undefined {
+    const hasher = this.#shared.hasher;
+    return hasher ? this.#preparedNow(request, 'prepare', [], hasher) : undefined;
+  }
+
+  #preparedNow(
+    request: ResponseRequest,
+    call: string,
+    extra: ValidationIssue[],
+    hasher: Hasher,
+  ): PreparedRequest {
     const issues = this.#validateOperation(request.operation);
     const { text, question, options } = request;
     if (typeof text !== 'string') {
@@ -758,8 +779,6 @@ export class AIResponseCache {
     }
     issues.push(...extra);
     if (issues.length) throw new ValidationError(`Invalid ${call}() call`, issues);
-    this.#shared.hasher ??= await getHasher(this.config.hashAlgorithm);
-    const hasher = this.#shared.hasher;
     const textPart =
       this.config.hashAllText || text.length >= this.config.textHashThreshold
         ? `h=${hasher.hash(text)}`

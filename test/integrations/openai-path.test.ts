@@ -80,16 +80,22 @@ describe('withCache(openai) on the call path', () => {
     expect([server.calls.total, other.calls.total]).toEqual([1, 1]);
   });
 
-  it('keys a call once: one prepare per call, hit or miss', async () => {
+  it('keys a call once: one prepare (or prepareNow) per call, hit or miss', async () => {
     const ai = cache();
     const openai = withCache(clientOf(other), { cache: ai });
     const prepare = vi.spyOn(ai, 'prepare');
+    const prepareNow = vi.spyOn(ai, 'prepareNow');
     const lookup = vi.spyOn(ai, 'lookupResponse');
     const keyFor = vi.spyOn(ai, 'keyFor');
+    const keyings = () => prepare.mock.calls.length + prepareNow.mock.calls.length;
     await openai.chat.completions.create(body('keyed once'));
-    expect(prepare).toHaveBeenCalledTimes(1);
-    await openai.chat.completions.create(body('keyed once'));
-    expect(prepare).toHaveBeenCalledTimes(2);
+    expect(keyings()).toBe(1);
+    // A miss keyed synchronously is not keyed again on its asynchronous path.
+    await openai.chat.completions.create(body('keyed once, second request'));
+    expect(keyings()).toBe(2);
+    const hit = await openai.chat.completions.create(body('keyed once'));
+    expect(cacheStatus(hit)).toBe('hit');
+    expect(keyings()).toBe(3);
     expect(lookup).not.toHaveBeenCalled();
     expect(keyFor).not.toHaveBeenCalled();
   });

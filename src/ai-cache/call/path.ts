@@ -18,10 +18,10 @@
  * @module
  */
 import { Budget, budgetedLock, OVER_BUDGET } from '../../cache/budget.js';
-import { getHasher, type Hasher } from '../../keys/hash.js';
+import { getHasher, getHasherSync, type Hasher } from '../../keys/hash.js';
 import { stableStringify } from '../../keys/stable-stringify.js';
 import { produceOnce } from '../../locks/stampede.js';
-import type { PreparedRequest, ResponseMeta } from '../ai-response-cache.js';
+import type { PreparedRequest, ResponseMeta, ResponseRequest } from '../ai-response-cache.js';
 import { copyJson } from './copy.js';
 import { resolveEach } from './each.js';
 import { Recording, replayOf } from './recording.js';
@@ -123,13 +123,47 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
   }
 
   async prepare(request: Req, perCall?: PerCallCacheOptions): Promise<PreparedCall<Req>> {
+    const keyed = this.#keyOf(request, perCall);
+    if (keyed.prepared) return keyed.prepared;
+    let entry: PreparedRequest;
+    try {
+      entry = await this.#settings.ai.prepare(keyed.entry);
+    } catch (error) {
+      return this.#refused(request, keyed, error);
+    }
+    this.#ready = true;
+    return this.#keyed(request, keyed, entry);
+  }
+
+  prepareNow(request: Req, perCall?: PerCallCacheOptions): PreparedCall<Req> | undefined {
+    // Before the cache's hasher is loaded (the first call), `prepare` does it.
+    if (!this.#ready) return undefined;
+    const keyed = this.#keyOf(request, perCall);
+    if (keyed.prepared) return keyed.prepared;
+    let entry: PreparedRequest | undefined;
+    try {
+      entry = this.#settings.ai.prepareNow(keyed.entry);
+    } catch (error) {
+      return this.#refused(request, keyed, error);
+    }
+    return entry ? this.#keyed(request, keyed, entry) : undefined;
+  }
+
+  /** Whether the cache's hasher is loaded (set by the first `prepare`). */
+  #ready = false;
+
+  /**
+   * The part of keying that needs nothing loaded: validation, the bypass rules, the key text.
+   * @throws {ValidationError} for invalid per-call options.
+   */
+  #keyOf(request: Req, perCall: PerCallCacheOptions | undefined): Keyed<Req> {
     const options = parsePerCall(perCall);
     const settings = this.#settings;
     let operation = this.codec.name;
-    const unkeyed = (bypass: string): PreparedCall<Req> => {
+    const unkeyed = (bypass: string): Keyed<Req> => {
       const prepared = { request, perCall: options, bypass, key: undefined, operation };
       this.#internal.set(prepared, { entry: undefined });
-      return prepared;
+      return { prepared, options, operation, entry: undefined as never };
     };
     let text: string;
     try {
@@ -144,18 +178,18 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
       if (sampled && sampling === 'bypass') return unkeyed('sampled');
       const material = this.codec.keyMaterial(request);
       if (material === undefined) return unkeyed('unkeyable');
-      this.#sha ??= await getHasher('sha256');
       const body = `${this.codec.name}\u0000${this.#scope}\u0000${stableStringify(material)}`;
-      text = `sha256:${this.#sha.hash(body)}`;
+      text = `sha256:${SHA256.hash(body)}`;
       if (sampled && typeof sampling === 'object') text += `#${this.#slot(text, sampling.bucket)}`;
     } catch (error) {
       // A request that cannot be keyed (or a callback that throws) goes upstream uncached.
       this.report(error);
       return unkeyed('unkeyable');
     }
-    let entry: PreparedRequest;
-    try {
-      entry = await settings.ai.prepare({
+    return {
+      options,
+      operation,
+      entry: {
         text,
         operation,
         // The provider is visible to ttlResolver and instrumentation (the options are hashed into the key).
@@ -163,21 +197,45 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
           options.namespace === undefined
             ? { provider: this.codec.name }
             : { provider: this.codec.name, namespace: options.namespace },
-      });
-    } catch (error) {
-      // An operation name the cache refuses: the call goes upstream uncached.
-      this.report(error);
-      return unkeyed('unkeyable');
-    }
+      },
+    };
+  }
+
+  /** An operation name the cache refuses: the call goes upstream uncached. */
+  #refused(request: Req, keyed: Keyed<Req>, error: unknown): PreparedCall<Req> {
+    this.report(error);
+    const prepared = {
+      request,
+      perCall: keyed.options,
+      bypass: 'unkeyable',
+      key: undefined,
+      operation: keyed.operation,
+    };
+    this.#internal.set(prepared, { entry: undefined });
+    return prepared;
+  }
+
+  #keyed(request: Req, keyed: Keyed<Req>, entry: PreparedRequest): PreparedCall<Req> {
     const prepared: PreparedCall<Req> = {
       request,
-      perCall: options,
+      perCall: keyed.options,
       bypass: undefined,
-      key: `${operation}\u0000${entry.parts.join('\u0000')}`,
-      operation,
+      key: `${keyed.operation}\u0000${entry.parts.join('\u0000')}`,
+      operation: keyed.operation,
     };
     this.#internal.set(prepared, { entry });
     return prepared;
+  }
+
+  peek(prepared: PreparedCall<Req>): CallResult<A, C> | undefined {
+    const entry = this.entryOf(prepared);
+    const { noCache, forceRefresh } = prepared.perCall;
+    if (!entry || noCache || forceRefresh) return undefined;
+    const hit = this.#peek(entry);
+    if (!hit) return undefined;
+    const served = this.#fromEntry(hit.entry, prepared.request, false, true);
+    if (!served) return undefined;
+    return hit.meta ? { ...served, status: 'hit', meta: hit.meta } : { ...served, status: 'hit' };
   }
 
   /** The next slot of a sampled request's bucket (in turn, per request). */
@@ -546,6 +604,17 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
     return chunks ? replayOf(chunks) : undefined;
   }
 }
+
+/** A request keyed as far as it can be without the cache: bypassed (`prepared`), or its entry request. */
+interface Keyed<Req> {
+  prepared?: PreparedCall<Req>;
+  options: PerCallCacheOptions;
+  operation: string;
+  entry: ResponseRequest;
+}
+
+/** The sha256 hasher (node:crypto: always available, no loading). */
+const SHA256 = getHasherSync('sha256') as Hasher;
 
 /** One caller's call. */
 interface Call<Req, A, C> {

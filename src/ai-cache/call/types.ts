@@ -232,6 +232,17 @@ export interface CallPath<Request, Answer, Chunk> {
    * @throws {ValidationError} for invalid per-call options.
    */
   prepare(request: Request, perCall?: PerCallCacheOptions): Promise<PreparedCall<Request>>;
+  /**
+   * Like `prepare`, synchronously, once the cache is ready (after the first `prepare`);
+   * `undefined` before. Hot paths use it with {@link CallPath.peek}.
+   * @throws {ValidationError} for invalid per-call options.
+   */
+  prepareNow(request: Request, perCall?: PerCallCacheOptions): PreparedCall<Request> | undefined;
+  /**
+   * A JSON caller's answer when the in-process L1 tier holds it (status `'hit'`, a private copy),
+   * synchronously; `undefined` otherwise (then `resolve` the call).
+   */
+  peek(prepared: PreparedCall<Request>): CallResult<Answer, Chunk> | undefined;
   /** The full cache key of a prepared call (`undefined` when it bypasses the cache), for diagnostics. */
   keyFor(prepared: PreparedCall<Request>): Promise<string | undefined>;
   /** Answers a prepared call: `stream: true` for a stream caller. Upstream errors propagate. */

@@ -65,13 +65,20 @@ export class CachedAPIPromise<T> extends Promise<T> {
   /** The request as the SDK's parse helpers see it (openai 7 reads `options.body`). */
   readonly #request: { options: object };
 
-  constructor(outcome: Promise<Outcome<T>>, request: { options: object } = { options: {} }) {
+  /** `outcome`: pending, or already known (a hit served without an asynchronous step). */
+  constructor(outcome: Promise<Outcome<T>> | Outcome<T>, request: { options: object } = { options: {} }) {
     super((resolve) => resolve(null as T));
     this.#request = request;
-    this.#outcome = outcome.then((o) => {
-      markStatus(o.data, o.status);
-      return o;
-    });
+    if (outcome instanceof Promise) {
+      this.#outcome = outcome.then((o) => {
+        markStatus(o.data, o.status);
+        return o;
+      });
+    } else {
+      markStatus(outcome.data, outcome.status);
+      this.#outcome = Promise.resolve(outcome);
+      this.#data = Promise.resolve(outcome.data);
+    }
   }
 
   /** Derived promises (`then`, `catch`, `finally`) are plain promises. */
