@@ -266,9 +266,8 @@ export {
   PERFORMANCE_OPS,
   PerformanceCallback,
 } from './observability/index.js';
+export { aiOperationOfKey, LabelCap, namespaceOfKey } from './observability/labels.js';
 export {
-  aiOperationOfKey,
-  namespaceOfKey,
   readSharedStats,
   type SharedStats,
   type SharedStatsRow,

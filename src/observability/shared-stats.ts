@@ -17,6 +17,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { AIResponseCache } from '../ai-cache/ai-response-cache.js';
 import type { Cache } from '../cache/cache.js';
 import type { CacheEvent } from '../cache/events.js';
+import { aiOperationOfKey, LabelCap, namespaceOfKey } from './labels.js';
 
 /** Options of {@link shareStats}. */
 export interface ShareStatsOptions {
@@ -77,33 +78,6 @@ export function sharedStatsKey(prefix: string): string {
   return `${prefix}:#stats`;
 }
 
-/**
- * The namespace path of a full key as events show it (`prefix:ns1:ns2::key`,
- * `prefix:@tenant:ai:{operation}:#<hash>`): the segments between the prefix and the key, up to
- * an `ai` segment, `@` dropped, joined by `/`; `default` for none. The key itself is never read.
- */
-export function namespaceOfKey(key: string): string {
-  const ends = [key.indexOf('::'), key.indexOf(':#')].filter((i) => i >= 0);
-  if (ends.length === 0) return 'default';
-  const segments = key
-    .slice(0, Math.min(...ends))
-    .split(':')
-    .slice(1);
-  const ai = segments.indexOf('ai');
-  const path = (ai >= 0 ? segments.slice(0, ai) : segments).map((s) => (s.startsWith('@') ? s.slice(1) : s));
-  const shown = path.filter((s) => s !== '').join('/');
-  return shown === '' ? 'default' : shown;
-}
-
-/** The AI operation of an answer's key as events show it (`prefix:…:ai:{operation}:#<hash>`), or `undefined`. */
-export function aiOperationOfKey(key: string): string | undefined {
-  const hashed = key.lastIndexOf(':#');
-  if (hashed < 0) return undefined;
-  const segments = key.slice(0, hashed).split(':');
-  const ai = segments.lastIndexOf('ai');
-  return ai >= 1 && ai === segments.length - 2 ? segments[ai + 1] : undefined;
-}
-
 type SavingsField = 'calls' | 'promptTokens' | 'completionTokens' | 'totalTokens' | 'latencyMs' | 'costUsd';
 
 function savingsOf(ai: AIResponseCache): Record<SavingsField, number> {
@@ -136,14 +110,8 @@ export function shareStats(target: Cache | AIResponseCache, options: ShareStatsO
   const key = sharedStatsKey(options.prefix ?? ai?.config.prefix ?? 'cache');
   const max = options.maxLabelValues ?? 50;
   const timeoutMs = options.timeoutMs ?? 2000;
-  const seen = { operation: new Set<string>(), namespace: new Set<string>() };
-  const cap = (kind: keyof typeof seen, v: string) => {
-    const set = seen[kind];
-    if (set.has(v)) return v;
-    if (set.size >= max) return 'other';
-    set.add(v);
-    return v;
-  };
+  const caps = { operation: new LabelCap(max), namespace: new LabelCap(max) };
+  const cap = (kind: keyof typeof caps, v: string) => caps[kind].value(v);
   const pending = new Map<string, number>();
   const bump = (field: string, by: number) => pending.set(field, (pending.get(field) ?? 0) + by);
   const count = (kind: 'hits' | 'misses' | 'sets') => (e: CacheEvent) => {

@@ -5,7 +5,7 @@
  * @module
  */
 import type { RedisBackend } from '../../backends/redis.js';
-import { aiOperationOfKey, namespaceOfKey } from '../../observability/shared-stats.js';
+import { aiOperationOfKey, namespaceOfKey } from '../../observability/labels.js';
 import type { Output } from '../output.js';
 
 /** Filters of {@link scanEntries}. */

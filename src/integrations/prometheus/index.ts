@@ -20,7 +20,14 @@
  * @module
  */
 import { Counter, register as defaultRegistry, Gauge, Histogram, type Registry } from 'prom-client';
-import { AIResponseCache, type Cache, type CacheEvent, type CacheEventName } from '../../index.js';
+import {
+  AIResponseCache,
+  type Cache,
+  type CacheEvent,
+  type CacheEventName,
+  LabelCap,
+  namespaceOfKey,
+} from '../../index.js';
 
 /** Options of {@link registerCacheMetrics}. */
 export interface CacheMetricsOptions {
@@ -48,35 +55,10 @@ export interface CacheMetrics {
 const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
 
 /**
- * The namespace path of a full key (`prefix:ns1:ns2::key`, `prefix:ns1:#:<hash>`, or the
- * AIResponseCache form `prefix:@tenant:ai:{operation}:#<hash>`): the segments between the
- * prefix and the key, up to an `ai` segment, `@` dropped, joined by `/`; `default` for none.
- * The key itself (after `::` or `:#`) is never read.
+ * The namespace path of a full key (`tenant`, `ns1/ns2`, `default` for none): the core's
+ * `namespaceOfKey`, shared with the OpenTelemetry export and the fleet statistics.
  */
-export function defaultNamespaceOf(key: string): string {
-  const ends = [key.indexOf('::'), key.indexOf(':#')].filter((i) => i >= 0);
-  if (ends.length === 0) return 'default';
-  const segments = key
-    .slice(0, Math.min(...ends))
-    .split(':')
-    .slice(1);
-  const ai = segments.indexOf('ai');
-  const path = (ai >= 0 ? segments.slice(0, ai) : segments).map((s) => (s.startsWith('@') ? s.slice(1) : s));
-  const shown = path.filter((s) => s !== '').join('/');
-  return shown === '' ? 'default' : shown;
-}
-
-/** Bounds the values of one label. */
-class LabelCap {
-  readonly #seen = new Set<string>();
-  constructor(readonly max: number) {}
-  value(v: string): string {
-    if (this.#seen.has(v)) return v;
-    if (this.#seen.size >= this.max) return 'other';
-    this.#seen.add(v);
-    return v;
-  }
-}
+export const defaultNamespaceOf: (key: string) => string = namespaceOfKey;
 
 /**
  * Registers Prometheus metrics for `target` (names below without the prefix):
