@@ -18,20 +18,31 @@
  * @module
  */
 import { Budget, budgetedLock, OVER_BUDGET } from '../../cache/budget.js';
-import { getHasher, getHasherSync, type Hasher } from '../../keys/hash.js';
+import { getHasher, type Hasher } from '../../keys/hash.js';
 import { stableStringify } from '../../keys/stable-stringify.js';
 import { produceOnce } from '../../locks/stampede.js';
-import type { PreparedRequest, ResponseMeta, ResponseRequest } from '../ai-response-cache.js';
+import type { PreparedRequest, ResponseMeta } from '../ai-response-cache.js';
 import { copyJson } from './copy.js';
 import { resolveEach } from './each.js';
+import { type Keyed, Keying } from './keying.js';
 import { Recording, replayOf } from './recording.js';
-import { parsePerCall, resolveSettings, type Settings } from './settings.js';
+import { resolveSettings, type Settings } from './settings.js';
+import {
+  asError,
+  type Call,
+  type EntrySource,
+  isEntry,
+  type LiveSource,
+  missingMode,
+  passThrough,
+  type Source,
+  type StoredEntry,
+} from './sources.js';
 import type {
   CacheStatus,
   CallPath,
   CallPathOptions,
   CallResult,
-  CallStream,
   EachResult,
   PerCallCacheOptions,
   PreparedCall,
@@ -40,48 +51,10 @@ import type {
   ProviderCodec,
 } from './types.js';
 
-/** The stored value: the answer as JSON, or the chunks of the stream that made it. */
-export type StoredEntry<A, C> = { f: 'json'; v: A } | { f: 'stream'; v: C[] };
-
-/** An answer read from the cache. */
-interface EntrySource<A, C> {
-  kind: 'entry';
-  entry: StoredEntry<A, C>;
-  meta: ResponseMeta | undefined;
-  origin: 'hit' | 'coalesced' | 'stale';
-  /** Decoded for this lookup alone (from L2): its one reader needs no copy. */
-  fresh: boolean;
-}
-/** A JSON answer this process fetched. */
-interface AnswerSource<A> {
-  kind: 'answer';
-  answer: A;
-  meta: ResponseMeta;
-  extra: unknown;
-}
-/** A stream this process is receiving. */
-interface LiveSource<A, C> {
-  kind: 'live';
-  recording: Recording<A, C>;
-  extra: unknown;
-}
-type Source<A, C> = EntrySource<A, C> | AnswerSource<A> | LiveSource<A, C>;
-
 /** What `prepare` keeps beside the public fields. */
 interface Internal {
   entry: PreparedRequest | undefined;
 }
-
-const isEntry = (value: unknown): value is StoredEntry<unknown, unknown> => {
-  if (typeof value !== 'object' || value === null) return false;
-  const { f } = value as { f?: unknown };
-  return f === 'json' ? 'v' in value : f === 'stream' && Array.isArray((value as { v?: unknown }).v);
-};
-
-const asError = (value: unknown): Error => (value instanceof Error ? value : new Error(String(value)));
-
-/** The most request keys whose sampling rotation is remembered (oldest forgotten first). */
-const MAX_ROTATIONS = 10_000;
 
 /** See the module documentation. */
 class Path<Req, A, C> implements CallPath<Req, A, C> {
@@ -94,9 +67,8 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
   readonly #live = new Map<string, LiveSource<A, C>>();
   /** Single-input answers being fetched by `resolveEach`, by key. */
   readonly inputs = new Map<string, Promise<{ answer: A; meta: ResponseMeta | undefined } | undefined>>();
-  readonly #rotations = new Map<string, number>();
-  readonly #scope: string;
   #sha: Hasher | undefined;
+  readonly #keying: Keying<Req>;
 
   constructor(codec: ProviderCodec<Req, A, C>, options: CallPathOptions<Req>) {
     if (typeof codec?.name !== 'string' || !codec.name || typeof codec.keyMaterial !== 'function') {
@@ -104,7 +76,10 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
     }
     this.codec = codec;
     this.#settings = resolveSettings(options, `${codec.name} cache`);
-    this.#scope = options.scope === undefined ? '' : stableStringify(options.scope);
+    const scope = options.scope === undefined ? '' : stableStringify(options.scope);
+    this.#keying = new Keying(codec as ProviderCodec<Req, unknown, unknown>, this.#settings, scope, (error) =>
+      this.report(error),
+    );
   }
 
   get settings(): Settings<Req> {
@@ -123,8 +98,8 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
   }
 
   async prepare(request: Req, perCall?: PerCallCacheOptions): Promise<PreparedCall<Req>> {
-    const keyed = this.#keyOf(request, perCall);
-    if (keyed.prepared) return keyed.prepared;
+    const keyed = this.#keying.keyOf(request, perCall);
+    if (!keyed.entry) return this.#unkeyed(request, keyed, keyed.bypass ?? 'unkeyable');
     let entry: PreparedRequest;
     try {
       entry = await this.#settings.ai.prepare(keyed.entry);
@@ -138,8 +113,8 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
   prepareNow(request: Req, perCall?: PerCallCacheOptions): PreparedCall<Req> | undefined {
     // Before the cache's hasher is loaded (the first call), `prepare` does it.
     if (!this.#ready) return undefined;
-    const keyed = this.#keyOf(request, perCall);
-    if (keyed.prepared) return keyed.prepared;
+    const keyed = this.#keying.keyOf(request, perCall);
+    if (!keyed.entry) return this.#unkeyed(request, keyed, keyed.bypass ?? 'unkeyable');
     let entry: PreparedRequest | undefined;
     try {
       entry = this.#settings.ai.prepareNow(keyed.entry);
@@ -152,70 +127,20 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
   /** Whether the cache's hasher is loaded (set by the first `prepare`). */
   #ready = false;
 
-  /**
-   * The part of keying that needs nothing loaded: validation, the bypass rules, the key text.
-   * @throws {ValidationError} for invalid per-call options.
-   */
-  #keyOf(request: Req, perCall: PerCallCacheOptions | undefined): Keyed<Req> {
-    const options = parsePerCall(perCall);
-    const settings = this.#settings;
-    let operation = this.codec.name;
-    const unkeyed = (bypass: string): Keyed<Req> => {
-      const prepared = { request, perCall: options, bypass, key: undefined, operation };
-      this.#internal.set(prepared, { entry: undefined });
-      return { prepared, options, operation, entry: undefined as never };
-    };
-    let text: string;
-    try {
-      const chosen =
-        typeof settings.operation === 'function' ? settings.operation(request) : settings.operation;
-      operation = chosen ?? this.codec.operation?.(request) ?? this.codec.name;
-      const reason = this.codec.bypass?.(request);
-      if (reason !== undefined) return unkeyed(reason);
-      if (settings.shouldCache && !settings.shouldCache(request)) return unkeyed('shouldCache');
-      const sampling = options.sampling ?? settings.sampling;
-      const sampled = sampling !== 'first' && this.codec.sampled?.(request) === true;
-      if (sampled && sampling === 'bypass') return unkeyed('sampled');
-      const material = this.codec.keyMaterial(request);
-      if (material === undefined) return unkeyed('unkeyable');
-      const body = `${this.codec.name}\u0000${this.#scope}\u0000${stableStringify(material)}`;
-      text = `sha256:${SHA256.hash(body)}`;
-      if (sampled && typeof sampling === 'object') text += `#${this.#slot(text, sampling.bucket)}`;
-    } catch (error) {
-      // A request that cannot be keyed (or a callback that throws) goes upstream uncached.
-      this.report(error);
-      return unkeyed('unkeyable');
-    }
-    return {
-      options,
-      operation,
-      entry: {
-        text,
-        operation,
-        // The provider is visible to ttlResolver and instrumentation (the options are hashed into the key).
-        options:
-          options.namespace === undefined
-            ? { provider: this.codec.name }
-            : { provider: this.codec.name, namespace: options.namespace },
-      },
-    };
+  /** An operation name the cache refuses: the call goes upstream uncached. */
+  #refused(request: Req, keyed: Keyed, error: unknown): PreparedCall<Req> {
+    this.report(error);
+    return this.#unkeyed(request, keyed, 'unkeyable');
   }
 
-  /** An operation name the cache refuses: the call goes upstream uncached. */
-  #refused(request: Req, keyed: Keyed<Req>, error: unknown): PreparedCall<Req> {
-    this.report(error);
-    const prepared = {
-      request,
-      perCall: keyed.options,
-      bypass: 'unkeyable',
-      key: undefined,
-      operation: keyed.operation,
-    };
+  /** A call that bypasses the cache. */
+  #unkeyed(request: Req, keyed: Keyed, bypass: string): PreparedCall<Req> {
+    const prepared = { request, perCall: keyed.options, bypass, key: undefined, operation: keyed.operation };
     this.#internal.set(prepared, { entry: undefined });
     return prepared;
   }
 
-  #keyed(request: Req, keyed: Keyed<Req>, entry: PreparedRequest): PreparedCall<Req> {
+  #keyed(request: Req, keyed: Keyed, entry: PreparedRequest): PreparedCall<Req> {
     const prepared: PreparedCall<Req> = {
       request,
       perCall: keyed.options,
@@ -236,18 +161,6 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
     const served = this.#fromEntry(hit.entry, prepared.request, false, true);
     if (!served) return undefined;
     return hit.meta ? { ...served, status: 'hit', meta: hit.meta } : { ...served, status: 'hit' };
-  }
-
-  /** The next slot of a sampled request's bucket (in turn, per request). */
-  #slot(text: string, bucket: number): number {
-    const next = this.#rotations.get(text) ?? 0;
-    this.#rotations.delete(text);
-    this.#rotations.set(text, next + 1);
-    if (this.#rotations.size > MAX_ROTATIONS) {
-      const oldest = this.#rotations.keys().next().value;
-      if (oldest !== undefined) this.#rotations.delete(oldest);
-    }
-    return next % bucket;
   }
 
   async keyFor(prepared: PreparedCall<Req>): Promise<string | undefined> {
@@ -603,45 +516,6 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
     const chunks = this.codec.replay?.(entry.v, request);
     return chunks ? replayOf(chunks) : undefined;
   }
-}
-
-/** A request keyed as far as it can be without the cache: bypassed (`prepared`), or its entry request. */
-interface Keyed<Req> {
-  prepared?: PreparedCall<Req>;
-  options: PerCallCacheOptions;
-  operation: string;
-  entry: ResponseRequest;
-}
-
-/** The sha256 hasher (node:crypto: always available, no loading). */
-const SHA256 = getHasherSync('sha256') as Hasher;
-
-/** One caller's call. */
-interface Call<Req, A, C> {
-  prepared: PreparedCall<Req>;
-  entry: PreparedRequest;
-  key: string;
-  producer: Producer<A, C>;
-}
-
-function missingMode(stream: boolean): never {
-  throw new TypeError(`resolve(): the producer has no ${stream ? 'stream' : 'json'} mode`);
-}
-
-/** A producer's own stream handed on as a {@link CallStream} (bypassed calls). */
-function passThrough<C>(source: AsyncIterable<C>): CallStream<C> {
-  // A client's own stream (with its controller) is handed on as it is.
-  if ((source as { controller?: unknown }).controller instanceof AbortController)
-    return source as CallStream<C>;
-  const controller = new AbortController();
-  return {
-    controller,
-    [Symbol.asyncIterator]() {
-      const iterator = source[Symbol.asyncIterator]();
-      controller.signal.addEventListener('abort', () => void iterator.return?.(), { once: true });
-      return iterator;
-    },
-  };
 }
 
 /**

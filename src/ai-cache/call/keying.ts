@@ -1,0 +1,106 @@
+/**
+ * Keying a request without the cache: the per-call options validated, the bypass rules
+ * (codec, `shouldCache`, sampling policy) applied, and the key text (sha256 of provider, scope
+ * and the codec's key material; a sampled request's bucket slot appended).
+ *
+ * @module
+ */
+import { getHasherSync, type Hasher } from '../../keys/hash.js';
+import { stableStringify } from '../../keys/stable-stringify.js';
+import type { ResponseRequest } from '../ai-response-cache.js';
+import { parsePerCall, type Settings } from './settings.js';
+import type { PerCallCacheOptions, ProviderCodec } from './types.js';
+
+/** The most request keys whose sampling rotation is remembered (oldest forgotten first). */
+const MAX_ROTATIONS = 10_000;
+
+/** A request keyed as far as it can be without the cache. */
+export interface Keyed {
+  /** Why the call bypasses the cache (then no `entry`). */
+  bypass?: string;
+  options: PerCallCacheOptions;
+  operation: string;
+  /** The `AIResponseCache` request of the call. */
+  entry?: ResponseRequest;
+}
+
+/** The sha256 hasher (node:crypto: always available, no loading). */
+const SHA256 = getHasherSync('sha256') as Hasher;
+
+/** The keying of one call path. */
+export class Keying<Req> {
+  readonly #codec: ProviderCodec<Req, unknown, unknown>;
+  readonly #settings: Settings<Req>;
+  readonly #scope: string;
+  readonly #report: (error: unknown) => void;
+  readonly #rotations = new Map<string, number>();
+
+  constructor(
+    codec: ProviderCodec<Req, unknown, unknown>,
+    settings: Settings<Req>,
+    scope: string,
+    report: (error: unknown) => void,
+  ) {
+    this.#codec = codec;
+    this.#settings = settings;
+    this.#scope = scope;
+    this.#report = report;
+  }
+
+  /**
+   * The part of keying that needs nothing loaded: validation, the bypass rules, the key text.
+   * @throws {ValidationError} for invalid per-call options.
+   */
+  keyOf(request: Req, perCall: PerCallCacheOptions | undefined): Keyed {
+    const options = parsePerCall(perCall);
+    const settings = this.#settings;
+    let operation = this.#codec.name;
+    const unkeyed = (bypass: string): Keyed => ({ bypass, options, operation });
+    let text: string;
+    try {
+      const chosen =
+        typeof settings.operation === 'function' ? settings.operation(request) : settings.operation;
+      operation = chosen ?? this.#codec.operation?.(request) ?? this.#codec.name;
+      const reason = this.#codec.bypass?.(request);
+      if (reason !== undefined) return unkeyed(reason);
+      if (settings.shouldCache && !settings.shouldCache(request)) return unkeyed('shouldCache');
+      const sampling = options.sampling ?? settings.sampling;
+      const sampled = sampling !== 'first' && this.#codec.sampled?.(request) === true;
+      if (sampled && sampling === 'bypass') return unkeyed('sampled');
+      const material = this.#codec.keyMaterial(request);
+      if (material === undefined) return unkeyed('unkeyable');
+      const body = `${this.#codec.name}\u0000${this.#scope}\u0000${stableStringify(material)}`;
+      text = `sha256:${SHA256.hash(body)}`;
+      if (sampled && typeof sampling === 'object') text += `#${this.#slot(text, sampling.bucket)}`;
+    } catch (error) {
+      // A request that cannot be keyed (or a callback that throws) goes upstream uncached.
+      this.#report(error);
+      return unkeyed('unkeyable');
+    }
+    return {
+      options,
+      operation,
+      entry: {
+        text,
+        operation,
+        // The provider is visible to ttlResolver and instrumentation (the options are hashed into the key).
+        options:
+          options.namespace === undefined
+            ? { provider: this.#codec.name }
+            : { provider: this.#codec.name, namespace: options.namespace },
+      },
+    };
+  }
+
+  /** The next slot of a sampled request's bucket (in turn, per request). */
+  #slot(text: string, bucket: number): number {
+    const next = this.#rotations.get(text) ?? 0;
+    this.#rotations.delete(text);
+    this.#rotations.set(text, next + 1);
+    if (this.#rotations.size > MAX_ROTATIONS) {
+      const oldest = this.#rotations.keys().next().value;
+      if (oldest !== undefined) this.#rotations.delete(oldest);
+    }
+    return next % bucket;
+  }
+}
