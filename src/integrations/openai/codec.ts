@@ -15,7 +15,7 @@ import {
   restreamChunks,
 } from './answers.js';
 import { isRecord, type Json } from './convert.js';
-import { keyedBody } from './keys.js';
+import { DEFAULT_OPERATIONS, keyedBody } from './keys.js';
 import type { RequestContext } from './types.js';
 
 /** An openai call as the call path sees it: the endpoint and the request body. */
@@ -50,7 +50,7 @@ export function openaiCodec(
       // `previous_response_id`: never served to a caller that stores.
       ...(endpoint === 'responses' && params.store === false ? { unstored: true } : {}),
     }),
-    operation: ({ endpoint }) => (endpoint === 'chat.completions' ? 'chat' : endpoint),
+    operation: ({ endpoint }) => DEFAULT_OPERATIONS[endpoint],
     bypass: ({ endpoint, params }) => {
       // Background and conversation-bound responses depend on server-side state.
       if (endpoint === 'responses' && (params.background === true || params.conversation != null)) {

@@ -9,9 +9,8 @@
  *
  * @module
  */
-import type { AIResponseCache, ResponseRequest } from '../../index.js';
-import { getHasher, stableStringify } from '../../index.js';
-import type { Endpoint, RequestContext } from './types.js';
+import { stableStringify } from '../../index.js';
+import type { Endpoint } from './types.js';
 
 /**
  * Body fields left out of keys: they do not change the answer. `stream` and `stream_options`
@@ -49,35 +48,6 @@ export function keyedBody(params: Readonly<Record<string, unknown>>, omit: reado
     body[field] = value;
   }
   return body;
-}
-
-/** Resolves the operation name of a request. */
-export function operationOf(
-  option: string | ((context: RequestContext) => string | undefined) | undefined,
-  context: RequestContext,
-): string {
-  const chosen = typeof option === 'function' ? option(context) : option;
-  return chosen ?? DEFAULT_OPERATIONS[context.endpoint];
-}
-
-/**
- * The `AIResponseCache` request of an openai request: `text` is the sha256 of the canonical body
- * (so no prompt text ever enters a key name), `options` carry the endpoint and the namespace.
- */
-export async function cacheRequest(
-  ai: AIResponseCache,
-  endpoint: Endpoint,
-  operation: string,
-  text: string,
-  extra: Readonly<Record<string, unknown>>,
-  namespace: string | undefined,
-): Promise<ResponseRequest> {
-  // Request bodies never enter key names verbatim: only their sha256 does.
-  void ai;
-  const keyText = `sha256:${(await getHasher('sha256')).hash(text)}`;
-  const options: Record<string, unknown> = { ...extra, endpoint };
-  if (namespace !== undefined) options.namespace = namespace;
-  return { text: keyText, operation, options };
 }
 
 /** Canonical text of a request body (the excluded fields removed). */
