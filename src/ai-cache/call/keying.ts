@@ -31,7 +31,8 @@ const SHA256 = getHasherSync('sha256') as Hasher;
 export class Keying<Req> {
   readonly #codec: ProviderCodec<Req, unknown, unknown>;
   readonly #settings: Settings<Req>;
-  readonly #scope: string;
+  /** Provider and scope, the start of every key text. */
+  readonly #head: string;
   readonly #report: (error: unknown) => void;
   readonly #rotations = new Map<string, number>();
 
@@ -43,7 +44,7 @@ export class Keying<Req> {
   ) {
     this.#codec = codec;
     this.#settings = settings;
-    this.#scope = scope;
+    this.#head = `${codec.name}\u0000${scope}\u0000`;
     this.#report = report;
   }
 
@@ -55,27 +56,27 @@ export class Keying<Req> {
     const options = parsePerCall(perCall);
     const settings = this.#settings;
     let operation = this.#codec.name;
-    const unkeyed = (bypass: string): Keyed => ({ bypass, options, operation });
     let text: string;
     try {
       const chosen =
         typeof settings.operation === 'function' ? settings.operation(request) : settings.operation;
       operation = chosen ?? this.#codec.operation?.(request) ?? this.#codec.name;
       const reason = this.#codec.bypass?.(request);
-      if (reason !== undefined) return unkeyed(reason);
-      if (settings.shouldCache && !settings.shouldCache(request)) return unkeyed('shouldCache');
+      if (reason !== undefined) return { bypass: reason, options, operation };
+      if (settings.shouldCache && !settings.shouldCache(request)) {
+        return { bypass: 'shouldCache', options, operation };
+      }
       const sampling = options.sampling ?? settings.sampling;
       const sampled = sampling !== 'first' && this.#codec.sampled?.(request) === true;
-      if (sampled && sampling === 'bypass') return unkeyed('sampled');
+      if (sampled && sampling === 'bypass') return { bypass: 'sampled', options, operation };
       const material = this.#codec.keyMaterial(request);
-      if (material === undefined) return unkeyed('unkeyable');
-      const body = `${this.#codec.name}\u0000${this.#scope}\u0000${stableStringify(material)}`;
-      text = `sha256:${SHA256.hash(body)}`;
+      if (material === undefined) return { bypass: 'unkeyable', options, operation };
+      text = `sha256:${SHA256.hash(this.#head + stableStringify(material))}`;
       if (sampled && typeof sampling === 'object') text += `#${this.#slot(text, sampling.bucket)}`;
     } catch (error) {
       // A request that cannot be keyed (or a callback that throws) goes upstream uncached.
       this.#report(error);
-      return unkeyed('unkeyable');
+      return { bypass: 'unkeyable', options, operation };
     }
     return {
       options,

@@ -40,6 +40,7 @@ export const DEFAULT_OPERATIONS: Readonly<Record<Endpoint, string>> = Object.fre
 
 /** The body without the excluded fields. */
 export function keyedBody(params: Readonly<Record<string, unknown>>, omit: readonly string[] = []): object {
+  if (!needsTrim(params, omit)) return params;
   const body: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(params)) {
     if (EXCLUDED_REQUEST_FIELDS.includes(field) || omit.includes(field)) continue;
@@ -48,6 +49,14 @@ export function keyedBody(params: Readonly<Record<string, unknown>>, omit: reado
     body[field] = value;
   }
   return body;
+}
+
+/** Whether `params` holds a field that `keyedBody` leaves out (else it is keyed as it is). */
+function needsTrim(params: Readonly<Record<string, unknown>>, omit: readonly string[]): boolean {
+  if (params.n === 1) return true;
+  for (const field of EXCLUDED_REQUEST_FIELDS) if (field in params) return true;
+  for (const field of omit) if (field in params) return true;
+  return false;
 }
 
 /** Canonical text of a request body (the excluded fields removed). */
