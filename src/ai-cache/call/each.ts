@@ -94,7 +94,7 @@ export async function resolveEach<Req, A, C>(
     }
     const readable = owned.filter((u) => u.entry && !flags(u).noCache && !flags(u).forceRefresh);
     const hits = await Promise.all(
-      readable.map((u) => path.lookup(u.entry as PreparedRequest, 'hit', budget)),
+      readable.map((u) => path.entries.lookup(u.entry as PreparedRequest, 'hit', budget)),
     );
     hits.forEach((hit, i) => {
       const u = readable[i] as Input<Req>;
@@ -154,7 +154,7 @@ async function fetchLocked<Req, A, C>(
     recheck: async () => {
       // Another process fetched this set: served when every input is stored now.
       const hits = await Promise.all(
-        missing.map((u) => path.lookup(u.entry as PreparedRequest, 'coalesced', budget)),
+        missing.map((u) => path.entries.lookup(u.entry as PreparedRequest, 'coalesced', budget)),
       );
       if (hits.some((hit) => hit?.entry.f !== 'json')) return undefined;
       hits.forEach((hit, i) => {
@@ -190,10 +190,10 @@ async function fetchMissing<Req, A, C>(
       u.entry &&
       !u.call.perCall.noStore &&
       produced.storable !== false &&
-      path.storable(value.answer, u.call.request);
+      path.entries.storable(value.answer, u.call.request);
     if (store) {
       stores.push(
-        path.store(
+        path.entries.store(
           u.entry as PreparedRequest,
           u.call.perCall,
           { f: 'json', v: value.answer },

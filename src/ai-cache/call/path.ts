@@ -17,27 +17,18 @@
  *
  * @module
  */
-import { Budget, budgetedLock, OVER_BUDGET } from '../../cache/budget.js';
+import { Budget, budgetedLock } from '../../cache/budget.js';
 import { getHasher, type Hasher } from '../../keys/hash.js';
 import { stableStringify } from '../../keys/stable-stringify.js';
 import { produceOnce } from '../../locks/stampede.js';
 import type { PreparedRequest, ResponseMeta } from '../ai-response-cache.js';
 import { copyJson } from './copy.js';
 import { resolveEach } from './each.js';
+import { Entries } from './entries.js';
 import { type Keyed, Keying } from './keying.js';
 import { Recording, replayOf } from './recording.js';
 import { resolveSettings, type Settings } from './settings.js';
-import {
-  asError,
-  type Call,
-  type EntrySource,
-  isEntry,
-  type LiveSource,
-  missingMode,
-  passThrough,
-  type Source,
-  type StoredEntry,
-} from './sources.js';
+import { asError, bypassed, type Call, type LiveSource, missingMode, type Source } from './sources.js';
 import type {
   CacheStatus,
   CallPath,
@@ -69,6 +60,8 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
   readonly inputs = new Map<string, Promise<{ answer: A; meta: ResponseMeta | undefined } | undefined>>();
   #sha: Hasher | undefined;
   readonly #keying: Keying<Req>;
+  /** Lookups, stores and conversions of entries. */
+  readonly entries: Entries<Req, A, C>;
 
   constructor(codec: ProviderCodec<Req, A, C>, options: CallPathOptions<Req>) {
     if (typeof codec?.name !== 'string' || !codec.name || typeof codec.keyMaterial !== 'function') {
@@ -77,6 +70,7 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
     this.codec = codec;
     this.#settings = resolveSettings(options, `${codec.name} cache`);
     const scope = options.scope === undefined ? '' : stableStringify(options.scope);
+    this.entries = new Entries(codec, this.#settings, (error) => this.report(error));
     this.#keying = new Keying(codec as ProviderCodec<Req, unknown, unknown>, this.#settings, scope, (error) =>
       this.report(error),
     );
@@ -156,9 +150,9 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
     const entry = this.entryOf(prepared);
     const { noCache, forceRefresh } = prepared.perCall;
     if (!entry || noCache || forceRefresh) return undefined;
-    const hit = this.#peek(entry);
+    const hit = this.entries.peek(entry);
     if (!hit) return undefined;
-    const served = this.#fromEntry(hit.entry, prepared.request, false, true);
+    const served = this.entries.serve(hit.entry, prepared.request, false, true);
     if (!served) return undefined;
     return hit.meta ? { ...served, status: 'hit', meta: hit.meta } : { ...served, status: 'hit' };
   }
@@ -184,7 +178,7 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
     const stream = options.stream === true;
     const entry = this.entryOf(prepared);
     if (!entry || prepared.key === undefined || (stream && !this.#settings.streams)) {
-      return this.#bypass(producer, stream);
+      return bypassed(producer, stream);
     }
     const budget = new Budget(this.#settings.ai.cache.budgetMs);
     const { noCache, noStore, forceRefresh } = prepared.perCall;
@@ -196,7 +190,7 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
     if (joined) return joined;
     // A hit needs no flight: concurrent identical callers may each look up (cheap); only a miss
     // registers the flight (synchronously after the lookup), which later callers join.
-    const hit = this.#peek(call.entry) ?? (await this.lookup(call.entry, 'hit', budget));
+    const hit = this.entries.peek(call.entry) ?? (await this.entries.lookup(call.entry, 'hit', budget));
     if (hit) return this.#result(call, hit, true, stream, started);
     const again = this.#join(call, stream, started);
     if (again) return again;
@@ -223,17 +217,6 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
     return resolveEach(this, prepared, produce);
   }
 
-  /** The producer's answer, untouched by the cache. */
-  async #bypass(producer: Producer<A, C>, stream: boolean): Promise<CallResult<A, C>> {
-    if (stream && producer.stream) {
-      const { value, extra } = await producer.stream();
-      return { status: 'bypass', stream: passThrough(value), extra };
-    }
-    const run = producer.json ?? missingMode(stream);
-    const { value, extra } = await run();
-    return { status: 'bypass', answer: value, extra };
-  }
-
   async #alone(
     call: Call<Req, A, C>,
     producer: Producer<A, C>,
@@ -241,9 +224,9 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
     budget: Budget,
   ): Promise<Source<A, C>> {
     const { noCache, noStore, forceRefresh } = call.prepared.perCall;
-    if (forceRefresh) await budget.bound(this.#invalidate(call.entry));
+    if (forceRefresh) await budget.bound(this.entries.invalidate(call.entry));
     if (!noCache && !forceRefresh) {
-      const hit = await this.lookup(call.entry, 'hit', budget);
+      const hit = await this.entries.lookup(call.entry, 'hit', budget);
       if (hit) return hit;
     }
     return this.#produce(call, producer, stream, !noStore, budget, false);
@@ -268,7 +251,7 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
       waitMs: settings.waitMs,
       onTimeout: settings.onTimeout,
       onLockError: (error: Error) => this.report(error),
-      recheck: () => this.lookup(call.entry, 'coalesced', budget),
+      recheck: () => this.entries.lookup(call.entry, 'coalesced', budget),
     };
     if (!stream || !producer.stream) {
       const produce = () => this.#produce(call, producer, stream, true, budget, true);
@@ -307,31 +290,7 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
       const recording = new Recording<A, C>(
         value,
         {
-          assemble: (chunks) => this.codec.assemble?.(chunks, request),
-          complete: (chunks) => {
-            try {
-              return this.codec.complete?.(chunks, request) === true;
-            } catch {
-              return false;
-            }
-          },
-          meta: (answer, latencyMs) => this.#meta(answer, request, latencyMs),
-          drain: this.#settings.drain,
-          ...(store
-            ? {
-                store: (chunks: C[], answer: A | undefined, meta: ResponseMeta) => {
-                  if (this.codec.assemble && answer === undefined) return Promise.resolve(false);
-                  if (answer !== undefined && !this.storable(answer, request)) return Promise.resolve(false);
-                  return this.store(
-                    call.entry,
-                    call.prepared.perCall,
-                    { f: 'stream', v: chunks },
-                    meta,
-                    budget,
-                  );
-                },
-              }
-            : {}),
+          ...this.entries.recordingHooks(call, store, budget),
           onEnd: () => {
             if (this.#live.get(call.key)?.recording === recording) this.#live.delete(call.key);
           },
@@ -343,107 +302,11 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
       return source;
     }
     const { value, extra } = await producer.json();
-    const meta = this.#meta(value, request, performance.now() - started);
-    if (store && this.storable(value, request)) {
-      await this.store(call.entry, call.prepared.perCall, { f: 'json', v: value }, meta, budget);
+    const meta = this.entries.meta(value, request, performance.now() - started);
+    if (store && this.entries.storable(value, request)) {
+      await this.entries.store(call.entry, call.prepared.perCall, { f: 'json', v: value }, meta, budget);
     }
     return { kind: 'answer', answer: value, meta, extra };
-  }
-
-  /** Meta stored with an answer: model, usage, upstream latency. */
-  #meta(answer: A | undefined, request: Req, latencyMs: number): ResponseMeta {
-    const meta: ResponseMeta = { latencyMs: Math.round(latencyMs) };
-    if (answer === undefined) return meta;
-    try {
-      const model = this.codec.model?.(answer, request);
-      if (model !== undefined) meta.model = model;
-      const usage = this.codec.usage?.(answer);
-      if (usage !== undefined) meta.usage = usage;
-    } catch (error) {
-      this.report(error);
-    }
-    return meta;
-  }
-
-  /** Whether a complete answer may be stored (`isCacheable`, else the codec's `storable`). */
-  storable(answer: A, request: Req): boolean {
-    try {
-      const custom = this.#settings.isCacheable;
-      if (custom) return custom(answer, request);
-      return this.codec.storable ? this.codec.storable(answer, request) : true;
-    } catch (error) {
-      this.report(error);
-      return false;
-    }
-  }
-
-  /** The stored entry of a request when the L1 tier holds it (synchronously), else `undefined`. */
-  #peek(entry: PreparedRequest): EntrySource<A, C> | undefined {
-    try {
-      const hit = this.#settings.ai.peekPrepared(entry);
-      if (!hit || !isEntry(hit.response)) return undefined;
-      const stored = hit.response as StoredEntry<A, C>;
-      return { kind: 'entry', entry: stored, meta: hit.meta, origin: 'hit', fresh: false };
-    } catch (error) {
-      this.report(error);
-      return undefined;
-    }
-  }
-
-  /** The stored entry of a request, or `undefined` (also on a cache failure, or past the budget). */
-  async lookup(
-    entry: PreparedRequest,
-    origin: EntrySource<A, C>['origin'],
-    budget: Budget,
-  ): Promise<EntrySource<A, C> | undefined> {
-    const noL1 = (this.#settings.ai.config as { l1?: unknown }).l1 === false;
-    const pending = this.#settings.ai.lookupPrepared(entry).then(
-      (hit) =>
-        hit && isEntry(hit.response)
-          ? {
-              kind: 'entry' as const,
-              entry: hit.response as StoredEntry<A, C>,
-              meta: hit.meta,
-              origin,
-              // An L2 value promoted to L1 is shared with later hits (frozen in place): copied.
-              fresh: hit.tier === 'l2' && noL1,
-            }
-          : undefined,
-      (error: unknown) => {
-        this.report(error);
-        return undefined;
-      },
-    );
-    const found = await budget.bound(pending);
-    return found === OVER_BUDGET ? undefined : found;
-  }
-
-  /** Stores an entry within the budget (past it the store finishes in the background); never throws. */
-  async store(
-    entry: PreparedRequest,
-    perCall: PerCallCacheOptions,
-    value: StoredEntry<A, C>,
-    meta: ResponseMeta | undefined,
-    budget: Budget,
-  ): Promise<boolean> {
-    const ttl = perCall.ttl ?? this.#settings.ttl;
-    const storing = this.#settings.ai.storePrepared(entry, value, { meta, ttl }).then(
-      () => true,
-      (error: unknown) => {
-        this.report(error);
-        return false;
-      },
-    );
-    const stored = await budget.bound(storing);
-    return stored === OVER_BUDGET ? false : stored;
-  }
-
-  async #invalidate(entry: PreparedRequest): Promise<void> {
-    try {
-      await this.#settings.ai.invalidatePrepared(entry);
-    } catch (error) {
-      this.report(error);
-    }
   }
 
   /** Turns a source into this caller's result (`leader`: the caller that produced or read it). */
@@ -460,7 +323,7 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
       // The leader's lookup counted its savings; a follower avoided an upstream call too.
       if (!leader) ai.recordSavings(source.meta, performance.now() - started);
       const status: CacheStatus = leader || source.origin === 'hit' ? source.origin : 'coalesced';
-      const served = this.#fromEntry(source.entry, request, stream, !(leader && source.fresh));
+      const served = this.entries.serve(source.entry, request, stream, !(leader && source.fresh));
       if (served) return { ...served, status, ...(source.meta ? { meta: source.meta } : {}) };
       // The entry cannot be served in this mode (a codec without assemble/replay): a miss.
       return this.#result(call, await this.#produceAlone(call, stream), true, stream, started);
@@ -495,26 +358,6 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
   /** A caller whose shared source cannot serve its mode goes upstream on its own (not stored). */
   #produceAlone(call: Call<Req, A, C>, stream: boolean): Promise<Source<A, C>> {
     return this.#produce(call, call.producer, stream, false, new Budget(0), false);
-  }
-
-  /** An entry served in the caller's mode, or `undefined` when the codec cannot convert it. */
-  #fromEntry(
-    entry: StoredEntry<A, C>,
-    request: Req,
-    stream: boolean,
-    copy: boolean,
-  ): Pick<CallResult<A, C>, 'answer' | 'stream' | 'fork'> | undefined {
-    if (!stream) {
-      if (entry.f === 'json') return { answer: copy ? copyJson(entry.v) : entry.v };
-      const answer = this.codec.assemble?.(entry.v, request);
-      return answer === undefined ? undefined : { answer: copyJson(answer) };
-    }
-    if (entry.f === 'stream') {
-      const chunks = this.codec.restream ? this.codec.restream(entry.v, request) : entry.v;
-      return replayOf(chunks);
-    }
-    const chunks = this.codec.replay?.(entry.v, request);
-    return chunks ? replayOf(chunks) : undefined;
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import type { PreparedRequest, ResponseMeta } from '../ai-response-cache.js';
 import type { Recording } from './recording.js';
-import type { CallStream, PreparedCall, Producer } from './types.js';
+import type { CallResult, CallStream, PreparedCall, Producer } from './types.js';
 
 /** The stored value: the answer as JSON, or the chunks of the stream that made it. */
 export type StoredEntry<A, C> = { f: 'json'; v: A } | { f: 'stream'; v: C[] };
@@ -70,4 +70,15 @@ export function passThrough<C>(source: AsyncIterable<C>): CallStream<C> {
       return iterator;
     },
   };
+}
+
+/** The producer's answer, untouched by the cache. */
+export async function bypassed<A, C>(producer: Producer<A, C>, stream: boolean): Promise<CallResult<A, C>> {
+  if (stream && producer.stream) {
+    const { value, extra } = await producer.stream();
+    return { status: 'bypass', stream: passThrough(value), extra };
+  }
+  const run = producer.json ?? missingMode(stream);
+  const { value, extra } = await run();
+  return { status: 'bypass', answer: value, extra };
 }
