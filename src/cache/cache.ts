@@ -1,33 +1,20 @@
 /**
  * The generic two-tier cache: an in-process L1 of decoded values in front of a byte backend (L2).
- *
  * Reads go L1 then L2 and promote L2 hits into L1; writes and deletes go to both. A backend
  * failure never reaches the caller: reads become misses, writes are dropped, and an `error`
- * event says why. Namespaces share one L1, one backend, one set of listeners and one stats
- * object; they differ only in their key prefix. `Cache` is a facade: it checks options and
- * delegates to the modules next to it (reads, writes, policies, tags, wrap, lifecycle).
- *
+ * event says why. Namespaces share one L1, one backend, listeners and stats; they differ only
+ * in their key prefix. `Cache` checks options and delegates to the modules next to it.
  * @module
  */
 import type { CacheBackend } from '../backends/types.js';
 import { type CacheKey, KeyBuilder } from '../keys/key-builder.js';
-import { type Core, createCore, now } from './core.js';
-import { type DisableableOp, disabling, isDisabled } from './disabling.js';
-import { deliverError } from './dispatch.js';
+import type { Core } from './core.js';
+import { type DisableableOp, disabling } from './disabling.js';
 import type { CacheCallbacks, CacheEventName, CacheListener, CacheOp } from './events.js';
-import { attachHealth } from './failover.js';
-import { attachBus } from './invalidation.js';
-import { close, connect, isDegraded, statsOf } from './lifecycle.js';
-import {
-  checkOptionKeys,
-  GET_OR_SET_OPTION_KEYS,
-  LOOKUP_OPTION_KEYS,
-  NAMESPACE_OPTION_KEYS,
-  SET_OPTION_KEYS,
-  WRAP_OPTION_KEYS,
-} from './options-check.js';
+import { addCallbacks, close, connect, isDegraded, openCore, statsOf } from './lifecycle.js';
+import * as check from './options-check.js';
 import { checkTtls, resolve } from './policies.js';
-import { fastGet, fromL1, getMany, has, lookupFull, NOT_FAST } from './reads.js';
+import { fastGet, getMany, has, lookupFull, NOT_FAST, peekL1 } from './reads.js';
 import { createScope, keyBuilder, reportFor, type Scope } from './scope.js';
 import { invalidateTags } from './tags.js';
 import type {
@@ -58,26 +45,20 @@ import { clearScope, deleteFull, setFull } from './writes.js';
  * const user = await cache.getOrSet(['user', id], () => db.users.find(id));
  */
 export function createCache(options: CacheOptions = {}): Cache {
-  const { core, namespaces } = createCore(options, { deliverError, attachBus, attachHealth });
+  const { core, namespaces } = openCore(options);
   return new Cache(core, namespaces);
 }
 
-/**
- * A two-tier cache. Create one with {@link createCache}; derive namespaces with
- * {@link Cache.namespace}.
- */
+type DescribeKey = NamespaceOptions['describeKey'];
+
+/** A two-tier cache: create one with {@link createCache}, derive namespaces with {@link Cache.namespace}. */
 export class Cache {
   readonly #s: Scope;
   /** Whether this is the cache {@link createCache} returned (only it closes the shared state). */
   readonly #root: boolean;
 
   /** @internal use {@link createCache}. */
-  constructor(
-    core: Core,
-    namespaces: readonly string[],
-    root = true,
-    describeKey?: (fullKey: string) => string,
-  ) {
+  constructor(core: Core, namespaces: readonly string[], root = true, describeKey?: DescribeKey) {
     this.#s = createScope(core, namespaces, describeKey);
     this.#root = root;
   }
@@ -111,7 +92,7 @@ export class Cache {
 
   /** The value stored under `key`, or `undefined` on a miss. Never throws because of the backend. */
   async get<T = unknown>(key: CacheKey, options?: LookupOptions): Promise<T | undefined> {
-    if (options) checkOptionKeys(options, LOOKUP_OPTION_KEYS, 'get options');
+    if (options) check.checkOptionKeys(options, check.LOOKUP_OPTION_KEYS, 'get options');
     const s = this.#s;
     const full = (s.keys ?? (await keyBuilder(s))).key(key);
     // Fast path for the common L1 hit: no result object, no extra async frame.
@@ -126,14 +107,12 @@ export class Cache {
    * hit; counted and announced like a hit of `lookup`. Never reads the backend.
    */
   peekL1<T = unknown>(key: CacheKey): LookupResult<T> | undefined {
-    const { keys, core } = this.#s;
-    if (!keys || !core.l1 || core.callbacks.length > 0 || isDisabled('get')) return undefined;
-    return fromL1(this.#s, keys.key(key), now()) as LookupResult<T> | undefined;
+    return peekL1(this.#s, key) as LookupResult<T> | undefined;
   }
 
   /** Like {@link Cache.get}, but tells which tier answered and how large the entry is. */
   async lookup<T = unknown>(key: CacheKey, options?: LookupOptions): Promise<LookupResult<T> | undefined> {
-    if (options) checkOptionKeys(options, LOOKUP_OPTION_KEYS, 'lookup options');
+    if (options) check.checkOptionKeys(options, check.LOOKUP_OPTION_KEYS, 'lookup options');
     const full = (this.#s.keys ?? (await keyBuilder(this.#s))).key(key);
     return lookupFull<T>(this.#s, full, options?.promote !== false);
   }
@@ -141,10 +120,8 @@ export class Cache {
   /** Values of several keys at once (batched against the backend when it supports it). */
   async getMany<T = unknown>(keys: readonly CacheKey[]): Promise<(T | undefined)[]> {
     const kb = this.#s.keys ?? (await keyBuilder(this.#s));
-    return getMany<T>(
-      this.#s,
-      keys.map((k) => kb.key(k)),
-    );
+    const fulls = keys.map((k) => kb.key(k));
+    return getMany<T>(this.#s, fulls);
   }
 
   /** Whether a fresh entry exists for `key`. */
@@ -159,7 +136,7 @@ export class Cache {
    *   invalid, or an option key is unknown (with a "did you mean" hint). Nothing is written then. Backend failures do not throw (they are `error` events).
    */
   async set(key: CacheKey, value: unknown, options: SetOptions = {}): Promise<SetResult> {
-    checkOptionKeys(options, SET_OPTION_KEYS, 'set options');
+    check.checkOptionKeys(options, check.SET_OPTION_KEYS, 'set options');
     const full = (this.#s.keys ?? (await keyBuilder(this.#s))).key(key);
     return (await setFull(this.#s, full, value, options)).result;
   }
@@ -196,7 +173,7 @@ export class Cache {
     producer: () => T | Promise<T>,
     options: GetOrSetOptions<T> = {},
   ): Promise<Resolved<T>> {
-    checkOptionKeys(options, GET_OR_SET_OPTION_KEYS, 'getOrSet options');
+    check.checkOptionKeys(options, check.GET_OR_SET_OPTION_KEYS, 'getOrSet options');
     const full = (this.#s.keys ?? (await keyBuilder(this.#s))).key(key);
     checkTtls(options);
     return resolve(this.#s, full, producer, options);
@@ -220,7 +197,7 @@ export class Cache {
     fn: (...args: A) => R | Promise<R>,
     options: WrapOptions<A, Awaited<R>> = {},
   ): (...args: A) => Promise<Awaited<R>> {
-    checkOptionKeys(options, WRAP_OPTION_KEYS, 'wrap options');
+    check.checkOptionKeys(options, check.WRAP_OPTION_KEYS, 'wrap options');
     return wrapFunction(this.#s, fn, options);
   }
 
@@ -240,7 +217,7 @@ export class Cache {
     fn: (...args: A) => AsyncIterable<C>,
     options: WrapOptions<A, C[]> = {},
   ): (...args: A) => AsyncGenerator<C, void, undefined> {
-    checkOptionKeys(options, WRAP_OPTION_KEYS, 'wrapIterator options');
+    check.checkOptionKeys(options, check.WRAP_OPTION_KEYS, 'wrapIterator options');
     return wrapIterator(this.#s, fn, options);
   }
 
@@ -281,7 +258,7 @@ export class Cache {
    * inherit `describeKey` unless `options` give their own.
    */
   namespace(name: string, options: NamespaceOptions = {}): Cache {
-    checkOptionKeys(options, NAMESPACE_OPTION_KEYS, 'namespace options');
+    check.checkOptionKeys(options, check.NAMESPACE_OPTION_KEYS, 'namespace options');
     KeyBuilder.validatePart(name, 'namespace');
     const s = this.#s;
     return new Cache(s.core, [...s.namespaces, name], false, options.describeKey ?? s.describe);
@@ -304,12 +281,7 @@ export class Cache {
 
   /** Registers composable callbacks; returns a function that removes them. */
   use(callbacks: CacheCallbacks): () => void {
-    const all = this.#s.core.callbacks;
-    all.push(callbacks);
-    return () => {
-      const i = all.indexOf(callbacks);
-      if (i >= 0) all.splice(i, 1);
-    };
+    return addCallbacks(this.#s.core, callbacks);
   }
 
   /** Counters since creation (shared by all namespaces of one cache). */

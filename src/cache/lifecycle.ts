@@ -1,12 +1,34 @@
 /**
- * A cache's life: connecting the backend and starting the bus, the counters it reports, and
- * closing what it owns.
+ * A cache's life: its shared state built and wired, connecting the backend and starting the
+ * bus, callbacks registered, the counters it reports, and closing what it owns.
  *
  * @module
  */
-import { backendFailed, breakerOpen, markRecovered } from './failover.js';
+import { type Core, createCore } from './core.js';
+import { deliverError } from './dispatch.js';
+import type { CacheCallbacks } from './events.js';
+import { attachHealth, backendFailed, breakerOpen, markRecovered } from './failover.js';
+import { attachBus } from './invalidation.js';
 import { keyBuilder, reportFor, type Scope } from './scope.js';
-import type { CacheStats } from './types.js';
+import type { CacheOptions, CacheStats } from './types.js';
+
+/**
+ * Validates `options` and builds the shared state of a new cache, wired to error delivery, its
+ * invalidation bus and its backend's health.
+ */
+export function openCore(options: CacheOptions): { core: Core; namespaces: string[] } {
+  return createCore(options, { deliverError, attachBus, attachHealth });
+}
+
+/** Registers `callbacks` (called in registration order); returns a function that removes them. */
+export function addCallbacks(core: Core, callbacks: CacheCallbacks): () => void {
+  const all = core.callbacks;
+  all.push(callbacks);
+  return () => {
+    const i = all.indexOf(callbacks);
+    if (i >= 0) all.splice(i, 1);
+  };
+}
 
 /**
  * Loads the hash function, starts the bus (waiting until it is live) and connects the backend;

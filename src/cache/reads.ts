@@ -8,6 +8,7 @@
 import type { CacheBackend } from '../backends/types.js';
 import { entryFailure } from '../compression/codec.js';
 import type { EntryCodec } from '../compression/types.js';
+import type { CacheKey } from '../keys/key-builder.js';
 import { type Budget, OVER_BUDGET } from './budget.js';
 import { l1Until } from './coherence.js';
 import { now } from './core.js';
@@ -35,6 +36,16 @@ export function fastGet(s: Scope, full: string): unknown {
   core.counters.l1Hits++;
   core.counters.hits++;
   return l1.read(entry.value);
+}
+
+/**
+ * The fresh L1 entry under `key`, synchronously, or `undefined` (also when the key builder is
+ * not loaded yet, callbacks are registered, or reads are disabled). Never reads the backend.
+ */
+export function peekL1(s: Scope, key: CacheKey): LookupResult<unknown> | undefined {
+  const { keys, core } = s;
+  if (!keys || !core.l1 || core.callbacks.length > 0 || isDisabled('get')) return undefined;
+  return fromL1(s, keys.key(key), now());
 }
 
 /** Values of several full keys at once: L1 first, then one batched backend read for the rest. */
