@@ -98,7 +98,7 @@ describe('failover module', () => {
         s,
         'get',
         'k',
-        (b) => b.get('k'),
+        async (b): Promise<Uint8Array | string | undefined> => b.get('k'),
         () => 'failed',
       ),
     ).toBe('failed');
@@ -118,7 +118,10 @@ describe('failover module', () => {
         s,
         'set',
         'k',
-        (b) => b.set('k', new Uint8Array(1), 10),
+        async (b): Promise<string> => {
+          await b.set('k', new Uint8Array(1), 10);
+          return 'stored';
+        },
         () => 'dropped',
       ),
     ).toBe('dropped');

@@ -98,7 +98,7 @@ describe('wrap module (functions on a scope)', () => {
     expect(await byTemplate([{ id: 'a' }])).toBe('item:a');
     async function load(_x: number) {}
     const hashed = await wrapKey<[number]>(s, load, undefined, undefined)([1]);
-    expect(hashed.slice(0, 2)).toEqual(['fn', 'load']);
+    expect(Array.isArray(hashed) && hashed.slice(0, 2)).toEqual(['fn', 'load']);
     expect(await wrapKey<[number]>(s, load, undefined, 'other')([1])).not.toEqual(hashed);
     expect(await wrapKey<[number]>(s, load, undefined, undefined)([2])).not.toEqual(hashed);
     expect(() => wrapKey(s, () => 0, undefined, undefined)).toThrow(ValidationError);
