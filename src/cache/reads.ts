@@ -1,20 +1,17 @@
 /**
- * The read path: L1 then L2 (or the fallback), promotion of L2 hits into L1, tag checks,
- * corrupt-entry handling, and the `hit` / `miss` events and `onGet` / `onMiss` callbacks.
- * Nothing here throws because of the backend: a failed read is a miss and an `error` event.
+ * The read path: L1 then L2 (or the fallback), tag checks, and the `hit` / `miss` events and
+ * `onGet` / `onMiss` callbacks; the backend side of a read (fetch, decode, promote into L1,
+ * reject corrupt entries) is in `l2-reads.ts`. Nothing here throws because of the backend: a
+ * failed read is a miss and an `error` event.
  *
  * @module
  */
-import type { CacheBackend } from '../backends/types.js';
-import { entryFailure } from '../compression/codec.js';
-import type { EntryCodec } from '../compression/types.js';
 import type { CacheKey } from '../keys/key-builder.js';
 import { type Budget, OVER_BUDGET } from './budget.js';
-import { l1Until } from './coherence.js';
 import { now } from './core.js';
 import { isDisabled } from './disabling.js';
-import { backendFailed, failureScope, io, keyFailed } from './failover.js';
-import { type L1Entry, l1Size } from './l1.js';
+import { io } from './failover.js';
+import { acceptL2, readL2, rejectEntry } from './l2-reads.js';
 import { emitFor, invoke, reportFor, type Scope, shown } from './scope.js';
 import { tagInvalidated, tagsInvalidatedRemote } from './tags.js';
 import type { LookupResult } from './types.js';
@@ -209,114 +206,6 @@ export async function lookupFull<T>(
     return (hit ?? l1Hit) as LookupResult<T> | undefined;
   }
   return (await afterHit(s, full, hit, startedAt)) as LookupResult<T>;
-}
-
-/** Reads `full` from the backend (or the fallback while degraded); never rejects. */
-export function readL2(s: Scope, full: string): Promise<Uint8Array | undefined> {
-  const core = s.core;
-  // The hot read path calls the backend directly (no #io closures).
-  if (core.degraded) {
-    return io(
-      s,
-      'get',
-      full,
-      (b) => b.get(full),
-      () => undefined,
-    );
-  }
-  return (core.backend as CacheBackend).get(full).catch((error: unknown) => {
-    if (failureScope(error) === 'key') {
-      keyFailed(s, 'get', full, error, true);
-      return undefined;
-    }
-    backendFailed(s, 'get', full, error);
-    if (!core.fallback) return undefined;
-    return io(
-      s,
-      'get',
-      full,
-      (b) => b.get(full),
-      () => undefined,
-    );
-  });
-}
-
-/** Decodes bytes from L2; promotes fresh entries into L1. Corrupt entries are deleted and reported. */
-export function acceptL2(
-  s: Scope,
-  full: string,
-  bytes: Uint8Array | undefined,
-  t: number,
-  promote = true,
-  allowStale = false,
-): LookupResult<unknown> | undefined {
-  const core = s.core;
-  if (bytes === undefined) {
-    core.counters.l2Misses++;
-    return undefined;
-  }
-  let decoded: ReturnType<EntryCodec['decode']>;
-  try {
-    decoded = core.codec.decode(bytes, full);
-  } catch (error) {
-    core.counters.l2Misses++;
-    rejectEntry(s, full, error);
-    return undefined;
-  }
-  const stale = t >= decoded.freshUntil;
-  if (stale && (!allowStale || t >= decoded.staleUntil)) {
-    core.counters.l2Misses++;
-    return undefined;
-  }
-  if (stale) {
-    core.counters.l2Misses++;
-  } else {
-    core.counters.l2Hits++;
-    core.counters.hits++;
-  }
-  let value = decoded.value;
-  if (core.l1 && promote) {
-    value = core.l1.prepare(value);
-    const entry: L1Entry = {
-      value,
-      createdAt: decoded.createdAt,
-      freshUntil: decoded.freshUntil,
-      staleUntil: decoded.staleUntil,
-      size: l1Size(full, decoded.rawBytes),
-    };
-    if (decoded.tags) entry.tags = decoded.tags;
-    core.l1.capEntry(entry, l1Until(core, t));
-    if (core.l1.set(full, entry, t)) {
-      // The caller must not receive the object L1 holds unless protection allows it.
-      value = core.l1.read(value);
-    }
-  }
-  const result: LookupResult<unknown> = {
-    value,
-    tier: 'l2',
-    bytes: decoded.bytes,
-    createdAt: decoded.createdAt,
-    freshUntil: decoded.freshUntil,
-    staleUntil: decoded.staleUntil,
-    stale,
-  };
-  if (decoded.tags) result.tags = decoded.tags;
-  return result;
-}
-
-/**
- * Never served: a corrupt entry, or one that is not this key's (another key's, another
- * format), is a miss, an `error` event (`corrupt-entry` / `foreign-entry`) and a delete.
- */
-export function rejectEntry(s: Scope, full: string, error: unknown): void {
-  reportFor(s, 'decode', full, error, { reason: entryFailure(error) });
-  void io(
-    s,
-    'delete',
-    full,
-    (b) => b.delete(full),
-    () => false,
-  );
 }
 
 export async function afterHit(

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryBackend } from '../../src/backends/memory.js';
 import { disabling } from '../../src/cache/disabling.js';
-import {
-  acceptL2,
-  fastGet,
-  fromL1,
-  getMany,
-  has,
-  lookupFull,
-  NOT_FAST,
-  peekL1,
-  readL2,
-} from '../../src/cache/reads.js';
+import { fastGet, fromL1, getMany, has, lookupFull, NOT_FAST, peekL1 } from '../../src/cache/reads.js';
 import { invalidateTags } from '../../src/cache/tags.js';
 import { setFull } from '../../src/cache/writes.js';
 import { fakeClock } from '../helpers/clock.js';
@@ -72,28 +62,6 @@ describe('reads module', () => {
       ['hit', 'l1'],
       ['miss', 'none'],
     ]);
-  });
-
-  it('acceptL2 rejects a corrupt entry: a miss, an error event and a delete', async () => {
-    const backend = new MemoryBackend();
-    const s = await readyScope({ backend, bus: false, errorEvents: { intervalMs: 0 } });
-    const errors = recordEvents(s, ['error']);
-    const junk = new Uint8Array([1, 2, 3, 4, 5]);
-    await backend.set('cache::bad', junk, 10_000);
-    expect(acceptL2(s, 'cache::bad', junk, s.core.now())).toBeUndefined();
-    expect(acceptL2(s, 'cache::bad', undefined, s.core.now())).toBeUndefined();
-    expect(s.core.counters.l2Misses).toBe(2);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(errors[0]).toMatchObject({ op: 'decode', key: 'cache::bad' });
-    expect(await backend.get('cache::bad')).toBeUndefined();
-  });
-
-  it('readL2 never rejects: a failed read is undefined and degrades the cache', async () => {
-    const backend = new ControlledBackend();
-    const s = await readyScope({ backend, bus: false, errorEvents: { intervalMs: 0 } });
-    backend.fault = () => new Error('ECONNRESET');
-    expect(await readL2(s, 'cache::k')).toBeUndefined();
-    expect(s.core.degraded).toBe(true);
   });
 
   it('getMany answers from L1 first and reads the rest in one batch, in order', async () => {
