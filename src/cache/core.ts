@@ -1,40 +1,27 @@
 /**
- * The state a {@link Cache} and all of its namespaces share, how it is built from the options,
- * and the small helpers the cache's operations use. Internal: not exported from the package.
+ * The state a {@link Cache} and all of its namespaces share, and how it is built from the
+ * options. Internal: not exported from the package. The operations on it live in the modules
+ * next to this one (reads, writes, policies, tags, wrap, failover, dispatch); this module
+ * imports none of them (they are handed in as {@link CoreWiring}), so nothing imports in a cycle.
  *
  * @module
  */
-import type { BackendHealthState, CacheBackend } from '../backends/types.js';
+import type { CacheBackend } from '../backends/types.js';
 import { createEntryCodec } from '../compression/codec.js';
 import type { EntryCodec } from '../compression/types.js';
-import {
-  CircuitOpenError,
-  InfrastructureError,
-  SerializationError,
-  toError,
-  ValidationError,
-} from '../errors.js';
+import { type CircuitOpenError, ValidationError } from '../errors.js';
 import type { HashAlgorithm, Hasher } from '../keys/hash.js';
-import { escapeKeyPart, KeyBuilder } from '../keys/key-builder.js';
+import { KeyBuilder } from '../keys/key-builder.js';
 import { SingleFlight } from '../locks/single-flight.js';
 import type { DistributedLock } from '../locks/types.js';
-import { warnFallback } from '../warnings.js';
 import { defaultBudgetMs } from './budget.js';
-import type { InvalidationBus, InvalidationMessage } from './bus.js';
+import type { InvalidationBus } from './bus.js';
 import { defaultBus } from './coherence.js';
 import { CACHE_DEFAULTS, l1MaxEntryBytes } from './defaults.js';
-import {
-  type CacheCallbacks,
-  CacheEmitter,
-  type CacheEvent,
-  type CacheEventName,
-  type CacheOp,
-  type CacheTier,
-  ErrorLimiter,
-  type LimitedError,
-} from './events.js';
+import { type CacheCallbacks, CacheEmitter, ErrorLimiter, type LimitedError } from './events.js';
 import { type L1Options, L1Tier } from './l1.js';
 import { cacheOptionKeyIssues } from './options-check.js';
+import { TagStamps } from './tag-stamps.js';
 import { parseTtl } from './ttl.js';
 import type { CacheOptions, Ownership } from './types.js';
 
@@ -60,8 +47,8 @@ export interface Core {
   readonly lock: DistributedLock | undefined;
   /** Keys whose producer failed while a stale value was served: no retry before the time. */
   readonly backoff: Map<string, number>;
-  /** Latest known invalidation time of each tag (epoch ms, cache clock). */
-  readonly tagStamps: Map<string, number>;
+  /** Latest known invalidation time of each tag (epoch ms, cache clock); bounded (see TagStamps). */
+  readonly tagStamps: TagStamps;
   readonly tagStampTtlMs: number;
   /** The bus given, or the one made on the backend's connection (set once, in {@link createCore}). */
   bus: InvalidationBus | undefined;
@@ -128,8 +115,19 @@ function resolveL1(options: L1Options | false | undefined): L1Tier | undefined {
   });
 }
 
+/**
+ * What {@link createCore} connects the new state to: the delivery of rate-limited errors, the
+ * bus subscription and the backend's health (the modules that implement them depend on
+ * `Core`, so they are passed in rather than imported).
+ */
+export interface CoreWiring {
+  deliverError(core: Core, report: LimitedError): void;
+  attachBus(core: Core, bus: InvalidationBus): void;
+  attachHealth(core: Core): void;
+}
+
 /** Validates `options` and builds the state shared by a cache and its namespaces. */
-export function createCore(options: CacheOptions): { core: Core; namespaces: string[] } {
+export function createCore(options: CacheOptions, wiring: CoreWiring): { core: Core; namespaces: string[] } {
   const prefix = options.prefix ?? CACHE_DEFAULTS.prefix;
   const maxKeyLength = options.maxKeyLength ?? CACHE_DEFAULTS.maxKeyLength;
   // Plain JavaScript has no compiler to catch `{ TTL: 1 }`: unknown keys are errors, with a hint.
@@ -149,7 +147,7 @@ export function createCore(options: CacheOptions): { core: Core; namespaces: str
   const clock = options.now ?? Date.now;
   // The limiter delivers through the core it belongs to (assigned right below).
   let core: Core;
-  const errors = new ErrorLimiter(intervalMs, clock, (report) => deliverError(core, report));
+  const errors = new ErrorLimiter(intervalMs, clock, (report) => wiring.deliverError(core, report));
   core = {
     l1: resolveL1(options.l1),
     backend: options.backend,
@@ -159,7 +157,7 @@ export function createCore(options: CacheOptions): { core: Core; namespaces: str
     fallbackWarning: options.fallbackWarning ?? CACHE_DEFAULTS.fallbackWarning,
     lock: options.lock,
     backoff: new Map(),
-    tagStamps: new Map(),
+    tagStamps: new TagStamps(),
     tagStampTtlMs: parseTtl(options.tagStampTtl ?? CACHE_DEFAULTS.tagStampTtl, 'tagStampTtl'),
     bus: options.bus === false ? undefined : options.bus,
     busStarted: false,
@@ -216,8 +214,8 @@ export function createCore(options: CacheOptions): { core: Core; namespaces: str
     core.bus = defaultBus(options.backend, prefix);
     if (core.bus) core.owns.bus = true;
   }
-  if (core.bus) attachBus(core, core.bus);
-  if (core.backend?.health) attachHealth(core);
+  if (core.bus) wiring.attachBus(core, core.bus);
+  if (core.backend?.health) wiring.attachHealth(core);
   return { core, namespaces };
 }
 
@@ -245,256 +243,5 @@ function resolveOwnership(
   };
 }
 
-/** Builds and emits one event (`backend` filled in). Call only when someone listens or it is cheap. */
-export function emitEvent(
-  core: Core,
-  type: CacheEventName,
-  op: CacheOp,
-  key: string,
-  tier: CacheTier,
-  extra: Partial<CacheEvent> = {},
-): void {
-  const event: CacheEvent = { type, op, key, tier, ...extra };
-  if (core.backend) event.backend = core.backend.name;
-  core.emitter.emit(event);
-}
-
-/** Counts an error and hands it to the rate limiter (which emits `error` and calls `onError`). */
-export function reportError(
-  core: Core,
-  op: CacheOp,
-  key: string,
-  error: unknown,
-  detail?: Record<string, unknown>,
-): void {
-  core.counters.errors++;
-  if (!core.emitter.listening('error') && !core.callbacks.some((c) => c.onError)) return;
-  core.errors.report(op, key, toError(error), detail);
-}
-
-/** Delivers one (rate-limited) error: the `error` event and the `onError` callbacks. */
-function deliverError(core: Core, report: LimitedError): void {
-  const { op, key, error, suppressed } = report;
-  const detail = suppressed > 0 ? { ...report.detail, suppressed } : report.detail;
-  if (core.emitter.listening('error')) {
-    emitEvent(core, 'error', op, key, op === 'callback' ? 'none' : 'l2', {
-      error,
-      ...(detail ? { detail } : {}),
-    });
-  }
-  for (const callbacks of [...core.callbacks]) {
-    if (!callbacks.onError) continue;
-    try {
-      const result = callbacks.onError({ key, op, error, ...(suppressed > 0 ? { suppressed } : {}) });
-      if (result && typeof (result as Promise<void>).then === 'function')
-        (result as Promise<void>).catch(() => {});
-    } catch {
-      // An onError callback that throws is ignored: reporting it would loop.
-    }
-  }
-}
-
-/** Enters degraded mode (once): `degraded` event with the reason. */
-export function markDegraded(core: Core, op: CacheOp, key: string, error: unknown, reason: string): void {
-  core.failedAt = now();
-  if (core.degraded) return;
-  core.degraded = true;
-  if (core.fallback && core.fallbackWarning) warnFallback(core.backend?.name, core.fallback.name, reason);
-  if (core.emitter.listening('degraded')) {
-    emitEvent(core, 'degraded', op, key, 'l2', { error: toError(error), detail: { reason } });
-  }
-}
-
-/** Leaves degraded mode (once): the fallback is cleared, `recovered` event. */
-export function markRecovered(core: Core, reason: string): void {
-  if (!core.degraded) return;
-  core.degraded = false;
-  // The fallback only bridged the outage; the primary is the truth again.
-  core.fallback?.clear().catch(() => {});
-  if (core.emitter.listening('recovered')) {
-    emitEvent(core, 'recovered', 'get', '', 'l2', { detail: { reason } });
-  }
-}
-
-/** Follows the backend's circuit breaker: open -> degraded, closed -> recovered. */
-function attachHealth(core: Core): void {
-  const health = core.backend?.health;
-  if (!health) return;
-  const apply = (state: BackendHealthState, reason: Error | undefined) => {
-    if (state === 'open') {
-      const cause = reason ?? new Error('circuit breaker open');
-      core.openError = new CircuitOpenError(
-        `${core.backend?.name ?? 'backend'} skipped: its circuit breaker is open (${cause.message})`,
-        { cause, context: { backend: core.backend?.name, reason: 'circuit-open' } },
-      );
-      markDegraded(core, 'get', '', reason ?? core.openError, 'circuit-open');
-      // Also an `error` event, even when a fallback then serves every call without one.
-      reportError(core, 'get', '', core.openError, { reason: 'circuit-open' });
-    } else if (state === 'closed') {
-      core.openError = undefined;
-      markRecovered(core, 'circuit-closed');
-    }
-  };
-  if (health.state === 'open') apply('open', undefined);
-  core.unsubscribeHealth = health.onChange((change) => apply(change.state, change.reason));
-}
-
-/**
- * Whether the backend's breaker is open: operations then skip it without any I/O (reads are
- * misses, writes are dropped, or both go to the fallback).
- */
-export function breakerOpen(core: Core): boolean {
-  return core.backend?.health?.state === 'open';
-}
-
-const KEY_SCOPED_REPLY = /\b(WRONGTYPE|OOM)\b/;
-
-/**
- * What a backend failure concerns. `'key'`: one key or one write only (an error with
- * `scope: 'key'`, an undecodable entry, or, for backends that do not classify their errors
- * yet, a Redis `WRONGTYPE` / `OOM` reply anywhere in the cause chain): the rest of the cache
- * keeps using the backend. Everything else (refused, reset, timed out, breaker open, unknown)
- * is `'connection'`.
- */
-export function failureScope(error: unknown): 'connection' | 'key' {
-  if (error instanceof CircuitOpenError) return 'connection';
-  if (error instanceof InfrastructureError && error.scope === 'key') return 'key';
-  if (error instanceof SerializationError) return 'key';
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
-    if (KEY_SCOPED_REPLY.test(current.message)) return 'key';
-    current = current.cause;
-  }
-  return 'connection';
-}
-
+/** The monotonic clock of durations and of failover timing (not the cache clock `core.now`). */
 export const now = (): number => performance.now();
-
-/**
- * The backend key holding a tag's invalidation stamp: `prefix:#tag:<tag>`. No namespace name contains
- * `#` and every user key starts with `prefix:` + `:` or a namespace, so no key can equal a stamp.
- */
-export function tagKey(prefix: string, tag: string): string {
-  return `${prefix}:#tag:${escapeKeyPart(tag)}`;
-}
-
-/** Applies invalidations from other processes to this process's L1 and tag stamps. */
-export function applyInvalidation(core: Core, message: InvalidationMessage): void {
-  // Any read from L2 that was in flight when this arrived may carry the value it invalidates:
-  // such reads do not promote into L1 (see #lookupFull).
-  core.invalidations++;
-  if (message.type === 'delete') {
-    for (const key of message.keys) core.l1?.delete(key);
-  } else if (message.type === 'clear') {
-    core.l1?.clear(message.prefix);
-  } else {
-    for (const tag of message.tags) {
-      if ((core.tagStamps.get(tag) ?? Number.NEGATIVE_INFINITY) < message.at)
-        core.tagStamps.set(tag, message.at);
-    }
-  }
-}
-
-export function attachBus(core: Core, bus: InvalidationBus): void {
-  bus.subscribe((message) => applyInvalidation(core, message));
-  bus.onStatus((connected) => {
-    if (!core.l1) return;
-    if (connected) {
-      // Messages may have been missed while the bus was down: drop what we cannot vouch for.
-      core.l1.clear(`${core.prefix}:`);
-    } else {
-      core.l1.capLifetime(core.now() + core.maxStalenessMs);
-    }
-  });
-}
-
-/**
- * `error` as it may be shown where `full` must not appear: a copy (same class and code) whose
- * message, stack, own fields (`context`, a driver's `command`, ...) and cause chain show `shown`
- * instead of `full`; `error` itself when none of them mentions `full`.
- */
-export function redactKeyInError(error: Error, full: string, shown: string): Error {
-  if (full === '' || full === shown || !mentions(error, full, 0)) return error;
-  return redactError(error, full, shown, 0);
-}
-
-function redactError(error: Error, full: string, shown: string, depth: number): Error {
-  const copy = Object.create(Object.getPrototypeOf(error) as object) as Error;
-  for (const [field, value] of Object.entries(error)) {
-    const redacted = redactInValue(value, full, shown, depth + 1);
-    (copy as unknown as Record<string, unknown>)[field] =
-      field === 'context' && Object.isFrozen(value) ? Object.freeze(redacted) : redacted;
-  }
-  const hidden = (field: string, value: unknown) =>
-    Object.defineProperty(copy, field, { value, writable: true, configurable: true, enumerable: false });
-  hidden('message', error.message.split(full).join(shown));
-  hidden('stack', (error.stack ?? '').split(full).join(shown));
-  if (error.cause !== undefined) hidden('cause', redactInValue(error.cause, full, shown, depth + 1));
-  return copy;
-}
-
-/** Whether `full` appears in a string reachable from `value` (errors: message, stack, fields, cause). */
-function mentions(value: unknown, full: string, depth: number): boolean {
-  if (typeof value === 'string') return value.includes(full);
-  if (depth > 8 || typeof value !== 'object' || value === null) return false;
-  if (value instanceof Error) {
-    if (value.message.includes(full) || (value.stack ?? '').includes(full)) return true;
-    if (mentions(value.cause, full, depth + 1)) return true;
-  }
-  for (const child of Object.values(value)) if (mentions(child, full, depth + 1)) return true;
-  return false;
-}
-
-function redactInValue(value: unknown, full: string, shown: string, depth: number): unknown {
-  if (typeof value === 'string') return value.split(full).join(shown);
-  if (depth > 8 || typeof value !== 'object' || value === null || !mentions(value, full, depth)) return value;
-  if (value instanceof Error) return redactError(value, full, shown, depth);
-  if (Array.isArray(value)) return value.map((v) => redactInValue(v, full, shown, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = redactInValue(v, full, shown, depth + 1);
-  return out;
-}
-
-export const TIMED_OUT: unique symbol = Symbol('timed out');
-
-/**
- * What an L1 entry weighs against `l1.maxBytes`: the serialized (uncompressed) size of its
- * value, its key (UTF-16) and a fixed per-entry overhead (entry object, LRU node, map slot).
- * A decoded value takes about its JSON size on the heap, so the byte cap bounds memory; sizing
- * by the compressed envelope let L1 hold 40% more than its cap (npm run bench, scenario 7).
- */
-export function l1Size(key: string, serializedBytes: number): number {
-  return serializedBytes + 2 * key.length + L1_ENTRY_OVERHEAD;
-}
-
-/** Bytes of heap an L1 entry costs besides its value and key (measured, rounded up). */
-const L1_ENTRY_OVERHEAD = 256;
-
-/** Checks tags (non-empty strings, de-duplicated); throws a ValidationError listing every bad one. */
-export function validateTags(tags: readonly unknown[]): string[] {
-  if (!Array.isArray(tags)) {
-    throw new ValidationError('Invalid tags', [{ path: 'tags', message: 'must be an array of strings' }]);
-  }
-  const issues = tags.flatMap((tag, i) =>
-    typeof tag === 'string' && tag.length > 0
-      ? []
-      : [{ path: `tags.${i}`, message: 'must be a non-empty string' }],
-  );
-  if (issues.length) throw new ValidationError('Invalid tags', issues);
-  return [...new Set(tags as string[])];
-}
-
-/** Resolves with the promise's value, or `TIMED_OUT` after `ms`; the timer never outlives the race. */
-export async function raceTimeout<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<typeof TIMED_OUT>((resolve) => {
-        timer = setTimeout(() => resolve(TIMED_OUT), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

@@ -164,3 +164,16 @@ export class L1Tier {
     return this.#protection;
   }
 }
+
+/**
+ * What an L1 entry weighs against `l1.maxBytes`: the serialized (uncompressed) size of its
+ * value, its key (UTF-16) and a fixed per-entry overhead (entry object, LRU node, map slot).
+ * A decoded value takes about its JSON size on the heap, so the byte cap bounds memory; sizing
+ * by the compressed envelope let L1 hold 40% more than its cap (npm run bench, scenario 7).
+ */
+export function l1Size(key: string, serializedBytes: number): number {
+  return serializedBytes + 2 * key.length + L1_ENTRY_OVERHEAD;
+}
+
+/** Bytes of heap an L1 entry costs besides its value and key (measured, rounded up). */
+const L1_ENTRY_OVERHEAD = 256;

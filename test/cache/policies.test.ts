@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryBackend } from '../../src/backends/memory.js';
+import {
+  BACKOFF_MAX,
+  checkTtls,
+  raceTimeout,
+  resolve,
+  TIMED_OUT,
+  wantsRefresh,
+} from '../../src/cache/policies.js';
+import { ValidationError } from '../../src/errors.js';
 import { type CacheOptions, createCache, disabling, TimeoutError } from '../../src/index.js';
 import { fakeClock } from '../helpers/clock.js';
+import { readyScope } from './fixtures/scope.js';
 
 function setup(options: CacheOptions = {}) {
   const clock = fakeClock();
@@ -273,5 +283,68 @@ describe('disabling (AsyncLocalStorage)', () => {
     await outside;
     expect(await cache.get('inside')).toBeUndefined();
     expect(await cache.get('outside')).toBe(1);
+  });
+});
+
+describe('policies module (functions on a scope)', () => {
+  it('checkTtls rejects bad ttl / grace values up front and leaves ttl functions for later', () => {
+    expect(() => checkTtls({ ttl: 'soon' })).toThrow(ValidationError);
+    expect(() => checkTtls({ grace: -1 })).toThrow(ValidationError);
+    expect(() => checkTtls({ ttl: () => 'soon', grace: false })).not.toThrow();
+    expect(() => checkTtls({ ttl: '5m', grace: '1m' })).not.toThrow();
+  });
+
+  it('wantsRefresh: soft TTL by age, early refresh by the fraction of the lifetime left', () => {
+    const entry = {
+      value: 1,
+      tier: 'l1' as const,
+      bytes: 1,
+      createdAt: 0,
+      freshUntil: 1000,
+      staleUntil: 1000,
+      stale: false,
+    };
+    expect(wantsRefresh(entry, 499, { softTtl: 500 })).toBe(false);
+    expect(wantsRefresh(entry, 500, { softTtl: 500 })).toBe(true);
+    expect(wantsRefresh(entry, 799, { earlyRefresh: 0.2 })).toBe(false);
+    expect(wantsRefresh(entry, 800, { earlyRefresh: 0.2 })).toBe(true);
+    expect(wantsRefresh(entry, 999, {})).toBe(false);
+    expect(() => wantsRefresh(entry, 0, { earlyRefresh: 1 })).toThrow(ValidationError);
+  });
+
+  it('raceTimeout resolves with the value, or TIMED_OUT, and leaves no timer behind', async () => {
+    expect(await raceTimeout(Promise.resolve(3), 1000)).toBe(3);
+    expect(await raceTimeout(new Promise(() => {}), 1)).toBe(TIMED_OUT);
+  });
+
+  it('resolve: miss then hit, coalesced concurrent callers, and the producer-failure backoff with a stale value', async () => {
+    const clock = fakeClock();
+    const s = await readyScope({
+      backend: new MemoryBackend({ now: clock.now }),
+      bus: false,
+      now: clock.now,
+    });
+    let calls = 0;
+    const producer = async () => ++calls;
+    const [a, b] = await Promise.all([
+      resolve(s, 'cache::k', producer, {}),
+      resolve(s, 'cache::k', producer, {}),
+    ]);
+    expect([a.status, b.status]).toEqual(['miss', 'coalesced']);
+    expect(await resolve(s, 'cache::k', producer, {})).toEqual({ value: 1, status: 'hit' });
+    await resolve(s, 'cache::g', producer, { ttl: 1000, grace: 10_000 });
+    clock.advance(1000);
+    const failing = async (): Promise<number> => {
+      throw new Error('upstream down');
+    };
+    expect(await resolve(s, 'cache::g', failing, { graceBackoff: 5000 })).toEqual({
+      value: 2,
+      status: 'stale',
+    });
+    expect(s.core.backoff.get('cache::g')).toBe(clock.now() + 5000);
+    // Inside the backoff the producer is not called again.
+    expect(await resolve(s, 'cache::g', producer, {})).toEqual({ value: 2, status: 'stale' });
+    expect(calls).toBe(2);
+    expect(BACKOFF_MAX).toBeGreaterThan(0);
   });
 });

@@ -1,5 +1,8 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
+import { invalidateTags } from '../../src/cache/tags.js';
+import { wrapFunction, wrapIterator, wrapKey } from '../../src/cache/wrap.js';
 import { createCache, ValidationError } from '../../src/index.js';
+import { readyScope } from './fixtures/scope.js';
 
 describe('Cache.wrap', () => {
   it('caches by a key template over a single object argument and keeps the signature', async () => {
@@ -78,5 +81,57 @@ describe('Cache.wrap', () => {
     await expect(slow(-1)).rejects.toThrow('negative');
     await expect(slow(-1)).rejects.toThrow('negative');
     expect(calls).toBe(3);
+  });
+});
+
+describe('wrap module (functions on a scope)', () => {
+  it('wrapKey: a key function, a rendered template (verbatim string key), or fn/name/hash of the arguments', async () => {
+    const s = await readyScope();
+    const byFn = wrapKey<[number]>(
+      s,
+      () => 0,
+      (n) => ['n', n],
+      undefined,
+    );
+    expect(await byFn([3])).toEqual(['n', 3]);
+    const byTemplate = wrapKey<[{ id: string }]>(s, () => 0, 'item:{id}', undefined);
+    expect(await byTemplate([{ id: 'a' }])).toBe('item:a');
+    async function load(_x: number) {}
+    const hashed = await wrapKey<[number]>(s, load, undefined, undefined)([1]);
+    expect(Array.isArray(hashed) && hashed.slice(0, 2)).toEqual(['fn', 'load']);
+    expect(await wrapKey<[number]>(s, load, undefined, 'other')([1])).not.toEqual(hashed);
+    expect(await wrapKey<[number]>(s, load, undefined, undefined)([2])).not.toEqual(hashed);
+    expect(() => wrapKey(s, () => 0, undefined, undefined)).toThrow(ValidationError);
+  });
+
+  it('wrapFunction caches per argument list and applies its policies', async () => {
+    const s = await readyScope();
+    let calls = 0;
+    const wrapped = wrapFunction(s, async (n: number) => n * 10 + ++calls, { name: 'times', tags: ['t'] });
+    expect(await wrapped(1)).toBe(11);
+    expect(await wrapped(1)).toBe(11);
+    expect(await wrapped(2)).toBe(22);
+    expect(calls).toBe(2);
+    await invalidateTags(s, ['t']);
+    expect(await wrapped(1)).toBe(13);
+    expect(calls).toBe(3);
+  });
+
+  it('wrapIterator records a finished iteration and replays it', async () => {
+    const s = await readyScope();
+    let runs = 0;
+    async function* count(n: number) {
+      runs++;
+      for (let i = 0; i < n; i++) yield i;
+    }
+    const cached = wrapIterator(s, count, {});
+    const collect = async (it: AsyncIterable<number>) => {
+      const out: number[] = [];
+      for await (const x of it) out.push(x);
+      return out;
+    };
+    expect(await collect(cached(3))).toEqual([0, 1, 2]);
+    expect(await collect(cached(3))).toEqual([0, 1, 2]);
+    expect(runs).toBe(1);
   });
 });
