@@ -21,7 +21,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { MemoryBackend } from '../backends/memory.js';
 import { RedisBackend } from '../backends/redis.js';
 import type { CacheBackend } from '../backends/types.js';
-import { type InvalidationBus, RedisInvalidationBus } from '../cache/bus.js';
+import { type InvalidationBus, RedisInvalidationBus } from '../bus/index.js';
 import { type Cache, createCache } from '../cache/cache.js';
 import type { CacheEventName, CacheListener } from '../cache/events.js';
 import { parseTtl, type Ttl } from '../cache/ttl.js';

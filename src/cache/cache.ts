@@ -9,6 +9,7 @@
  * @module
  */
 import type { CacheBackend } from '../backends/types.js';
+import type { InvalidationMessage } from '../bus/types.js';
 import { entryFailure } from '../compression/codec.js';
 import type { EntryCodec, EntryMeta } from '../compression/types.js';
 import { CircuitOpenError, TimeoutError, toError, ValidationError } from '../errors.js';
@@ -18,7 +19,6 @@ import { stableStringify } from '../keys/stable-stringify.js';
 import { compileKeyTemplate } from '../keys/template.js';
 import { produceOnce } from '../locks/stampede.js';
 import { Budget, budgetedLock, lockUnusable, OVER_BUDGET } from './budget.js';
-import type { InvalidationMessage } from './bus.js';
 import { l1Until, startBusOnFirstUse } from './coherence.js';
 import {
   breakerOpen,

@@ -5,6 +5,8 @@
  * @module
  */
 import type { BackendHealthState, CacheBackend } from '../backends/types.js';
+import { defaultBus } from '../bus/default.js';
+import type { InvalidationBus, InvalidationMessage } from '../bus/types.js';
 import { createEntryCodec } from '../compression/codec.js';
 import type { EntryCodec } from '../compression/types.js';
 import {
@@ -20,8 +22,6 @@ import { SingleFlight } from '../locks/single-flight.js';
 import type { DistributedLock } from '../locks/types.js';
 import { warnFallback } from '../warnings.js';
 import { defaultBudgetMs } from './budget.js';
-import type { InvalidationBus, InvalidationMessage } from './bus.js';
-import { defaultBus } from './coherence.js';
 import { CACHE_DEFAULTS, l1MaxEntryBytes } from './defaults.js';
 import {
   type CacheCallbacks,
