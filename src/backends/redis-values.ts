@@ -5,7 +5,6 @@
  * @module
  */
 import { Buffer } from 'node:buffer';
-import type { ValidationIssue } from '../errors.js';
 
 /** Escapes the glob metacharacters of a Redis `MATCH` pattern. */
 export function escapeGlob(text: string): string {
@@ -26,15 +25,4 @@ export function toBytes(value: Buffer | null | undefined): Uint8Array | undefine
 /** Redis `PX` wants a positive integer. */
 export function toPx(ttlMs: number): number {
   return Math.max(1, Math.ceil(ttlMs));
-}
-
-/** Adds an issue for a `value` that is not bytes and for a `ttlMs` that is not a positive finite number. */
-export function checkEntry(issues: ValidationIssue[], value: unknown, ttlMs: unknown, path = ''): void {
-  if (!(value instanceof Uint8Array)) issues.push({ path: `${path}value`, message: 'expected a Uint8Array' });
-  if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) {
-    issues.push({
-      path: `${path}ttlMs`,
-      message: `expected a finite number of milliseconds > 0 (got ${String(ttlMs)})`,
-    });
-  }
 }

@@ -8,6 +8,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { CacheError, InfrastructureError, ValidationError, type ValidationIssue } from '../errors.js';
 import { RedisConnection, type RedisRunOptions } from '../redis/connection.js';
 import { isCluster } from '../redis/target.js';
+import { checkEntry } from './entries.js';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_SCAN_COUNT,
@@ -16,7 +17,7 @@ import {
   validateOptions,
 } from './redis-options.js';
 import { ReadBatcher, type ReadCommands } from './redis-reads.js';
-import { checkEntry, escapeGlob, toBuffer, toBytes, toPx } from './redis-values.js';
+import { escapeGlob, toBuffer, toBytes, toPx } from './redis-values.js';
 import type { BackendEntry, BackendHealth, CacheBackend } from './types.js';
 
 export type { RedisBackendOptions, RedisBackendStatus } from './redis-options.js';

@@ -6,25 +6,14 @@
  *
  * @module
  */
-import { createRequire } from 'node:module';
 import type * as IORedis from 'ioredis';
 import { ConfigurationError } from '../errors.js';
+import { nodeRequire } from '../node-require.js';
 
 /** The ioredis module (its `Redis` and `Cluster` constructors, ...). */
 export type IORedisModule = typeof IORedis;
 
 const PACKAGE = 'ioredis';
-
-/**
- * Node's `require`, resolved from this module. ESM build and sources: created from
- * `import.meta.url`. CJS build: tsup's `shims` define `import.meta.url` from `__filename`;
- * without them esbuild leaves `import.meta` empty and the real `require` is used.
- * (`typeof require` cannot decide: esbuild's ESM output defines a throwing `require` shim.)
- */
-function nodeRequire(id: string): unknown {
-  const url: string | undefined = import.meta.url;
-  return (url ? createRequire(url) : require)(id);
-}
 
 let loaded: IORedisModule | undefined;
 
