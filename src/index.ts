@@ -146,7 +146,6 @@ export {
   resultKey,
   summarize as summarizeSamples,
 } from './bench/index.js';
-export { Budget, budgetedLock, DEFAULT_BUDGET_MS, OVER_BUDGET } from './cache/budget.js';
 export type {
   BusStatusListener,
   InvalidationBus,
@@ -155,8 +154,9 @@ export type {
   LocalBusHub,
   LocalInvalidationBusOptions,
   RedisInvalidationBusOptions,
-} from './cache/bus.js';
-export { createLocalBusHub, LocalInvalidationBus, RedisInvalidationBus } from './cache/bus.js';
+} from './bus/index.js';
+export { createLocalBusHub, LocalInvalidationBus, RedisInvalidationBus } from './bus/index.js';
+export { Budget, budgetedLock, DEFAULT_BUDGET_MS, OVER_BUDGET } from './cache/budget.js';
 export { Cache, createCache } from './cache/cache.js';
 export type { DisableableOp } from './cache/disabling.js';
 export { disabling, isDisabled } from './cache/disabling.js';

@@ -8,7 +8,7 @@
  * @module
  */
 import { MemoryBackend } from '../backends/memory.js';
-import { RedisInvalidationBus } from '../cache/bus.js';
+import { RedisInvalidationBus } from '../bus/index.js';
 import { type Cache, createCache } from '../cache/cache.js';
 import { AIResponseCache, type AIResponseCacheOptions } from './ai-response-cache.js';
 import { CacheConfigBuilder } from './config/builder.js';

@@ -9,7 +9,7 @@
 import { MemoryBackend } from '../backends/memory.js';
 import { RedisBackend } from '../backends/redis.js';
 import type { CacheBackend } from '../backends/types.js';
-import { RedisInvalidationBus } from '../cache/bus.js';
+import { RedisInvalidationBus } from '../bus/index.js';
 import { type Cache, createCache } from '../cache/cache.js';
 import { parseTtl } from '../cache/ttl.js';
 import type { Hasher } from '../keys/hash.js';

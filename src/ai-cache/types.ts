@@ -6,7 +6,7 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import type { CacheBackend } from '../backends/types.js';
-import type { InvalidationBus } from '../cache/bus.js';
+import type { InvalidationBus } from '../bus/index.js';
 import type { Ttl } from '../cache/ttl.js';
 import type { Ownership } from '../cache/types.js';
 import type { DistributedLock } from '../locks/types.js';

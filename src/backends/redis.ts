@@ -4,240 +4,26 @@
  *
  * @module
  */
-import { Buffer } from 'node:buffer';
-import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { CacheError, InfrastructureError, ValidationError, type ValidationIssue } from '../errors.js';
-import { type BreakerOptions, checkBreakerOptions } from '../redis/breaker.js';
 import { RedisConnection, type RedisRunOptions } from '../redis/connection.js';
 import { isCluster } from '../redis/target.js';
+import { checkEntry } from './entries.js';
+import {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_SCAN_COUNT,
+  type RedisBackendOptions,
+  type RedisBackendStatus,
+  validateOptions,
+} from './redis-options.js';
+import { ReadBatcher, type ReadCommands } from './redis-reads.js';
+import { escapeGlob, toBuffer, toBytes, toPx } from './redis-values.js';
 import type { BackendEntry, BackendHealth, CacheBackend } from './types.js';
 
-/** A caller of `get` waiting for its batch. */
-interface GetWaiter {
-  resolve: (value: Uint8Array | undefined) => void;
-  reject: (error: unknown) => void;
-}
-
-/**
- * Options of {@link RedisBackend}. Give a `client`, a `cluster`, or a `url` and/or `redis`
- * options (options complete or override what the URL says, e.g. a password or TLS files kept
- * out of the URL).
- */
-export interface RedisBackendOptions {
-  /**
-   * Connection URL: `redis://[[user]:password@]host[:port][/db]`, or `rediss://...` for TLS.
-   * @default 'redis://127.0.0.1:6379' (when neither `redis`, `cluster` nor `client` is given)
-   */
-  url?: string;
-  /**
-   * ioredis options for a client the backend creates (host, port, username, password, tls,
-   * db, sentinels + name, ...). They override the backend's defaults, except `lazyConnect`
-   * (always `true`) and `keyPrefix` (rejected: use {@link RedisBackendOptions.keyPrefix}).
-   * @default undefined
-   */
-  redis?: RedisOptions;
-  /**
-   * A Redis Cluster for the backend to create: startup nodes and ioredis Cluster options.
-   * @default undefined
-   */
-  cluster?: { nodes: ClusterNode[]; options?: ClusterOptions };
-  /**
-   * An existing ioredis `Redis` or `Cluster` client. It is not closed by
-   * {@link RedisBackend.close} unless {@link RedisBackendOptions.owns} is `true`. It must
-   * not use ioredis' own `keyPrefix` option (SCAN does not apply it). A lock or bus given the
-   * same client shares the backend's connection (breaker and subscriber).
-   * @default undefined
-   */
-  client?: Redis | Cluster;
-  /**
-   * Whether {@link RedisBackend.close} closes the client given in `client`. Clients created
-   * by the backend (from `url` / `redis` / `cluster`) are always owned and closed.
-   * @default false
-   */
-  owns?: boolean;
-  /**
-   * Deprecated alias of {@link RedisBackendOptions.owns}.
-   * @deprecated use `owns`
-   * @default false
-   */
-  ownsClient?: boolean;
-  /**
-   * Prepended by the backend to every key, and stripped from the keys yielded by `keys()`.
-   * `clear()` without a prefix removes only keys under it (all keys of the database when empty).
-   * @default ''
-   */
-  keyPrefix?: string;
-  /**
-   * Deadline, in milliseconds, of every Redis command: on a hung or paused server the call
-   * rejects with an {@link InfrastructureError} after this long (and the breaker counts it).
-   * @default 1000
-   */
-  commandTimeoutMs?: number;
-  /**
-   * Upper bound, in milliseconds, for {@link RedisBackend.connect}; also ioredis
-   * `connectTimeout` on clients the backend creates.
-   * @default 10_000
-   */
-  connectTimeoutMs?: number;
-  /**
-   * `COUNT` hint of each `SCAN` issued by `keys()` and `clear()`.
-   * @default 500
-   */
-  scanCount?: number;
-  /**
-   * Circuit breaker tuning (probe interval and backoff, threshold of missed deadlines).
-   * @default {} (probe after 200 ms, doubling up to 2 s; 3 consecutive missed deadlines)
-   */
-  breaker?: BreakerOptions;
-  /**
-   * Receives the client's `error` events (connection refused, reconnect failures, ...),
-   * wrapped in an {@link InfrastructureError} whose cause carries no command arguments.
-   * Errors are swallowed when omitted (ioredis never prints "Unhandled error event").
-   * @default undefined
-   */
-  onError?: (err: Error) => void;
-}
-
-/** Connection state of the underlying ioredis client. */
-export type RedisBackendStatus = Redis['status'] | Cluster['status'];
+export type { RedisBackendOptions, RedisBackendStatus } from './redis-options.js';
 
 /** The command methods used by the backend; `Redis` and `Cluster` both provide them. */
 type Commands = Pick<Redis, 'getBuffer' | 'mgetBuffer' | 'set' | 'unlink' | 'exists' | 'scan' | 'pipeline'>;
-
-const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-const DEFAULT_SCAN_COUNT = 500;
-
-/** Escapes the glob metacharacters of a Redis `MATCH` pattern. */
-function escapeGlob(text: string): string {
-  return text.replace(/[*?[\]\\]/g, '\\$&');
-}
-
-/** A Buffer view over the same memory (no copy). */
-function toBuffer(value: Uint8Array): Buffer {
-  return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-}
-
-/** A plain Uint8Array view over a Buffer returned by ioredis (no copy). */
-function toBytes(value: Buffer | null | undefined): Uint8Array | undefined {
-  if (value === null || value === undefined) return undefined;
-  return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-}
-
-/** Redis `PX` wants a positive integer. */
-function toPx(ttlMs: number): number {
-  return Math.max(1, Math.ceil(ttlMs));
-}
-
-function checkEntry(issues: ValidationIssue[], value: unknown, ttlMs: unknown, path = ''): void {
-  if (!(value instanceof Uint8Array)) issues.push({ path: `${path}value`, message: 'expected a Uint8Array' });
-  if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) {
-    issues.push({
-      path: `${path}ttlMs`,
-      message: `expected a finite number of milliseconds > 0 (got ${String(ttlMs)})`,
-    });
-  }
-}
-
-function checkPositive(issues: ValidationIssue[], path: string, value: unknown, integer: boolean): void {
-  if (value === undefined) return;
-  const ok =
-    typeof value === 'number' &&
-    Number.isFinite(value) &&
-    value > 0 &&
-    (!integer || Number.isSafeInteger(value));
-  if (!ok) {
-    issues.push({
-      path,
-      message: `expected a positive ${integer ? 'integer' : 'number'} (got ${String(value)})`,
-    });
-  }
-}
-
-function validateOptions(options: RedisBackendOptions): void {
-  const issues: ValidationIssue[] = [];
-  const sources = (['url', 'redis', 'cluster'] as const).filter((name) => options[name] !== undefined);
-  if (options.client !== undefined && sources.length > 0) {
-    issues.push({
-      path: '',
-      message: `give either client or url/redis/cluster options (got client and ${sources[0]})`,
-    });
-  }
-  if (options.cluster !== undefined && (options.url !== undefined || options.redis !== undefined)) {
-    issues.push({ path: 'cluster', message: 'give either cluster or url/redis options' });
-  }
-  if (options.url !== undefined) {
-    let protocol: string | undefined;
-    try {
-      protocol = typeof options.url === 'string' ? new URL(options.url).protocol : undefined;
-    } catch {
-      protocol = undefined;
-    }
-    if (protocol !== 'redis:' && protocol !== 'rediss:') {
-      // Never echo the URL: it may hold a password.
-      issues.push({ path: 'url', message: 'expected a redis:// or rediss:// URL' });
-    }
-  }
-  if (options.redis !== undefined) {
-    if (typeof options.redis !== 'object' || options.redis === null) {
-      issues.push({ path: 'redis', message: 'expected an ioredis options object' });
-    } else if (options.redis.keyPrefix) {
-      issues.push({
-        path: 'redis.keyPrefix',
-        message: "ioredis' keyPrefix is not applied by SCAN; use the backend's keyPrefix option instead",
-      });
-    }
-  }
-  if (options.cluster !== undefined) {
-    const cluster = options.cluster as {
-      nodes?: unknown;
-      options?: { keyPrefix?: unknown; redisOptions?: { keyPrefix?: unknown } };
-    };
-    if (
-      typeof cluster !== 'object' ||
-      cluster === null ||
-      !Array.isArray(cluster.nodes) ||
-      cluster.nodes.length === 0
-    ) {
-      issues.push({ path: 'cluster.nodes', message: 'expected a non-empty array of startup nodes' });
-    } else if (cluster.options?.keyPrefix || cluster.options?.redisOptions?.keyPrefix) {
-      issues.push({
-        path: 'cluster.options',
-        message: "ioredis' keyPrefix is not applied by SCAN; use the backend's keyPrefix option instead",
-      });
-    }
-  }
-  if (options.client !== undefined) {
-    const client = options.client as unknown as { getBuffer?: unknown; options?: Record<string, unknown> };
-    if (typeof client !== 'object' || client === null || typeof client.getBuffer !== 'function') {
-      issues.push({ path: 'client', message: 'expected an ioredis Redis or Cluster instance' });
-    } else {
-      const redisOptions = client.options?.redisOptions as { keyPrefix?: unknown } | undefined;
-      if (client.options?.keyPrefix || redisOptions?.keyPrefix) {
-        issues.push({
-          path: 'client',
-          message:
-            "the client uses ioredis' keyPrefix, which SCAN ignores; use the backend's keyPrefix option instead",
-        });
-      }
-    }
-  }
-  for (const name of ['owns', 'ownsClient'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'boolean') {
-      issues.push({ path: name, message: 'expected a boolean' });
-    }
-  }
-  if (options.keyPrefix !== undefined && typeof options.keyPrefix !== 'string') {
-    issues.push({ path: 'keyPrefix', message: 'expected a string' });
-  }
-  checkPositive(issues, 'commandTimeoutMs', options.commandTimeoutMs, false);
-  checkPositive(issues, 'connectTimeoutMs', options.connectTimeoutMs, false);
-  checkPositive(issues, 'scanCount', options.scanCount, true);
-  checkBreakerOptions(issues, 'breaker', options.breaker);
-  if (options.onError !== undefined && typeof options.onError !== 'function') {
-    issues.push({ path: 'onError', message: 'expected a function' });
-  }
-  if (issues.length > 0) throw new ValidationError('Invalid RedisBackend options', issues);
-}
 
 /**
  * A {@link CacheBackend} on Redis through ioredis.
@@ -276,12 +62,8 @@ export class RedisBackend implements CacheBackend {
   readonly #unlistenErrors: () => void;
   readonly #run: RedisRunOptions;
   #closed = false;
-  /** Reads waiting for the end of the current tick, to be sent as one MGET. */
-  #getBatch: { keys: string[]; waiters: GetWaiter[] } | undefined;
-  /** Read commands (GET or MGET) sent and not answered yet. */
-  #readsInFlight = 0;
-  /** Whether reads are batched (standalone Redis only: MGET cannot span Cluster slots). */
-  readonly #batchGets: boolean;
+  /** GETs, batched into MGETs while reads are in flight (standalone Redis only). */
+  readonly #reads: ReadBatcher;
   #closing: Promise<void> | undefined;
 
   readonly #handleError = (error: Error): void => {
@@ -330,13 +112,16 @@ export class RedisBackend implements CacheBackend {
     }
     this.#release = this.#connection.retain();
     this.#unlistenErrors = this.#connection.onError(this.#handleError);
-    this.#batchGets = !isCluster(this.#connection.client);
     // The backend's own deadline, even on a connection made earlier by a lock or bus.
     this.#run = {
       what: 'Redis',
       timeoutMs: options.commandTimeoutMs ?? this.#connection.commandTimeoutMs,
       context: { backend: 'redis' },
     };
+    this.#reads = new ReadBatcher(
+      (command) => this.#connection.run('get', (client) => command(client as ReadCommands), this.#run),
+      !isCluster(this.#connection.client),
+    );
   }
 
   /** The underlying ioredis client (shared: do not close it while the backend is in use). */
@@ -405,72 +190,16 @@ export class RedisBackend implements CacheBackend {
     }
   }
 
-  /** {@inheritDoc CacheBackend.get} */
+  /**
+   * {@inheritDoc CacheBackend.get}
+   *
+   * While reads are in flight, reads issued in the same tick go out as one `MGET` (standalone
+   * Redis); a read with nothing in flight is sent at once.
+   */
   get(key: string): Promise<Uint8Array | undefined> {
     if (this.#closed) return Promise.reject(this.#closedError('get'));
-    if (this.#batchGets && (this.#readsInFlight > 0 || this.#getBatch !== undefined)) {
-      // While reads are in flight, new ones issued in the same tick go out as one MGET (one
-      // write, one reply): with many reads in flight, per-command syscalls dominate the cost
-      // (npm run bench, scenario 2). A read with nothing in flight is sent at once.
-      return new Promise((resolve, reject) => {
-        let batch = this.#getBatch;
-        if (batch === undefined) {
-          batch = { keys: [], waiters: [] };
-          this.#getBatch = batch;
-          queueMicrotask(this.#flushGets);
-        }
-        batch.keys.push(this.#key(key));
-        batch.waiters.push({ resolve, reject });
-      });
-    }
-    // Nothing else in flight (the sequential case): send at once, no batching delay.
-    return this.#sendGet(this.#key(key));
+    return this.#reads.get(this.#key(key));
   }
-
-  /** Bookkeeping of reads in flight (they decide whether the next read is batched). */
-  readonly #readDone = (): void => {
-    this.#readsInFlight--;
-  };
-
-  /** One GET, bounded by the command deadline. */
-  #sendGet(fullKey: string): Promise<Uint8Array | undefined> {
-    this.#readsInFlight++;
-    const pending = this.#connection.run(
-      'get',
-      (client) => (client as Commands).getBuffer(fullKey),
-      this.#run,
-    );
-    pending.then(this.#readDone, this.#readDone);
-    return pending.then(toBytes);
-  }
-
-  readonly #flushGets = (): void => {
-    const batch = this.#getBatch;
-    this.#getBatch = undefined;
-    if (batch === undefined) return;
-    const { keys, waiters } = batch;
-    if (keys.length === 1) {
-      const waiter = waiters[0] as GetWaiter;
-      this.#sendGet(keys[0] as string).then(waiter.resolve, waiter.reject);
-      return;
-    }
-    this.#readsInFlight++;
-    const pending = this.#connection.run(
-      'get',
-      (client) => (client as Commands).mgetBuffer(...keys),
-      this.#run,
-    );
-    pending.then(this.#readDone, this.#readDone);
-    pending.then(
-      (values) => {
-        for (let i = 0; i < waiters.length; i++)
-          (waiters[i] as GetWaiter).resolve(toBytes(values[i] ?? null));
-      },
-      (error: unknown) => {
-        for (const waiter of waiters) waiter.reject(error);
-      },
-    );
-  };
 
   /** {@inheritDoc CacheBackend.set} */
   async set(key: string, value: Uint8Array, ttlMs: number): Promise<void> {

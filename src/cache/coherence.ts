@@ -1,31 +1,13 @@
 /**
- * L1 coherence by default: the invalidation bus a cache sets up on its backend's own
- * connection when none is given, its start on first use, and the L1 lifetime cap that bounds
- * staleness whenever no live bus vouches for L1.
+ * L1 coherence of a cache: the start of its invalidation bus on first use (the bus it sets
+ * up by itself when none is given is `defaultBus`, in `src/bus/default.ts`), and the L1
+ * lifetime cap that bounds staleness whenever no live bus vouches for L1.
  *
  * @module
  */
 import type { CacheBackend } from '../backends/types.js';
-import { RedisConnection } from '../redis/connection.js';
-import { type InvalidationBus, RedisInvalidationBus } from './bus.js';
+import type { InvalidationBus } from '../bus/types.js';
 import type { L1Tier } from './l1.js';
-
-/**
- * The bus a cache creates when `bus` is not given: a {@link RedisInvalidationBus} on the
- * backend's connection (same client, breaker and shared subscriber; channel
- * `<prefix>:#bus`, as `AIResponseCache` and `CacheFactory` use) when the backend exposes a
- * {@link RedisConnection} as `connection` (a `RedisBackend`, or any backend built on one);
- * `undefined` for other backends.
- */
-export function defaultBus(backend: CacheBackend | undefined, prefix: string): InvalidationBus | undefined {
-  const connection = (backend as { connection?: unknown } | undefined)?.connection;
-  if (!(connection instanceof RedisConnection)) return undefined;
-  return new RedisInvalidationBus({
-    client: connection.client,
-    channel: `${prefix}:#bus`,
-    commandTimeoutMs: connection.commandTimeoutMs,
-  });
-}
 
 /** What the coherence helpers read of a cache's shared state. */
 interface CoherenceState {

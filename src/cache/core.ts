@@ -7,6 +7,8 @@
  * @module
  */
 import type { CacheBackend } from '../backends/types.js';
+import { defaultBus } from '../bus/default.js';
+import type { InvalidationBus } from '../bus/types.js';
 import { createEntryCodec } from '../compression/codec.js';
 import type { EntryCodec } from '../compression/types.js';
 import { type CircuitOpenError, ValidationError } from '../errors.js';
@@ -15,8 +17,6 @@ import { KeyBuilder } from '../keys/key-builder.js';
 import { SingleFlight } from '../locks/single-flight.js';
 import type { DistributedLock } from '../locks/types.js';
 import { defaultBudgetMs } from './budget.js';
-import type { InvalidationBus } from './bus.js';
-import { defaultBus } from './coherence.js';
 import { CACHE_DEFAULTS, l1MaxEntryBytes } from './defaults.js';
 import { type CacheCallbacks, CacheEmitter, ErrorLimiter, type LimitedError } from './events.js';
 import { type L1Options, L1Tier } from './l1.js';

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { InvalidationBus, InvalidationMessage } from './bus.js';
+import type { InvalidationBus, InvalidationMessage } from '../bus/types.js';
 import type { Core } from './core.js';
 import { isDisabled } from './disabling.js';
 

@@ -4,12 +4,12 @@
  * @module
  */
 import type { BackendHealthState, CacheBackend } from '../backends/types.js';
+import type { InvalidationBus } from '../bus/types.js';
 import type { CompressionCodec, Serializer } from '../compression/types.js';
 import type { HashAlgorithm } from '../keys/hash.js';
 import type { CacheKey } from '../keys/key-builder.js';
 import type { StampedeLockOptions } from '../locks/stampede.js';
 import type { DistributedLock } from '../locks/types.js';
-import type { InvalidationBus } from './bus.js';
 import type { ErrorEventOptions } from './events.js';
 import type { L1Options } from './l1.js';
 import type { Ttl } from './ttl.js';

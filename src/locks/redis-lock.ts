@@ -4,166 +4,33 @@
  *
  * @module
  */
-import { createHash, randomUUID } from 'node:crypto';
-import type { Cluster, Redis } from 'ioredis';
-import { CircuitOpenError, InfrastructureError, ValidationError, type ValidationIssue } from '../errors.js';
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { CircuitOpenError, InfrastructureError, type ValidationIssue } from '../errors.js';
 import { RedisConnection, type RedisRunOptions } from '../redis/connection.js';
 import type { SharedSubscriber, Subscription } from '../redis/subscriber.js';
-import { isClientLike, MAX_TIMER_MS, noop } from '../redis/target.js';
+import { noop } from '../redis/target.js';
+import { EXTEND, evalScript, RELEASE } from './lock-scripts.js';
+import {
+  checkKey,
+  checkMs,
+  DEFAULT_COMMAND_TIMEOUT_MS,
+  DEFAULT_KEY_PREFIX,
+  type RedisLockOptions,
+  throwIfInvalid,
+  validateOptions,
+} from './redis-lock-options.js';
+import { type WaitContext, WaiterRegistry, waitForRelease } from './release-wait.js';
 import type { DistributedLock, LockHandle, WaitOutcome } from './types.js';
 
-/** Options of {@link RedisLock}. */
-export interface RedisLockOptions {
-  /**
-   * The ioredis `Redis` or `Cluster` client that runs the lock's commands (`SET`, `PTTL`,
-   * scripts). Typically shared with the cache's backend (`RedisBackend.client`); it is never
-   * closed by the lock. It must not be in subscriber mode.
-   */
-  client: Redis | Cluster;
-  /**
-   * A dedicated connection for `SUBSCRIBE` (a connection in subscriber mode cannot run other
-   * commands). A subscriber passed in is not closed by {@link RedisLock.close}: the lock only
-   * unsubscribes from its channel and removes its listeners.
-   * @default the shared subscriber connection of `client` (one `client.duplicate()` per
-   * connection, shared with an invalidation bus on the same client, opened by the first
-   * {@link RedisLock.waitForRelease} and closed when its last channel is unsubscribed)
-   */
-  subscriber?: Redis | Cluster;
-  /**
-   * Prepended to every lock key (`<keyPrefix><key>` is the Redis key).
-   * @default 'lock:'
-   */
-  keyPrefix?: string;
-  /**
-   * Pub/sub channel on which releases are announced (the message is the released Redis key).
-   * Every process sharing these locks must use the same channel.
-   * @default `${keyPrefix}released`
-   */
-  channel?: string;
-  /**
-   * Receives every Redis failure seen by the lock, wrapped in an {@link InfrastructureError}:
-   * failed commands (also reported to the caller by a rejection), failures that end a wait
-   * early, and `error` events of the subscriber connection. Errors thrown by the handler are
-   * ignored.
-   * @default undefined (errors are only reported through rejections)
-   */
-  onError?: (error: Error) => void;
-  /**
-   * Upper bound, in milliseconds, of every Redis command the lock sends (including the
-   * subscription): after this long the call fails with an {@link InfrastructureError}.
-   * @default 1000
-   */
-  commandTimeoutMs?: number;
-}
-
-/** Something a waiter registered for one key can be told. */
-interface Waiter {
-  /** A release of its key was announced. */
-  notify(): void;
-  /** Notifications may have been missed (the subscriber reconnected): look at the key again. */
-  recheck(): void;
-  /** The lock is closing. */
-  abandon(): void;
-}
+export type { RedisLockOptions } from './redis-lock-options.js';
 
 /** The command methods used by the lock; `Redis` and `Cluster` both provide them. */
 type Commands = Pick<Redis, 'set' | 'pttl' | 'evalsha' | 'eval'>;
 
-/** A Lua script, run by `EVALSHA` with an `EVAL` fallback. */
-interface Script {
-  readonly source: string;
-  readonly sha: string;
-}
-
-function script(source: string): Script {
-  return { source, sha: createHash('sha1').update(source).digest('hex') };
-}
-
-/**
- * KEYS[1] lock key, ARGV[1] token, ARGV[2] channel, ARGV[3] message (the lock key as the
- * waiters know it). Deletes only the holder's lock, and announces the release in the same
- * atomic step.
- */
-const RELEASE = script(`if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('DEL', KEYS[1])
-  redis.call('PUBLISH', ARGV[2], ARGV[3])
-  return 1
-end
-return 0`);
-
-/** KEYS[1] lock key, ARGV[1] token, ARGV[2] new TTL in ms. */
-const EXTEND = script(`if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
-end
-return 0`);
-
-const DEFAULT_KEY_PREFIX = 'lock:';
-const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
-/** Added to a lock's PTTL before looking again, so that the key has really expired by then. */
-const EXPIRY_MARGIN_MS = 10;
-
-function isNoScript(error: unknown): boolean {
-  return error instanceof Error && error.message.startsWith('NOSCRIPT');
-}
-
 /** Redis `PX` wants a positive integer. */
 function toPx(ttlMs: number): number {
   return Math.max(1, Math.ceil(ttlMs));
-}
-
-function validateOptions(options: RedisLockOptions): void {
-  const issues: ValidationIssue[] = [];
-  if (typeof options !== 'object' || options === null) {
-    throw new ValidationError('Invalid RedisLock options', [{ path: '', message: 'expected an object' }]);
-  }
-  if (!isClientLike(options.client, 'set') || !isClientLike(options.client, 'duplicate')) {
-    issues.push({ path: 'client', message: 'expected an ioredis Redis or Cluster instance' });
-  }
-  if (options.subscriber !== undefined && !isClientLike(options.subscriber, 'subscribe')) {
-    issues.push({ path: 'subscriber', message: 'expected an ioredis Redis or Cluster instance' });
-  }
-  if (options.subscriber !== undefined && options.subscriber === options.client) {
-    issues.push({
-      path: 'subscriber',
-      message: 'must be a different connection than client (a subscribed connection runs no other command)',
-    });
-  }
-  if (options.keyPrefix !== undefined && typeof options.keyPrefix !== 'string') {
-    issues.push({ path: 'keyPrefix', message: 'expected a string' });
-  }
-  if (options.channel !== undefined && (typeof options.channel !== 'string' || options.channel === '')) {
-    issues.push({ path: 'channel', message: 'expected a non-empty string' });
-  }
-  if (options.onError !== undefined && typeof options.onError !== 'function') {
-    issues.push({ path: 'onError', message: 'expected a function' });
-  }
-  const timeout = options.commandTimeoutMs;
-  if (timeout !== undefined && !(typeof timeout === 'number' && Number.isFinite(timeout) && timeout > 0)) {
-    issues.push({
-      path: 'commandTimeoutMs',
-      message: `expected a positive number (got ${String(timeout)})`,
-    });
-  }
-  if (issues.length > 0) throw new ValidationError('Invalid RedisLock options', issues);
-}
-
-function checkKey(issues: ValidationIssue[], key: unknown): void {
-  if (typeof key !== 'string' || key === '')
-    issues.push({ path: 'key', message: 'expected a non-empty string' });
-}
-
-function checkMs(issues: ValidationIssue[], path: string, value: unknown, allowZero: boolean): void {
-  const ok = typeof value === 'number' && Number.isFinite(value) && (allowZero ? value >= 0 : value > 0);
-  if (!ok) {
-    issues.push({
-      path,
-      message: `expected a finite number of milliseconds ${allowZero ? '>= 0' : '> 0'} (got ${String(value)})`,
-    });
-  }
-}
-
-function throwIfInvalid(issues: ValidationIssue[], what: string): void {
-  if (issues.length > 0) throw new ValidationError(`Invalid ${what} arguments`, issues);
 }
 
 /**
@@ -214,16 +81,17 @@ export class RedisLock implements DistributedLock {
   readonly #channel: string;
   readonly #onError: ((error: Error) => void) | undefined;
   readonly #commandTimeoutMs: number;
-  readonly #waiters = new Map<string, Set<Waiter>>();
+  readonly #waiters = new WaiterRegistry();
   #subscription: Subscription | undefined;
   #everLive = false;
+  /** What {@link waitForRelease} needs of this lock. */
+  readonly #waitContext: WaitContext;
+
   #closed = false;
   #closing: Promise<void> | undefined;
 
   readonly #handleMessage = (message: string): void => {
-    const waiters = this.#waiters.get(message);
-    if (!waiters) return;
-    for (const waiter of [...waiters]) waiter.notify();
+    this.#waiters.notify(message);
   };
 
   readonly #handleUp = (): void => {
@@ -234,9 +102,7 @@ export class RedisLock implements DistributedLock {
     }
     if (this.#closed) return;
     // After a reconnect: releases published while disconnected were lost, look again.
-    for (const waiters of [...this.#waiters.values()]) {
-      for (const waiter of [...waiters]) waiter.recheck();
-    }
+    this.#waiters.recheckAll();
   };
 
   readonly #handleSubscriberError = (error: Error): void => {
@@ -264,6 +130,16 @@ export class RedisLock implements DistributedLock {
     this.#ownSubscriber = options.subscriber
       ? this.#connection.subscriberOn(options.subscriber, this.#commandTimeoutMs)
       : undefined;
+    this.#waitContext = {
+      waiters: this.#waiters,
+      commandTimeoutMs: this.#commandTimeoutMs,
+      refusal: (fullKey) =>
+        this.#connection.health.state === 'closed' ? undefined : this.#circuitOpen('waitForRelease', fullKey),
+      whenSubscribed: (timeoutMs) => this.#subscribe().whenLive(timeoutMs),
+      subscribeError: (error) => this.#wrapSubscribe(error),
+      pttl: (fullKey) => this.#run('waitForRelease', fullKey, (commands) => commands.pttl(fullKey)),
+      report: (error) => this.#report(error),
+    };
   }
 
   /** The connection the lock runs on (shared with a backend or bus on the same client). */
@@ -283,9 +159,7 @@ export class RedisLock implements DistributedLock {
 
   /** Number of {@link RedisLock.waitForRelease} calls currently pending on this instance. */
   get waiting(): number {
-    let count = 0;
-    for (const waiters of this.#waiters.values()) count += waiters.size;
-    return count;
+    return this.#waiters.size;
   }
 
   /**
@@ -364,99 +238,7 @@ export class RedisLock implements DistributedLock {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#closed) return Promise.resolve('expired');
 
-    const fullKey = this.#fullKey(key);
-    const deadline = performance.now() + timeoutMs;
-    return new Promise<WaitOutcome>((resolve, reject) => {
-      let settled = false;
-      let timer: NodeJS.Timeout | undefined;
-      let checks = 0;
-
-      const cleanup = (): void => {
-        settled = true;
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        this.#removeWaiter(fullKey, waiter);
-      };
-      const finish = (outcome: WaitOutcome): void => {
-        if (settled) return;
-        cleanup();
-        resolve(outcome);
-      };
-      const onAbort = (): void => {
-        if (settled) return;
-        cleanup();
-        reject(signal?.reason);
-      };
-      const fail = (error: unknown): void => {
-        if (settled) return;
-        this.#report(error);
-        finish('expired');
-      };
-
-      /** Reads the lock's PTTL and either settles or sleeps until it would have expired. */
-      const check = async (): Promise<void> => {
-        clearTimeout(timer);
-        timer = undefined;
-        if (settled) return;
-        const first = checks++ === 0;
-        let pttl: number;
-        try {
-          pttl = await this.#run('waitForRelease', fullKey, (commands) => commands.pttl(fullKey));
-        } catch (error) {
-          fail(error);
-          return;
-        }
-        if (settled) return;
-        // -2: no such key. The first look finding nothing means it was released before (or
-        // while) we started; a later one means it vanished without a notification.
-        if (pttl === -2) {
-          finish(first ? 'released' : 'expired');
-          return;
-        }
-        const remaining = deadline - performance.now();
-        if (remaining < 1) {
-          finish('timeout');
-          return;
-        }
-        // -1: a key without expiry (not one of ours): only a notification or the timeout ends it.
-        const delay = pttl >= 0 ? Math.min(pttl + EXPIRY_MARGIN_MS, remaining) : remaining;
-        clearTimeout(timer);
-        timer = setTimeout(() => void check(), Math.min(Math.ceil(delay), MAX_TIMER_MS));
-      };
-
-      const waiter: Waiter = {
-        notify: () => finish('released'),
-        recheck: () => void check(),
-        abandon: () => finish('expired'),
-      };
-
-      signal?.addEventListener('abort', onAbort, { once: true });
-      // Register before looking at the key, so that a release racing with the first PTTL is
-      // not missed; and be subscribed before that PTTL for the same reason.
-      this.#addWaiter(fullKey, waiter);
-      const start = async (): Promise<void> => {
-        if (this.#connection.health.state !== 'closed') {
-          // The connection's breaker is open: nothing to ask; the caller's acquire fails fast too.
-          fail(this.#circuitOpen('waitForRelease', fullKey));
-          return;
-        }
-        const remaining = Math.max(0, deadline - performance.now());
-        const bound = Math.min(this.#commandTimeoutMs, remaining);
-        try {
-          await this.#subscribe().whenLive(Math.max(1, bound));
-        } catch (error) {
-          const timedOut = error instanceof InfrastructureError && error.context.reason === 'timeout';
-          // The deadline of the wait came first: look once (the last look) instead of failing.
-          if (!timedOut || bound >= this.#commandTimeoutMs) {
-            fail(this.#wrapSubscribe(error));
-            return;
-          }
-        }
-        if (settled) return;
-        await check();
-      };
-      void start();
-    });
+    return waitForRelease(this.#waitContext, this.#fullKey(key), timeoutMs, signal);
   }
 
   /**
@@ -474,9 +256,7 @@ export class RedisLock implements DistributedLock {
   }
 
   async #shutdown(): Promise<void> {
-    for (const waiters of [...this.#waiters.values()]) {
-      for (const waiter of [...waiters]) waiter.abandon();
-    }
+    this.#waiters.abandonAll();
     const subscription = this.#subscription;
     this.#subscription = undefined;
     await subscription?.close();
@@ -508,7 +288,7 @@ export class RedisLock implements DistributedLock {
   async #release(key: string, token: string): Promise<boolean> {
     const fullKey = this.#fullKey(key);
     const result = await this.#call('release', fullKey, (commands) =>
-      this.#eval(commands, RELEASE, fullKey, [token, this.#channel, fullKey]),
+      evalScript(commands, RELEASE, fullKey, [token, this.#channel, fullKey]),
     );
     return result === 1;
   }
@@ -516,19 +296,9 @@ export class RedisLock implements DistributedLock {
   async #extend(key: string, token: string, ttlMs: number): Promise<boolean> {
     const fullKey = this.#fullKey(key);
     const result = await this.#call('extend', fullKey, (commands) =>
-      this.#eval(commands, EXTEND, fullKey, [token, toPx(ttlMs)]),
+      evalScript(commands, EXTEND, fullKey, [token, toPx(ttlMs)]),
     );
     return result === 1;
-  }
-
-  /** `EVALSHA`, falling back to `EVAL` when the server does not know the script yet. */
-  async #eval(commands: Commands, lua: Script, key: string, args: (string | number)[]): Promise<unknown> {
-    try {
-      return await commands.evalsha(lua.sha, 1, key, ...args);
-    } catch (error) {
-      if (!isNoScript(error)) throw error;
-      return commands.eval(lua.source, 1, key, ...args);
-    }
   }
 
   /** The lock's subscription to its channel: made once, re-subscribed by the subscriber after reconnects. */
@@ -543,22 +313,6 @@ export class RedisLock implements DistributedLock {
       ? this.#ownSubscriber.listen(this.#channel, listener)
       : this.#connection.subscribe(this.#channel, listener);
     return this.#subscription;
-  }
-
-  #addWaiter(fullKey: string, waiter: Waiter): void {
-    let waiters = this.#waiters.get(fullKey);
-    if (!waiters) {
-      waiters = new Set();
-      this.#waiters.set(fullKey, waiters);
-    }
-    waiters.add(waiter);
-  }
-
-  #removeWaiter(fullKey: string, waiter: Waiter): void {
-    const waiters = this.#waiters.get(fullKey);
-    if (!waiters) return;
-    waiters.delete(waiter);
-    if (waiters.size === 0) this.#waiters.delete(fullKey);
   }
 
   #fullKey(key: string): string {

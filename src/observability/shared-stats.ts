@@ -17,6 +17,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { AIResponseCache } from '../ai-cache/ai-response-cache.js';
 import type { Cache } from '../cache/cache.js';
 import type { CacheEvent } from '../cache/events.js';
+import { loadIORedis } from '../redis/ioredis.js';
 import { aiOperationOfKey, LabelCap, namespaceOfKey } from './labels.js';
 
 /** Options of {@link shareStats}. */
@@ -129,7 +130,7 @@ export function shareStats(target: Cache | AIResponseCache, options: ShareStatsO
   let ownClient: Redis | undefined;
   const clientFor = async (): Promise<Redis | Cluster> => {
     if (client) return client;
-    const { Redis: RedisClient } = await import('ioredis');
+    const { Redis: RedisClient } = loadIORedis();
     ownClient = new RedisClient(options.redis as string, { maxRetriesPerRequest: 1, lazyConnect: true });
     ownClient.on('error', () => {});
     client = ownClient;

@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createLocalBusHub } from '../../src/cache/bus.js';
+import { createLocalBusHub } from '../../src/bus/index.js';
 import {
   AIResponseCache,
   type Cache,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryBackend } from '../../src/backends/memory.js';
-import { LocalInvalidationBus } from '../../src/cache/bus.js';
+import { LocalInvalidationBus } from '../../src/bus/index.js';
 import { type Core, type CoreWiring, createCore } from '../../src/cache/core.js';
 import type { LimitedError } from '../../src/cache/events.js';
 import { TagStamps } from '../../src/cache/tag-stamps.js';

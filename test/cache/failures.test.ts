@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryBackend } from '../../src/backends/memory.js';
+import { LocalInvalidationBus } from '../../src/bus/index.js';
 import { Budget, OVER_BUDGET } from '../../src/cache/budget.js';
-import { LocalInvalidationBus } from '../../src/cache/bus.js';
 import { ErrorLimiter, type LimitedError } from '../../src/cache/events.js';
 import { CircuitOpenError, InfrastructureError, ValidationError } from '../../src/errors.js';
 import { AIResponseCache, type CacheEvent, createCache } from '../../src/index.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLocalBusHub, LocalInvalidationBus } from '../../src/cache/bus.js';
+import { createLocalBusHub, LocalInvalidationBus } from '../../src/bus/index.js';
 import { disabling } from '../../src/cache/disabling.js';
 import { announce, applyInvalidation, attachBus } from '../../src/cache/invalidation.js';
 import { setFull } from '../../src/cache/writes.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryBackend } from '../../src/backends/memory.js';
-import { createLocalBusHub } from '../../src/cache/bus.js';
+import { createLocalBusHub } from '../../src/bus/index.js';
 import { createCache, ValidationError } from '../../src/index.js';
 import { fakeClock } from '../helpers/clock.js';
 

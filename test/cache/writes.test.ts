@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLocalBusHub, LocalInvalidationBus } from '../../src/cache/bus.js';
+import { createLocalBusHub, LocalInvalidationBus } from '../../src/bus/index.js';
 import { disabling } from '../../src/cache/disabling.js';
 import { keyBuilder } from '../../src/cache/scope.js';
 import { clearScope, deleteFull, setFull, ttlMsOf } from '../../src/cache/writes.js';

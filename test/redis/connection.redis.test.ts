@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { RedisBackend } from '../../src/backends/redis.js';
-import { RedisInvalidationBus } from '../../src/cache/bus.js';
+import { RedisInvalidationBus } from '../../src/bus/index.js';
 import { CircuitOpenError, InfrastructureError } from '../../src/errors.js';
 import { RedisLock } from '../../src/locks/redis-lock.js';
 import { RedisConnection } from '../../src/redis/connection.js';

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { RedisBackend } from '../../src/backends/redis.js';
-import { RedisInvalidationBus } from '../../src/cache/bus.js';
+import { RedisInvalidationBus } from '../../src/bus/index.js';
 import { RedisLock } from '../../src/locks/redis-lock.js';
 import { describeOwnRedisServer } from '../helpers/redis.js';
 import { type RedisServerHandle, startRedisServer } from '../helpers/redis-server.js';

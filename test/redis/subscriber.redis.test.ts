@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { AIResponseCache } from '../../src/ai-cache/ai-response-cache.js';
 import { RedisBackend } from '../../src/backends/redis.js';
-import { type InvalidationMessage, RedisInvalidationBus } from '../../src/cache/bus.js';
+import { type InvalidationMessage, RedisInvalidationBus } from '../../src/bus/index.js';
 import { RedisLock } from '../../src/locks/redis-lock.js';
 import { describeOwnRedisServer, uniqueCachePrefix, uniqueKeyPrefix } from '../helpers/redis.js';
 import { type RedisServerHandle, startRedisServer } from '../helpers/redis-server.js';

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { RedisInvalidationBus } from '../../cache/bus.js';
+import { RedisInvalidationBus } from '../../bus/index.js';
 import { createEntryCodec } from '../../compression/codec.js';
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';

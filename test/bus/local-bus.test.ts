@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLocalBusHub, type InvalidationMessage, LocalInvalidationBus } from '../../src/cache/bus.js';
+import { createLocalBusHub, type InvalidationMessage, LocalInvalidationBus } from '../../src/bus/index.js';
 import { InfrastructureError, ValidationError } from '../../src/errors.js';
 
 /** Everything a bus received. */

@@ -5,7 +5,7 @@ import {
   type InvalidationMessage,
   RedisInvalidationBus,
   type RedisInvalidationBusOptions,
-} from '../../src/cache/bus.js';
+} from '../../src/bus/index.js';
 import { InfrastructureError, SerializationError, ValidationError } from '../../src/errors.js';
 import { describeOwnRedisServer, describeRedis, redisResources } from '../helpers/redis.js';
 import { type RedisServerHandle, startRedisServer } from '../helpers/redis-server.js';

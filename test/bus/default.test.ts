@@ -6,7 +6,14 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Cache, createCache, RedisBackend, RedisInvalidationBus } from '../../src/index.js';
+import { defaultBus } from '../../src/bus/default.js';
+import {
+  type Cache,
+  createCache,
+  MemoryBackend,
+  RedisBackend,
+  RedisInvalidationBus,
+} from '../../src/index.js';
 import { fakeClock } from '../helpers/clock.js';
 import { describeRedis, uniqueCachePrefix } from '../helpers/redis.js';
 
@@ -148,5 +155,24 @@ describeRedis('defaults: L1 over a shared Redis is coherent without any setup', 
       clock.advance(1);
       expect(await b.get('k')).toBe('v2');
     });
+  });
+});
+
+describe('defaultBus', () => {
+  it('is a RedisInvalidationBus on the connection of a Redis backend, on `<prefix>:#bus`', async () => {
+    const backend = new RedisBackend({ url: 'redis://127.0.0.1:1', commandTimeoutMs: 123 });
+    const bus = defaultBus(backend, 'app');
+    expect(bus).toBeInstanceOf(RedisInvalidationBus);
+    const redisBus = bus as RedisInvalidationBus;
+    expect(redisBus.channel).toBe('app:#bus');
+    expect(redisBus.connection).toBe(backend.connection);
+    await redisBus.close();
+    await backend.close();
+  });
+
+  it('is undefined without a backend or for a backend without a Redis connection', () => {
+    expect(defaultBus(undefined, 'app')).toBeUndefined();
+    expect(defaultBus(new MemoryBackend(), 'app')).toBeUndefined();
+    expect(defaultBus({ connection: {} } as unknown as MemoryBackend, 'app')).toBeUndefined();
   });
 });
