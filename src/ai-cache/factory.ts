@@ -8,7 +8,6 @@
  * @module
  */
 import { MemoryBackend } from '../backends/memory.js';
-import { RedisInvalidationBus } from '../bus/index.js';
 import { type Cache, createCache } from '../cache/cache.js';
 import { AIResponseCache, type AIResponseCacheOptions } from './ai-response-cache.js';
 import { CacheConfigBuilder } from './config/builder.js';
@@ -57,17 +56,9 @@ export class CacheFactory {
       ttl: config.ttl,
       l1: l1OptionsFromConfig(l1),
       ...(backend ? { backend, fallback: new MemoryBackend() } : {}),
-      // Several web processes on one Redis keep their L1 tiers coherent through the bus.
-      ...(backend && l1 !== false
-        ? {
-            // On the backend's connection: one subscriber, the same breaker.
-            bus: new RedisInvalidationBus({
-              client: backend.client,
-              channel: `${config.prefix}:#bus`,
-              commandTimeoutMs: backend.connection.commandTimeoutMs,
-            }),
-          }
-        : {}),
+      // Several web processes on one Redis keep their L1 tiers coherent through the cache's
+      // default bus (on the backend's connection); without L1 there is nothing to keep coherent.
+      ...(l1 === false ? { bus: false as const } : {}),
       compression: config.compression,
       hashAlgorithm: config.hashAlgorithm,
       maxKeyLength: config.maxKeyLength,

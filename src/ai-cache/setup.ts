@@ -9,7 +9,7 @@
 import { MemoryBackend } from '../backends/memory.js';
 import { RedisBackend } from '../backends/redis.js';
 import type { CacheBackend } from '../backends/types.js';
-import { RedisInvalidationBus } from '../bus/index.js';
+import { defaultBus } from '../bus/default.js';
 import { type Cache, createCache } from '../cache/cache.js';
 import { parseTtl } from '../cache/ttl.js';
 import type { Hasher } from '../keys/hash.js';
@@ -87,14 +87,8 @@ export function createShared(options: AIResponseCacheOptions): Shared {
   const coherence =
     bus === false
       ? undefined
-      : (bus ??
-        (l2 instanceof RedisBackend && l1 !== false
-          ? new RedisInvalidationBus({
-              client: l2.client,
-              channel: `${config.prefix}:#bus`,
-              commandTimeoutMs: l2.connection.commandTimeoutMs,
-            })
-          : undefined));
+      : // On a Redis backend's own connection (see defaultBus), when there is an L1 to keep coherent.
+        (bus ?? (l1 === false ? undefined : defaultBus(l2, config.prefix)));
   const root = createCache({
     prefix: config.prefix,
     // `ttl` is the default of generic entries stored through `ai.cache`; answers use defaultTtl/operationTtls.

@@ -10,9 +10,17 @@ import { RedisInvalidationBus } from './redis-bus.js';
 import type { InvalidationBus } from './types.js';
 
 /**
+ * The coalescing window of a default bus, in milliseconds: the writes of one millisecond are
+ * announced in one message (one `PUBLISH`, not one per `set`), and other processes hear of a
+ * write about a millisecond later than without it.
+ */
+export const DEFAULT_BUS_BATCH_MS = 1;
+
+/**
  * The bus a cache creates when `bus` is not given: a {@link RedisInvalidationBus} on the
  * backend's connection (same client, breaker and shared subscriber; channel
- * `<prefix>:#bus`, as `AIResponseCache` and `CacheFactory` use) when the backend exposes a
+ * `<prefix>:#bus`, as `AIResponseCache` and `CacheFactory` use; publishes coalesced for
+ * {@link DEFAULT_BUS_BATCH_MS}) when the backend exposes a
  * {@link RedisConnection} as `connection` (a `RedisBackend`, or any backend built on one);
  * `undefined` for other backends.
  */
@@ -23,5 +31,6 @@ export function defaultBus(backend: CacheBackend | undefined, prefix: string): I
     client: connection.client,
     channel: `${prefix}:#bus`,
     commandTimeoutMs: connection.commandTimeoutMs,
+    batchMs: DEFAULT_BUS_BATCH_MS,
   });
 }
