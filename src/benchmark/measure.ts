@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { ValidationError, type ValidationIssue } from '../errors.js';
+import { ValidationError, type ValidationIssue } from '../index.js';
 import { nearestRank } from '../observability/performance.js';
 
 /** A monotonic clock in milliseconds (like `performance.now`). */

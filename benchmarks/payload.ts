@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { createRandom } from '../src/bench/payload.js';
+import { createRandom } from '../src/benchmark/payload.js';
 
 // Function words (frequent) and content words (drawn with a Zipf-like skew): word-level
 // generation gives text whose compressibility is close to real model output, unlike a few

@@ -17,7 +17,7 @@ import { Redis } from 'ioredis';
 import { compressSync, uncompressSync } from 'lz4-napi';
 import { AIResponseCache } from '../../src/ai-cache/ai-response-cache.js';
 import { RedisBackend } from '../../src/backends/redis.js';
-import { formatDuration, formatRate, formatRatio } from '../../src/bench/format.js';
+import { formatDuration, formatRate, formatRatio } from '../../src/benchmark/format.js';
 import { type Cache, createCache } from '../../src/cache/cache.js';
 import {
   type BenchContext,

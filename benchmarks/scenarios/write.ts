@@ -5,7 +5,7 @@
  * @module
  */
 import { compressSync } from 'lz4-napi';
-import { formatDuration, formatRate } from '../../src/bench/format.js';
+import { formatDuration, formatRate } from '../../src/benchmark/format.js';
 import { type BenchContext, type CaseSpec, IN_FLIGHT, runSequentialAndInFlight } from '../harness.js';
 import { chatCompletion } from '../payload.js';
 import { rowsOf, type ScenarioOutput, type Section } from '../report.js';

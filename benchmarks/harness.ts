@@ -9,7 +9,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { measure, median, percentile } from '../src/bench/measure.js';
+import { measure, median, percentile } from '../src/benchmark/measure.js';
 
 /** Settings shared by every scenario of one run. */
 export interface BenchContext {

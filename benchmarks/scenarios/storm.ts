@@ -9,7 +9,7 @@ import { BentoCache, bentostore } from 'bentocache';
 import { memoryDriver } from 'bentocache/drivers/memory';
 import { redisDriver } from 'bentocache/drivers/redis';
 import { RedisBackend } from '../../src/backends/redis.js';
-import { formatDuration } from '../../src/bench/format.js';
+import { formatDuration } from '../../src/benchmark/format.js';
 import { createCache } from '../../src/cache/cache.js';
 import { type BenchContext, type CaseSpec, type Metrics, runCases, sleep } from '../harness.js';
 import { chatCompletion } from '../payload.js';

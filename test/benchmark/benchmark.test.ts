@@ -5,7 +5,7 @@ import {
   BenchmarkPresets,
   CachePerformanceBenchmark,
   defaultBenchmarkValue,
-} from '../../src/bench/index.js';
+} from '../../src/benchmark/index.js';
 import { createCache } from '../../src/cache/cache.js';
 import { ValidationError } from '../../src/errors.js';
 

@@ -1,5 +1,5 @@
 /**
- * Child process of scenario 7 (run as `node --expose-gc --import tsx bench/memory.ts`): heap
+ * Child process of scenario 7 (run as `node --expose-gc --import tsx benchmarks/memory.ts`): heap
  * taken by an L1 holding about 10,000 decoded 2 KB responses, against its `maxBytes` and against
  * a bare `lru-cache` holding the same decoded values. Prints one JSON line on stdout.
  *
@@ -33,7 +33,7 @@ const SIZE = 2048;
 
 const collect = (globalThis as { gc?: () => void }).gc;
 if (!collect) {
-  process.stderr.write('bench/memory.ts needs --expose-gc\n');
+  process.stderr.write('benchmarks/memory.ts needs --expose-gc\n');
   process.exit(2);
 }
 const gc: () => void = collect;

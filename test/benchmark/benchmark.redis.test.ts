@@ -1,6 +1,6 @@
 import { afterAll, expect, it } from 'vitest';
 import { RedisBackend } from '../../src/backends/redis.js';
-import { BenchmarkPresets, CachePerformanceBenchmark } from '../../src/bench/index.js';
+import { BenchmarkPresets, CachePerformanceBenchmark } from '../../src/benchmark/index.js';
 import { createCache } from '../../src/cache/cache.js';
 import { describeRedis, uniqueCachePrefix } from '../helpers/redis.js';
 

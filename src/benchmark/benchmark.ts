@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { Cache } from '../cache/cache.js';
-import { ValidationError, type ValidationIssue } from '../errors.js';
+import type { Cache } from '../index.js';
+import { ValidationError, type ValidationIssue } from '../index.js';
 import { benchmarkEnvironment } from './environment.js';
 import { type HeapProbe, type Measurement, measure, summarize } from './measure.js';
 import { defaultBenchmarkValue } from './payload.js';

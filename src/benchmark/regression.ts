@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ValidationError, type ValidationIssue } from '../errors.js';
+import { ValidationError, type ValidationIssue } from '../index.js';
 import { BenchmarkSuite, resultKey } from './suite.js';
 import type { BenchmarkResult } from './types.js';
 

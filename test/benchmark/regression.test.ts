@@ -3,7 +3,7 @@ import {
   type BenchmarkResult,
   BenchmarkSuite,
   PerformanceRegressionDetector,
-} from '../../src/bench/index.js';
+} from '../../src/benchmark/index.js';
 import { ValidationError } from '../../src/errors.js';
 
 function result(overrides: Partial<BenchmarkResult> = {}, operation = 'get'): BenchmarkResult {

@@ -1,5 +1,5 @@
 /**
- * Scenario 7: memory. Spawns `node --expose-gc --import tsx bench/memory.ts` (so heap deltas
+ * Scenario 7: memory. Spawns `node --expose-gc --import tsx benchmarks/memory.ts` (so heap deltas
  * are measured after full GCs, in a clean process) and reports the heap an L1 of ~10,000 2 KB
  * entries takes against its `maxBytes` (the cap must hold within 5%) and against a bare
  * lru-cache of the same decoded values.
@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatBytes, formatPercent } from '../../src/bench/format.js';
+import { formatBytes, formatPercent } from '../../src/benchmark/format.js';
 import type { BenchContext } from '../harness.js';
 import type { MemoryCase } from '../memory.js';
 import type { Row, ScenarioOutput, Target } from '../report.js';
@@ -35,7 +35,7 @@ function runChild(
     child.once('exit', (code) => {
       const line = out.trim().split('\n').pop() ?? '';
       if (code !== 0 || !line) {
-        reject(new Error(`bench/memory.ts exited with ${String(code)}: ${err.trim()}`));
+        reject(new Error(`benchmarks/memory.ts exited with ${String(code)}: ${err.trim()}`));
         return;
       }
       try {
@@ -49,7 +49,7 @@ function runChild(
 
 /** Runs scenario 7. */
 export async function memoryScenario(ctx: BenchContext): Promise<ScenarioOutput> {
-  ctx.log('  child: node --expose-gc --import tsx bench/memory.ts');
+  ctx.log('  child: node --expose-gc --import tsx benchmarks/memory.ts');
   const { encodedSize, results } = await runChild(ctx);
   const limit = results.find((r) => r.kind === 'limit');
   const perEntry = (r: MemoryCase) => r.heapBytes / Math.max(1, r.entries);

@@ -4,7 +4,7 @@ import {
   BenchmarkSuite,
   comparisonToMarkdown,
   resultKey,
-} from '../../src/bench/index.js';
+} from '../../src/benchmark/index.js';
 import { ValidationError } from '../../src/errors.js';
 
 function result(operation: string, p50Ms: number, opsPerSec: number, extra: Partial<BenchmarkResult> = {}) {

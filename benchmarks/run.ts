@@ -3,7 +3,7 @@
  *
  * Starts its own redis-server on a free loopback port, runs every scenario with warm-up and
  * interleaved rounds, prints one table per scenario (every row with its ratio to the limit row
- * of the same run) and the targets with PASS/FAIL, and writes `bench/results/latest.md` and
+ * of the same run) and the targets with PASS/FAIL, and writes `benchmarks/results/latest.md` and
  * `latest.json`.
  *
  * @module
@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchmarkEnvironment, describeEnvironment } from '../src/bench/environment.js';
+import { benchmarkEnvironment, describeEnvironment } from '../src/benchmark/environment.js';
 import type { BenchContext } from './harness.js';
 import { startBenchRedis } from './redis.js';
 import {
@@ -175,7 +175,7 @@ async function main(): Promise<void> {
 
   process.stdout.write(`${renderText(sections, targets)}\n\nTotal: ${seconds.toFixed(1)} s (${load})\n`);
   if (args.write) {
-    const dir = join(ROOT, 'bench', 'results');
+    const dir = join(ROOT, 'benchmarks', 'results');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'latest.md'), renderMarkdown(header, sections, targets));
     const meta = {

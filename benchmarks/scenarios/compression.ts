@@ -10,8 +10,8 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { compressSync, uncompressSync } from 'lz4-napi';
 import { RedisBackend } from '../../src/backends/redis.js';
-import { formatBytes, formatDuration } from '../../src/bench/format.js';
-import { measure, measureSync, median, percentile } from '../../src/bench/measure.js';
+import { formatBytes, formatDuration } from '../../src/benchmark/format.js';
+import { measure, measureSync, median, percentile } from '../../src/benchmark/measure.js';
 import { type Cache, createCache } from '../../src/cache/cache.js';
 import { type BenchContext, byName, type CaseSpec, runCases } from '../harness.js';
 import { responseOfSize } from '../payload.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { measure, measureSync, median, percentile, summarize } from '../../src/bench/index.js';
+import { measure, measureSync, median, percentile, summarize } from '../../src/benchmark/index.js';
 import { ValidationError } from '../../src/errors.js';
 
 /** A clock that only moves when a call says how long it took. */

@@ -1,9 +1,9 @@
 /**
- * Tables of `npm run bench`: console output, `bench/results/latest.md` and `latest.json`.
+ * Tables of `npm run bench`: console output, `benchmarks/results/latest.md` and `latest.json`.
  *
  * @module
  */
-import { markdownTable } from '../src/bench/format.js';
+import { markdownTable } from '../src/benchmark/format.js';
 import type { CaseResult, RowKind } from './harness.js';
 
 /** A column of a section: which metric, how it is shown. */
@@ -129,7 +129,7 @@ function verdict(t: Target): string {
   return t.pass === undefined ? 'SKIPPED' : t.pass ? 'PASS' : 'FAIL';
 }
 
-/** Markdown rendering of sections and targets (`bench/results/latest.md`). */
+/** Markdown rendering of sections and targets (`benchmarks/results/latest.md`). */
 export function renderMarkdown(
   header: string,
   sections: readonly Section[],

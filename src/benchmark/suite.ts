@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ValidationError } from '../errors.js';
+import { ValidationError } from '../index.js';
 import { describeEnvironment } from './environment.js';
 import {
   formatBytes,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type CaseResult, cost, medians, pairedCost } from '../../bench/harness.js';
-import { chatCompletion, prose, responseOfSize } from '../../bench/payload.js';
+import { type CaseResult, cost, medians, pairedCost } from '../../benchmarks/harness.js';
+import { chatCompletion, prose, responseOfSize } from '../../benchmarks/payload.js';
 
 describe('bench payload generator', () => {
   it('makes chat.completion JSON of exactly the requested size, deterministically', () => {
