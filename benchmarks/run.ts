@@ -24,6 +24,7 @@ import {
   toJson,
 } from './report.js';
 import { compressionScenario } from './scenarios/compression.js';
+import { importScenario } from './scenarios/import.js';
 import { l1Scenario } from './scenarios/l1.js';
 import { l2Scenario } from './scenarios/l2.js';
 import { memoryScenario } from './scenarios/memory.js';
@@ -41,9 +42,13 @@ const SCENARIOS = {
   compression: compressionScenario,
   memory: memoryScenario,
   outage: outageScenario,
+  import: importScenario,
 } as const satisfies Record<string, (ctx: BenchContext) => Promise<ScenarioOutput>>;
 
 type ScenarioId = keyof typeof SCENARIOS;
+
+/** Scenarios that need no redis-server (a run of only these starts none). */
+const WITHOUT_REDIS: ReadonlySet<ScenarioId> = new Set<ScenarioId>(['import']);
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 
@@ -106,7 +111,7 @@ function parseArgs(argv: readonly string[]): Args {
       args.rounds = n;
     } else if (arg === '--help' || arg === '-h') {
       process.stdout.write(
-        'npm run bench -- [--quick] [--only=l1,l2,write,storm,openai,compression,memory,outage] [--rounds=N] [--no-write]\n',
+        `npm run bench -- [--quick] [--only=${Object.keys(SCENARIOS).join(',')}] [--rounds=N] [--no-write]\n`,
       );
       process.exit(0);
     } else {
@@ -123,10 +128,10 @@ async function main(): Promise<void> {
   const env = benchmarkEnvironment();
   const loadBefore = loadavg()[0] ?? 0;
   log(`ai-response-cache bench (${args.quick ? 'quick' : 'full'}) on ${describeEnvironment(env)}`);
-  const redis = await startBenchRedis();
-  log(`redis-server ${redis.version} on ${redis.url} (pid ${redis.pid})`);
+  const redis = args.only.every((id) => WITHOUT_REDIS.has(id)) ? undefined : await startBenchRedis();
+  if (redis) log(`redis-server ${redis.version} on ${redis.url} (pid ${redis.pid})`);
   const onSignal = () => {
-    void redis.stop().finally(() => process.exit(130));
+    void (redis?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -135,7 +140,7 @@ async function main(): Promise<void> {
     quick: args.quick,
     rounds: args.rounds ?? (args.quick ? 3 : 7),
     roundMs: args.quick ? 120 : 400,
-    redisUrl: redis.url,
+    redisUrl: redis?.url ?? '',
     log,
   };
   const sections: Section[] = [];
@@ -150,7 +155,7 @@ async function main(): Promise<void> {
       log(`[${id}] ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
   } finally {
-    await redis.stop();
+    await redis?.stop();
   }
 
   const seconds = (performance.now() - started) / 1000;
@@ -161,7 +166,7 @@ async function main(): Promise<void> {
   const header = [
     `## Benchmark results (${args.quick ? '`--quick`' : 'full run'}, ${when.slice(0, 10)})`,
     '',
-    `Machine: ${describeEnvironment(env)}; redis-server ${redis.version} on loopback.`,
+    `Machine: ${describeEnvironment(env)}${redis ? `; redis-server ${redis.version} on loopback` : ''}.`,
     `Packages: ${Object.entries(versions)
       .map(([name, v]) => `${name} ${v}`)
       .join(', ')}.`,
@@ -186,7 +191,7 @@ async function main(): Promise<void> {
       seconds,
       loadAverage: { start: loadBefore, end: loadAfter },
       environment: env,
-      redis: redis.version,
+      redis: redis?.version ?? null,
       packages: versions,
     };
     writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(toJson(meta, sections, targets), null, 2)}\n`);
