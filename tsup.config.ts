@@ -2,7 +2,10 @@ import { defineConfig, type Options } from 'tsup';
 
 const shared: Options = {
   dts: true,
-  sourcemap: true,
+  // No source maps in the package: they were 4.0 of the 6.3 MB unpacked (their sourcesContent
+  // is the whole of src/ again), and the output is not minified, so a stack trace into dist/
+  // is readable as it is.
+  sourcemap: false,
   target: 'node20',
   splitting: false,
   treeshake: true,
@@ -24,7 +27,7 @@ const shared: Options = {
 };
 
 /**
- * Integrations (subpath exports) import the core only through `src/index.ts`; in the build that
+ * Integrations and the benchmark API (subpath exports) import the core only through `src/index.ts`; in the build that
  * import becomes the package's own name, so a subpath shares the core module (one class per error,
  * one hasher) instead of bundling a second copy.
  */
@@ -32,7 +35,9 @@ const coreAsPackage: NonNullable<Options['esbuildPlugins']>[number] = {
   name: 'core-as-package',
   setup(build) {
     build.onResolve({ filter: /^(\.\.\/)+index\.js$/ }, (args) =>
-      args.importer.includes('/src/integrations/') || args.importer.includes('/src/testing/')
+      args.importer.includes('/src/integrations/') ||
+      args.importer.includes('/src/testing/') ||
+      args.importer.includes('/src/benchmark/')
         ? { path: 'ai-response-cache', external: true }
         : undefined,
     );
@@ -54,6 +59,7 @@ export default defineConfig([
       prometheus: 'src/integrations/prometheus/index.ts',
       otel: 'src/integrations/otel/index.ts',
       http: 'src/integrations/http/index.ts',
+      bench: 'src/benchmark/index.ts',
     },
     format: ['esm', 'cjs'],
     esbuildPlugins: [coreAsPackage],

@@ -74,6 +74,10 @@ const SUBPATHS = [
   { path: 'anthropic', names: ['withCache'] },
   { path: 'ai-sdk', names: ['cacheMiddleware', 'cachedTool', 'cacheTool'] },
   { path: 'http', names: ['cacheResponses', 'fastifyCache'] },
+  {
+    path: 'bench',
+    names: ['CachePerformanceBenchmark', 'BenchmarkSuite', 'PerformanceRegressionDetector', 'measure'],
+  },
   { path: 'testing', names: ['backendConformance', 'createHttpBackendServer'], esmOnly: true },
 ];
 /** The script checking every subpath, loading each with `load` ('require' or 'import'). */

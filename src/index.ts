@@ -2,8 +2,11 @@
  * ai-response-cache: the public API of the core package.
  *
  * Integrations that need optional peers live behind subpath exports (`ai-response-cache/openai`,
- * `ai-response-cache/testing`). The list is explicit (named exports only, types apart) and kept
- * sorted by module path by the formatter, so each module's public names stand together.
+ * `ai-response-cache/testing`), and so does the benchmark API (`ai-response-cache/bench`). The
+ * list is explicit (named exports only, types apart) and kept sorted by module path by the
+ * formatter, so each module's public names stand together. Only what a user of the package needs
+ * is here: internals (envelope constants, timing and key helpers) are imported by tests from
+ * their own module.
  *
  * @module
  */
@@ -94,7 +97,7 @@ export type { TestingCacheOptions, WebAppCacheOptions } from './ai-cache/factory
 export { CacheFactory } from './ai-cache/factory.js';
 export { redisBackendFromConfig, redisOptionsFromConfig } from './ai-cache/from-config.js';
 export type { DiskBackendOptions } from './backends/disk.js';
-export { DiskBackend, loadBetterSqlite3 } from './backends/disk.js';
+export { DiskBackend } from './backends/disk.js';
 export { HttpBackend } from './backends/http.js';
 export type { HttpBackendOptions } from './backends/http-options.js';
 export type { MemoryBackendOptions } from './backends/memory.js';
@@ -109,44 +112,6 @@ export type {
   CacheBackend,
 } from './backends/types.js';
 export type {
-  BenchmarkConfig,
-  BenchmarkEnvironment,
-  BenchmarkInput,
-  BenchmarkMetadata,
-  BenchmarkOperation,
-  BenchmarkResult,
-  BenchmarkSuiteInit,
-  BenchmarkSuiteJSON,
-  Clock,
-  HeapProbe,
-  Measurement,
-  MeasureOptions,
-  MemoryMetric,
-  Regression,
-  RegressionDetectorOptions,
-  RegressionSeverity,
-  ResultComparison,
-  RunOptions,
-  SampleStats,
-  SuiteComparison,
-  SuiteSummary,
-  TimingMetric,
-  ValueFactory,
-} from './bench/index.js';
-export {
-  BENCHMARK_OPERATIONS,
-  BenchmarkPresets,
-  BenchmarkSuite,
-  CachePerformanceBenchmark,
-  comparisonToMarkdown,
-  measure,
-  measureSync,
-  PerformanceRegressionDetector,
-  percentile,
-  resultKey,
-  summarize as summarizeSamples,
-} from './bench/index.js';
-export type {
   BusStatusListener,
   InvalidationBus,
   InvalidationHandler,
@@ -156,7 +121,6 @@ export type {
   RedisInvalidationBusOptions,
 } from './bus/index.js';
 export { createLocalBusHub, LocalInvalidationBus, RedisInvalidationBus } from './bus/index.js';
-export { Budget, budgetedLock, DEFAULT_BUDGET_MS, OVER_BUDGET } from './cache/budget.js';
 export { Cache, createCache } from './cache/cache.js';
 export type { DisableableOp } from './cache/disabling.js';
 export { disabling, isDisabled } from './cache/disabling.js';
@@ -171,9 +135,7 @@ export type {
   GetContext,
   SetContext,
 } from './cache/events.js';
-export { CacheEmitter } from './cache/events.js';
 export type { L1Options, L1Protection } from './cache/l1.js';
-export { deepFreeze } from './cache/l1.js';
 export type { Ttl } from './cache/ttl.js';
 export { MAX_TTL_MS, parseTtl, tryParseTtl, ttlProblem } from './cache/ttl.js';
 export type {
@@ -203,14 +165,7 @@ export type {
   EntryMeta,
   Serializer,
 } from './compression/index.js';
-export {
-  createEntryCodec,
-  ENVELOPE_FORMAT_VERSION,
-  ENVELOPE_HEADER_BYTES,
-  ENVELOPE_LAYOUT,
-  ENVELOPE_V1_HEADER_BYTES,
-  jsonSerializer,
-} from './compression/index.js';
+export { jsonSerializer } from './compression/index.js';
 export type {
   CacheErrorOptions,
   ErrorCode,
@@ -231,15 +186,7 @@ export {
   ValidationError,
 } from './errors.js';
 export type { CacheKey, HashAlgorithm, Hasher, KeyBuilderOptions } from './keys/index.js';
-export {
-  compileKeyTemplate,
-  escapeKeyPart,
-  getHasher,
-  KeyBuilder,
-  normalizeCacheKey,
-  stableStringify,
-  templateParams,
-} from './keys/index.js';
+export { KeyBuilder, stableStringify } from './keys/index.js';
 export type { RedisLockOptions } from './locks/redis-lock.js';
 export { RedisLock } from './locks/redis-lock.js';
 export type { StampedeLockOptions } from './locks/stampede.js';
@@ -262,7 +209,6 @@ export {
   AlertingCallback,
   AUDIT_OPS,
   AuditCallback,
-  nearestRank,
   PERFORMANCE_OPS,
   PerformanceCallback,
 } from './observability/index.js';
@@ -283,6 +229,6 @@ export type {
   RedisRunOptions,
   Subscription,
 } from './redis/index.js';
-export { CircuitBreaker, RedisConnection } from './redis/index.js';
+export { RedisConnection } from './redis/index.js';
 export type { WarningCode } from './warnings.js';
 export { WarningCodes } from './warnings.js';

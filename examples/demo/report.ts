@@ -3,8 +3,9 @@
  *
  * @module
  */
+
+import { percentile } from '../../src/benchmark/index.js';
 import type { SavingsStats } from '../../src/index.js';
-import { nearestRank } from '../../src/index.js';
 import type { CacheStatus } from '../../src/integrations/openai/index.js';
 import { OPERATIONS, type Operation } from './workload.js';
 
@@ -33,7 +34,7 @@ export interface OperationRow {
 
 const percentiles = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
-  return { p50: nearestRank(sorted, 50), p95: nearestRank(sorted, 95) };
+  return { p50: percentile(sorted, 50), p95: percentile(sorted, 95) };
 };
 
 /** Aggregates samples per operation, plus a total row. */

@@ -9,8 +9,8 @@
  */
 
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { compressSync, uncompressSync } from 'lz4-napi';
 import { SerializationError } from '../errors.js';
+import { lz4 } from './lz4.js';
 import type { CompressionCodec } from './types.js';
 
 /** Stored codec ids (envelope byte 3). */
@@ -86,7 +86,8 @@ export const noneCompressor: Compressor = Object.freeze({
 });
 
 /**
- * LZ4 block compression (lz4-napi). The stored payload is lz4-napi's block format: a 4-byte
+ * LZ4 block compression (lz4-napi, loaded by the first entry compressed or read with it: see
+ * ./lz4.ts). The stored payload is lz4-napi's block format: a 4-byte
  * little-endian uncompressed-size prefix followed by a raw LZ4 block. The prefix is checked
  * against the header's raw length before decompressing, so a corrupted prefix can neither
  * allocate a huge buffer nor yield a short output.
@@ -94,7 +95,7 @@ export const noneCompressor: Compressor = Object.freeze({
 export const lz4Compressor: Compressor = Object.freeze({
   id: CodecIds.lz4,
   name: 'lz4',
-  compress: (input: Uint8Array): Uint8Array => compressSync(asBuffer(input)),
+  compress: (input: Uint8Array): Uint8Array => lz4().compressSync(asBuffer(input)),
   decompress(input: Uint8Array, rawLength: number): Uint8Array {
     checkDeclaredLength(rawLength, 'lz4');
     if (input.length < 4) throw decompressError('LZ4 payload is shorter than its size prefix', 'lz4');
@@ -105,6 +106,7 @@ export const lz4Compressor: Compressor = Object.freeze({
         'lz4',
       );
     }
+    const { uncompressSync } = lz4();
     let output: Uint8Array;
     try {
       output = uncompressSync(input);

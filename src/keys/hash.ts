@@ -1,15 +1,17 @@
 /**
  * Hashing for cache keys: xxhash-wasm h64 (default, fast) or sha256 (node:crypto).
  *
- * xxhash-wasm needs an asynchronous WebAssembly initialisation; it happens once per process
- * ({@link getHasher} memoizes it) and hashing is synchronous afterwards.
+ * xxhash-wasm is imported and its WebAssembly module initialised asynchronously on the first
+ * {@link getHasher}`('xxh64')` (./xxhash.ts), once per process ({@link getHasher} memoizes it);
+ * hashing is synchronous afterwards.
  *
  * @module
  */
 
 import * as crypto from 'node:crypto';
-import xxhash, { type XXHashAPI } from 'xxhash-wasm';
+import type { XXHashAPI } from 'xxhash-wasm';
 import { ConfigurationError, ValidationError } from '../errors.js';
+import { loadXxhash } from './xxhash.js';
 
 /** Hash algorithms for keys. */
 export type HashAlgorithm = 'xxh64' | 'sha256';
@@ -57,7 +59,7 @@ export interface ByteHasher {
 }
 
 function initXxh64(): Promise<Hasher> {
-  xxh64Promise = xxhash().then(
+  xxh64Promise = loadXxhash().then(
     (api) => {
       xxhashApi = api;
       const h64ToString = api.h64ToString;

@@ -5,9 +5,9 @@
  * @module
  */
 import { MemoryBackend } from '../../backends/memory.js';
-import { CachePerformanceBenchmark } from '../../bench/benchmark.js';
-import { BenchmarkPresets } from '../../bench/presets.js';
-import type { BenchmarkConfig } from '../../bench/types.js';
+import { CachePerformanceBenchmark } from '../../benchmark/benchmark.js';
+import { BenchmarkPresets } from '../../benchmark/presets.js';
+import type { BenchmarkConfig } from '../../benchmark/types.js';
 import { createCache } from '../../cache/cache.js';
 import { integerOption } from '../args.js';
 import type { CommandContext } from '../context.js';
