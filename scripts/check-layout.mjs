@@ -21,6 +21,22 @@ import ts from 'typescript';
 /** Line limits. */
 export const MAX_LINES = 400;
 export const FILE_LIMITS = { 'src/cache/cache.ts': 330 };
+/**
+ * Files still over MAX_LINES, waiting for their split (issue 12), each with the most lines it may
+ * have: they may not grow, and an entry whose file is back within MAX_LINES is a finding (delete
+ * it). The list only shrinks.
+ */
+export const PENDING_SPLITS = {
+  'src/ai-cache/config/schema.ts': 583,
+  'src/backends/disk.ts': 405,
+  'src/compression/codec.ts': 597,
+  'src/redis/connection.ts': 419,
+};
+/** Exports no test names yet (scripts/untested-exports.json; the list only shrinks). */
+export const KNOWN_UNTESTED = new Set(
+  JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'untested-exports.json'), 'utf8'))
+    .exports,
+);
 
 /**
  * The layers, lowest first. A module may import from its own layer and those below. `index.ts`
@@ -220,15 +236,35 @@ function cyclePath(graph, component) {
  * @returns findings by rule (`lines`, `cycles`, `layers`, `mirror`, `tested`), each a list of
  *   messages (empty when the rule holds), and `untested`, the exported names no test names.
  */
-export function checkLayout(root = resolve(dirname(fileURLToPath(import.meta.url)), '..')) {
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * Checks the layout of the repository at `root`. PENDING_SPLITS and KNOWN_UNTESTED are this
+ * repository's own lists: they apply to it only (another root is checked strictly).
+ */
+export function checkLayout(root = REPO_ROOT) {
+  const own = resolve(root) === REPO_ROOT;
+  const pendingSplits = own ? PENDING_SPLITS : {};
+  const knownUntested = own ? KNOWN_UNTESTED : new Set();
   const src = join(root, 'src');
   const files = walk(src).sort();
   const modules = new Map(files.map((f) => [toPosix(relative(src, f)), parseModule(f)]));
   const findings = { lines: [], cycles: [], layers: [], mirror: [], tested: [] };
 
+  const pending = [];
   for (const [path, info] of modules) {
-    const limit = FILE_LIMITS[`src/${path}`] ?? MAX_LINES;
+    const ceiling = pendingSplits[`src/${path}`];
+    const limit = ceiling ?? FILE_LIMITS[`src/${path}`] ?? MAX_LINES;
     if (info.lines > limit) findings.lines.push(`src/${path}: ${info.lines} lines (limit ${limit})`);
+    else if (ceiling !== undefined && info.lines <= MAX_LINES) {
+      findings.lines.push(
+        `src/${path}: ${info.lines} lines, within ${MAX_LINES}: remove it from PENDING_SPLITS`,
+      );
+    } else if (ceiling !== undefined) pending.push(`src/${path}: ${info.lines} lines, split pending`);
+  }
+  for (const path of Object.keys(pendingSplits)) {
+    if (!modules.has(path.replace(/^src\//, '')))
+      findings.lines.push(`${path}: no such file: remove it from PENDING_SPLITS`);
   }
 
   const graph = new Map();
@@ -290,13 +326,20 @@ export function checkLayout(root = resolve(dirname(fileURLToPath(import.meta.url
       }
     }
   }
-  findings.tested = untested.map((u) => `${u} is named in no test file`);
-  return { findings, untested };
+  findings.tested = untested.filter((u) => !knownUntested.has(u)).map((u) => `${u} is named in no test file`);
+  const listed = new Set(untested);
+  for (const known of knownUntested) {
+    if (!listed.has(known)) {
+      findings.tested.push(`${known} is tested now (or gone): remove it from scripts/untested-exports.json`);
+    } else pending.push(`${known}: no test yet`);
+  }
+  return { findings, untested, pending };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { findings } = checkLayout();
+  const { findings, pending } = checkLayout();
   let total = 0;
+  for (const p of pending) console.log(`todo ${p}`);
   for (const [rule, messages] of Object.entries(findings)) {
     console.log(`${messages.length === 0 ? 'ok  ' : 'FAIL'} ${rule} (${messages.length})`);
     for (const m of messages) console.log(`       ${m}`);
