@@ -28,7 +28,6 @@ export const FILE_LIMITS = { 'src/cache/cache.ts': 330 };
  */
 export const PENDING_SPLITS = {
   'src/ai-cache/config/schema.ts': 583,
-  'src/backends/disk.ts': 405,
   'src/compression/codec.ts': 597,
   'src/redis/connection.ts': 419,
 };

@@ -6,6 +6,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { CacheError, InfrastructureError, ValidationError, type ValidationIssue } from '../errors.js';
+import { DiskCaps } from './disk-caps.js';
 import {
   DEFAULT_BUSY_TIMEOUT_MS,
   DEFAULT_MAX_BYTES,
@@ -38,12 +39,6 @@ interface Row {
   last_access: number;
 }
 
-interface Stats {
-  entries: number;
-  bytes: number;
-}
-
-const PURGE_BATCH = 1000;
 const KEYS_BATCH = 500;
 
 /**
@@ -83,12 +78,10 @@ export class DiskBackend implements CacheBackend {
   readonly #table: string;
   readonly #totalsTable: string;
   readonly #maxBytes: number;
-  readonly #maxEntries: number;
   readonly #now: () => number;
   readonly #touchIntervalMs: number;
-  readonly #purgeEveryWrites: number;
   readonly #sql: Statements;
-  #writes = 0;
+  readonly #caps: DiskCaps;
   #closed = false;
 
   /**
@@ -104,10 +97,8 @@ export class DiskBackend implements CacheBackend {
     this.#table = `"${table}"`;
     this.#totalsTable = `"${table}_stats"`;
     this.#maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-    this.#maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
     this.#now = options.now ?? Date.now;
     this.#touchIntervalMs = options.touchIntervalMs ?? DEFAULT_TOUCH_INTERVAL_MS;
-    this.#purgeEveryWrites = options.purgeEveryWrites ?? DEFAULT_PURGE_EVERY_WRITES;
     if (options.database !== undefined) {
       this.#db = options.database;
       this.#ownsDatabase = options.ownsDatabase === true;
@@ -118,6 +109,11 @@ export class DiskBackend implements CacheBackend {
       this.#ownsDatabase = true;
     }
     this.#sql = new Statements(this.#db);
+    this.#caps = new DiskCaps(this.#sql, this.#table, this.#totalsTable, {
+      maxEntries: options.maxEntries ?? DEFAULT_MAX_ENTRIES,
+      maxBytes: this.#maxBytes,
+      purgeEveryWrites: options.purgeEveryWrites ?? DEFAULT_PURGE_EVERY_WRITES,
+    });
     try {
       this.#createSchema();
     } catch (error) {
@@ -136,7 +132,7 @@ export class DiskBackend implements CacheBackend {
    * @throws {InfrastructureError} when closed.
    */
   get size(): number {
-    return this.#sync('stats', () => this.#stats().entries);
+    return this.#sync('stats', () => this.#caps.totals().entries);
   }
 
   /**
@@ -144,7 +140,7 @@ export class DiskBackend implements CacheBackend {
    * @throws {InfrastructureError} when closed.
    */
   get bytes(): number {
-    return this.#sync('stats', () => this.#stats().bytes);
+    return this.#sync('stats', () => this.#caps.totals().bytes);
   }
 
   /** {@inheritDoc CacheBackend.get} */
@@ -173,7 +169,7 @@ export class DiskBackend implements CacheBackend {
       this.#sql.transaction('IMMEDIATE', () => {
         const now = this.#now();
         this.#write(key, value, ttlMs, now);
-        this.#afterWrites(1, now);
+        this.#caps.afterWrites(1, now);
       });
     });
   }
@@ -279,7 +275,7 @@ export class DiskBackend implements CacheBackend {
       this.#sql.transaction('IMMEDIATE', () => {
         const now = this.#now();
         for (const entry of entries) this.#write(entry.key, entry.value, entry.ttlMs, now);
-        this.#afterWrites(entries.length, now);
+        this.#caps.afterWrites(entries.length, now);
       });
     });
   }
@@ -335,43 +331,6 @@ export class DiskBackend implements CacheBackend {
          size = excluded.size, last_access = excluded.last_access`,
       )
       .run(key, Buffer.from(value.buffer, value.byteOffset, value.byteLength), expiresAt, size, now);
-  }
-
-  /** Periodic bounded purge, then cap enforcement; inside the write transaction. */
-  #afterWrites(count: number, now: number): void {
-    const t = this.#table;
-    this.#writes += count;
-    if (this.#purgeEveryWrites > 0 && this.#writes >= this.#purgeEveryWrites) {
-      this.#writes = 0;
-      this.#sql
-        .get(`DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} WHERE expires_at <= ? LIMIT ?)`)
-        .run(now, PURGE_BATCH);
-    }
-    let stats = this.#stats();
-    if (this.#withinCaps(stats)) return;
-    this.#sql.get(`DELETE FROM ${t} WHERE expires_at <= ?`).run(now);
-    stats = this.#stats();
-    const evict = this.#sql.get(
-      `DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} ORDER BY last_access, rowid LIMIT ?)`,
-    );
-    while (!this.#withinCaps(stats) && stats.entries > 0) {
-      const overBytes = stats.bytes - this.#maxBytes;
-      const byBytes = overBytes > 0 ? Math.ceil(overBytes / (stats.bytes / stats.entries)) : 0;
-      const { changes } = evict.run(Math.max(1, stats.entries - this.#maxEntries, byBytes));
-      if (changes === 0) break; // totals out of sync with the table: never loop forever
-      stats = this.#stats();
-    }
-  }
-
-  #withinCaps(stats: Stats): boolean {
-    return stats.entries <= this.#maxEntries && stats.bytes <= this.#maxBytes;
-  }
-
-  #stats(): Stats {
-    const row = this.#sql.get(`SELECT entries, bytes FROM ${this.#totalsTable} WHERE id = 0`).get() as
-      | Stats
-      | undefined;
-    return row ?? { entries: 0, bytes: 0 };
   }
 
   #selectLive(): SqliteStatement {
