@@ -66,7 +66,7 @@ export type {
   RedisTlsConfig,
   SecurityOptions,
   SizeTier,
-} from './ai-cache/config/index.js';
+} from './config/index.js';
 export {
   AICacheConfigSchema,
   CacheConfigBuilder,
@@ -92,7 +92,7 @@ export {
   SizeTiersSchema,
   sizeTierOf,
   TtlSchema,
-} from './ai-cache/config/index.js';
+} from './config/index.js';
 export type { TestingCacheOptions, WebAppCacheOptions } from './ai-cache/factory.js';
 export { CacheFactory } from './ai-cache/factory.js';
 export { redisBackendFromConfig, redisOptionsFromConfig } from './ai-cache/from-config.js';

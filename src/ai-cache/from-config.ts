@@ -9,7 +9,7 @@ import type { RedisOptions } from 'ioredis';
 import { RedisBackend } from '../backends/redis.js';
 import type { L1Options } from '../cache/l1.js';
 import { ConfigurationError } from '../errors.js';
-import type { L1Config, RedisConfig } from './config/schema.js';
+import type { L1Config, RedisConfig } from '../config/schema.js';
 
 function readTlsFile(path: string, what: string): Buffer {
   try {

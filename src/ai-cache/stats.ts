@@ -7,7 +7,7 @@
  * @module
  */
 import type { BreakerStats, CacheStats } from '../cache/types.js';
-import type { SizeTier } from './config/schema.js';
+import type { SizeTier } from '../config/schema.js';
 import type { ResponseMeta, StoredAnswer } from './types.js';
 
 /** The most operations counted by name; later names share {@link OTHER_OPERATIONS}. */

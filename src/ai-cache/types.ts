@@ -10,7 +10,7 @@ import type { InvalidationBus } from '../bus/index.js';
 import type { Ttl } from '../cache/ttl.js';
 import type { Ownership } from '../cache/types.js';
 import type { DistributedLock } from '../locks/types.js';
-import type { AICacheConfigInput, SizeTier } from './config/schema.js';
+import type { AICacheConfigInput, SizeTier } from '../config/schema.js';
 
 export interface ResponseUsage {
   promptTokens?: number;

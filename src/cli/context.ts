@@ -6,11 +6,11 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
-import { configFromEnvironment } from '../ai-cache/config/env.js';
-import { mergeConfig } from '../ai-cache/config/merge.js';
-import { LOCAL_REDIS_URL } from '../ai-cache/config/presets.js';
-import { type AICacheConfig, AICacheConfigSchema } from '../ai-cache/config/schema.js';
-import { parseConfig } from '../ai-cache/config/validate.js';
+import { configFromEnvironment } from '../config/env.js';
+import { mergeConfig } from '../config/merge.js';
+import { LOCAL_REDIS_URL } from '../config/presets.js';
+import { type AICacheConfig, AICacheConfigSchema } from '../config/schema.js';
+import { parseConfig } from '../config/validate.js';
 import { redisBackendFromConfig } from '../ai-cache/from-config.js';
 import type { RedisBackend } from '../backends/redis.js';
 import type { CliOptions } from './args.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AICacheConfigSchema } from '../../src/ai-cache/config/schema.js';
+import { AICacheConfigSchema } from '../../src/config/schema.js';
 import { answerTtlMs, operationIssues, prepareRequest } from '../../src/ai-cache/requests.js';
 import { createShared } from '../../src/ai-cache/setup.js';
 import { ValidationError } from '../../src/errors.js';

@@ -6,7 +6,7 @@ import {
   CacheConfigBuilder,
   type EnvironmentName,
   EnvironmentPresets,
-} from '../../src/ai-cache/config/index.js';
+} from '../../src/config/index.js';
 import { ValidationError } from '../../src/errors.js';
 
 let dir: string;

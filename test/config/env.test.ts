@@ -5,8 +5,8 @@ import {
   ENVIRONMENT_VARIABLES,
   EnvironmentPresets,
   parseConfig,
-} from '../../src/ai-cache/config/index.js';
-import { getPath } from '../../src/ai-cache/config/merge.js';
+} from '../../src/config/index.js';
+import { getPath } from '../../src/config/merge.js';
 import { ValidationError } from '../../src/errors.js';
 
 /** What each variable's example value must produce at its path. */

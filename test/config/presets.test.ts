@@ -5,7 +5,7 @@ import {
   type EnvironmentName,
   EnvironmentPresets,
   parseConfig,
-} from '../../src/ai-cache/config/index.js';
+} from '../../src/config/index.js';
 
 const names = Object.keys(EnvironmentPresets) as EnvironmentName[];
 

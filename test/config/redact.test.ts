@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { redactConfig, redactUrl } from '../../src/ai-cache/config/index.js';
-import { collectSecrets, scrubSecrets } from '../../src/ai-cache/config/redact.js';
+import { redactConfig, redactUrl } from '../../src/config/index.js';
+import { collectSecrets, scrubSecrets } from '../../src/config/redact.js';
 
 describe('redactUrl', () => {
   it.each([

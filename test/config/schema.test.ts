@@ -8,7 +8,7 @@ import {
   RedisConfigSchema,
   sizeTierOf,
   TtlSchema,
-} from '../../src/ai-cache/config/index.js';
+} from '../../src/config/index.js';
 import { parseTtl } from '../../src/cache/ttl.js';
 
 const MIB = 1024 * 1024;

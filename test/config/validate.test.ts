@@ -4,8 +4,8 @@ import {
   CacheConfigSchema,
   checkConfig,
   parseConfig,
-} from '../../src/ai-cache/config/index.js';
-import { knownKeysAt, levenshtein, suggestKey } from '../../src/ai-cache/config/validate.js';
+} from '../../src/config/index.js';
+import { knownKeysAt, levenshtein, suggestKey } from '../../src/config/validate.js';
 import { ValidationError } from '../../src/errors.js';
 
 function issuesOf(fn: () => unknown): { path: string; message: string }[] {

@@ -6,14 +6,14 @@
  * @module
  */
 import type { z } from 'zod';
-import { unknownOptionMessage } from '../../cache/options-check.js';
-import { tryParseTtl } from '../../cache/ttl.js';
-import { ValidationError, type ValidationIssue } from '../../errors.js';
-import { WarningCodes, warnOnce } from '../../warnings.js';
+import { unknownOptionMessage } from '../cache/options-check.js';
+import { tryParseTtl } from '../cache/ttl.js';
+import { ValidationError, type ValidationIssue } from '../errors.js';
+import { WarningCodes, warnOnce } from '../warnings.js';
 import { collectSecrets, protectSecrets, REDACTED, scrubSecrets } from './redact.js';
 
 /** The "did you mean" helpers (one implementation, shared with the generic cache's option checks). */
-export { levenshtein, suggestKey } from '../../cache/options-check.js';
+export { levenshtein, suggestKey } from '../cache/options-check.js';
 
 /** Options of {@link parseConfig}. */
 export interface ParseConfigOptions {

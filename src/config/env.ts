@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { tryParseTtl } from '../../cache/ttl.js';
-import { ValidationError, type ValidationIssue } from '../../errors.js';
+import { tryParseTtl } from '../cache/ttl.js';
+import { ValidationError, type ValidationIssue } from '../errors.js';
 import { type ConfigRecord, isPlainObject, mergeConfig } from './merge.js';
 import { type EnvironmentName, EnvironmentPresets } from './presets.js';
 import {

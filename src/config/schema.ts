@@ -6,9 +6,9 @@
  * @module
  */
 import { z } from 'zod';
-import { type Ttl, ttlProblem } from '../../cache/ttl.js';
-import type { ValidationError } from '../../errors.js';
-import { KeyBuilder } from '../../keys/key-builder.js';
+import { type Ttl, ttlProblem } from '../cache/ttl.js';
+import type { ValidationError } from '../errors.js';
+import { KeyBuilder } from '../keys/key-builder.js';
 
 const MIB = 1024 * 1024;
 

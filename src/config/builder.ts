@@ -4,7 +4,7 @@
  * @module
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { ValidationError, type ValidationIssue } from '../../errors.js';
+import { ValidationError, type ValidationIssue } from '../errors.js';
 import { readEnvironment } from './env.js';
 import { type ConfigRecord, getPath, isPlainObject, mergeConfig } from './merge.js';
 import { type EnvironmentName, EnvironmentPresets } from './presets.js';
