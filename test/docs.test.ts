@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { optionRows } from '../scripts/options-table.js';
-import { ENVIRONMENT_VARIABLES } from '../src/config/env.js';
-import { AICacheConfigSchema } from '../src/config/schema.js';
-import { parseConfig } from '../src/config/validate.js';
 import { DEFAULT_BUDGET_MS } from '../src/cache/budget.js';
 import { CACHE_DEFAULTS } from '../src/cache/defaults.js';
 import { CACHE_OPTION_KEYS, L1_OPTION_KEYS } from '../src/cache/options-check.js';
 import { DEFAULT_COMPRESSION_THRESHOLD } from '../src/compression/codec.js';
+import { ENVIRONMENT_VARIABLES } from '../src/config/env.js';
+import { AICacheConfigSchema } from '../src/config/schema.js';
+import { parseConfig } from '../src/config/validate.js';
 import { WarningCodes } from '../src/warnings.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');

@@ -19,12 +19,12 @@
  */
 import type { Cache } from '../cache/cache.js';
 import type { CacheEventName, CacheListener } from '../cache/events.js';
+import { redactConfig } from '../config/redact.js';
+import { type AICacheConfig, sizeTierOf } from '../config/schema.js';
 import { ValidationError, type ValidationIssue } from '../errors.js';
 import { getHasher } from '../keys/hash.js';
 import { KeyBuilder } from '../keys/key-builder.js';
 import type { DistributedLock } from '../locks/types.js';
-import { redactConfig } from '../config/redact.js';
-import { type AICacheConfig, sizeTierOf } from '../config/schema.js';
 import { answerTtlMs, operationIssues, prepareRequest } from './requests.js';
 import { createShared, type Shared } from './setup.js';
 import { type AIResponseCacheStats, AnswerStats } from './stats.js';

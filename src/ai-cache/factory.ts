@@ -9,10 +9,10 @@
  */
 import { MemoryBackend } from '../backends/memory.js';
 import { type Cache, createCache } from '../cache/cache.js';
-import { AIResponseCache, type AIResponseCacheOptions } from './ai-response-cache.js';
 import { CacheConfigBuilder } from '../config/builder.js';
 import { type CacheConfigInput, CacheConfigSchema } from '../config/schema.js';
 import { parseConfig } from '../config/validate.js';
+import { AIResponseCache, type AIResponseCacheOptions } from './ai-response-cache.js';
 import { l1OptionsFromConfig, redisBackendFromConfig } from './from-config.js';
 
 /** Options of {@link CacheFactory.forWebApp}: the generic configuration, with a `redisUrl` shorthand. */

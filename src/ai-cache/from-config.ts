@@ -8,8 +8,8 @@ import type { ConnectionOptions } from 'node:tls';
 import type { RedisOptions } from 'ioredis';
 import { RedisBackend } from '../backends/redis.js';
 import type { L1Options } from '../cache/l1.js';
-import { ConfigurationError } from '../errors.js';
 import type { L1Config, RedisConfig } from '../config/schema.js';
+import { ConfigurationError } from '../errors.js';
 
 function readTlsFile(path: string, what: string): Buffer {
   try {

@@ -5,11 +5,11 @@
  * @module
  */
 import { parseTtl } from '../cache/ttl.js';
+import { type AICacheConfig, type SizeTier, sizeTierOf } from '../config/schema.js';
 import { ValidationError, type ValidationIssue } from '../errors.js';
 import type { Hasher } from '../keys/hash.js';
 import { KeyBuilder } from '../keys/key-builder.js';
 import { stableStringify } from '../keys/stable-stringify.js';
-import { type AICacheConfig, type SizeTier, sizeTierOf } from '../config/schema.js';
 import type { Shared } from './setup.js';
 import type { PreparedRequest, ResponseRequest, TtlContext, TtlSetting } from './types.js';
 

@@ -12,12 +12,12 @@ import type { CacheBackend } from '../backends/types.js';
 import { defaultBus } from '../bus/default.js';
 import { type Cache, createCache } from '../cache/cache.js';
 import { parseTtl } from '../cache/ttl.js';
+import { type AICacheConfig, AICacheConfigSchema } from '../config/schema.js';
+import { parseConfig } from '../config/validate.js';
 import type { Hasher } from '../keys/hash.js';
 import { KeyBuilder } from '../keys/key-builder.js';
 import { RedisLock } from '../locks/redis-lock.js';
 import type { DistributedLock } from '../locks/types.js';
-import { type AICacheConfig, AICacheConfigSchema } from '../config/schema.js';
-import { parseConfig } from '../config/validate.js';
 import { l1OptionsFromConfig, redisBackendFromConfig } from './from-config.js';
 import type { AIResponseCacheOptions } from './types.js';
 

@@ -9,8 +9,8 @@ import type { CacheBackend } from '../backends/types.js';
 import type { InvalidationBus } from '../bus/index.js';
 import type { Ttl } from '../cache/ttl.js';
 import type { Ownership } from '../cache/types.js';
-import type { DistributedLock } from '../locks/types.js';
 import type { AICacheConfigInput, SizeTier } from '../config/schema.js';
+import type { DistributedLock } from '../locks/types.js';
 
 export interface ResponseUsage {
   promptTokens?: number;

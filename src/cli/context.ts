@@ -6,13 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
+import { redisBackendFromConfig } from '../ai-cache/from-config.js';
+import type { RedisBackend } from '../backends/redis.js';
 import { configFromEnvironment } from '../config/env.js';
 import { mergeConfig } from '../config/merge.js';
 import { LOCAL_REDIS_URL } from '../config/presets.js';
 import { type AICacheConfig, AICacheConfigSchema } from '../config/schema.js';
 import { parseConfig } from '../config/validate.js';
-import { redisBackendFromConfig } from '../ai-cache/from-config.js';
-import type { RedisBackend } from '../backends/redis.js';
 import type { CliOptions } from './args.js';
 import { CommandError, ConnectError } from './errors.js';
 import type { Output } from './output.js';

@@ -2,11 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CacheConfigBuilder,
-  type EnvironmentName,
-  EnvironmentPresets,
-} from '../../src/config/index.js';
+import { CacheConfigBuilder, type EnvironmentName, EnvironmentPresets } from '../../src/config/index.js';
 import { ValidationError } from '../../src/errors.js';
 
 let dir: string;

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+import { parseTtl } from '../../src/cache/ttl.js';
 import {
   AICacheConfigSchema,
   CacheConfigSchema,
@@ -9,7 +10,6 @@ import {
   sizeTierOf,
   TtlSchema,
 } from '../../src/config/index.js';
-import { parseTtl } from '../../src/cache/ttl.js';
 
 const MIB = 1024 * 1024;
 

@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  AICacheConfigSchema,
-  CacheConfigSchema,
-  checkConfig,
-  parseConfig,
-} from '../../src/config/index.js';
+import { AICacheConfigSchema, CacheConfigSchema, checkConfig, parseConfig } from '../../src/config/index.js';
 import { knownKeysAt, levenshtein, suggestKey } from '../../src/config/validate.js';
 import { ValidationError } from '../../src/errors.js';
 
