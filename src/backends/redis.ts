@@ -18,6 +18,7 @@ import {
 } from './redis-options.js';
 import { ReadBatcher, type ReadCommands } from './redis-reads.js';
 import { escapeGlob, toBuffer, toBytes, toPx } from './redis-values.js';
+import { WriteBatcher, type WriteCommands } from './redis-writes.js';
 import type { BackendEntry, BackendHealth, CacheBackend } from './types.js';
 
 export type { RedisBackendOptions, RedisBackendStatus } from './redis-options.js';
@@ -64,6 +65,8 @@ export class RedisBackend implements CacheBackend {
   #closed = false;
   /** GETs, batched into MGETs while reads are in flight (standalone Redis only). */
   readonly #reads: ReadBatcher;
+  /** SETs and UNLINKs, pipelined while writes are in flight (standalone Redis only). */
+  readonly #writes: WriteBatcher;
   #closing: Promise<void> | undefined;
 
   readonly #handleError = (error: Error): void => {
@@ -120,6 +123,10 @@ export class RedisBackend implements CacheBackend {
     };
     this.#reads = new ReadBatcher(
       (command) => this.#connection.run('get', (client) => command(client as ReadCommands), this.#run),
+      !isCluster(this.#connection.client),
+    );
+    this.#writes = new WriteBatcher(
+      (op, command) => this.#command(op, (client) => command(client as WriteCommands)),
       !isCluster(this.#connection.client),
     );
   }
@@ -206,12 +213,24 @@ export class RedisBackend implements CacheBackend {
     const issues: ValidationIssue[] = [];
     checkEntry(issues, value, ttlMs);
     if (issues.length > 0) throw new ValidationError('Invalid backend entry', issues);
-    await this.#command('set', (client) => client.set(this.#key(key), toBuffer(value), 'PX', toPx(ttlMs)));
+    const fullKey = this.#key(key);
+    const buffer = toBuffer(value);
+    const px = toPx(ttlMs);
+    await this.#writes.write({
+      op: 'set',
+      single: (client) => client.set(fullKey, buffer, 'PX', px),
+      queue: (pipeline) => pipeline.set(fullKey, buffer, 'PX', px),
+    });
   }
 
   /** {@inheritDoc CacheBackend.delete} */
   async delete(key: string): Promise<boolean> {
-    const removed = await this.#command('delete', (client) => client.unlink(this.#key(key)));
+    const fullKey = this.#key(key);
+    const removed = await this.#writes.write({
+      op: 'delete',
+      single: (client) => client.unlink(fullKey),
+      queue: (pipeline) => pipeline.unlink(fullKey),
+    });
     return removed > 0;
   }
 

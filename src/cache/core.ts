@@ -60,9 +60,20 @@ export interface Core {
   readonly fallbackWarning: boolean;
   /** Count of invalidations received from the bus (see applyInvalidation). */
   invalidations: number;
+  /**
+   * Keys with a `set` being encoded, each with the turn of its latest call: a write writes only
+   * if it is still the latest when its encoding is done (see writes.ts). Holds writes in flight only.
+   */
+  readonly writing: Map<string, object>;
   /** When the primary last failed (clock of `performance.now()`). */
   failedAt: number;
   readonly codec: EntryCodec;
+  /**
+   * Whether a `set` may defer decoding its L1 copy to the first read of it: with the JSON
+   * serializer, whose output always decodes (a custom serializer decodes at once, so that a
+   * serializer that cannot read its own output fails the `set`, not a later `get`).
+   */
+  readonly deferL1Decode: boolean;
   readonly emitter: CacheEmitter;
   readonly callbacks: CacheCallbacks[];
   readonly flights: SingleFlight<unknown>;
@@ -162,6 +173,7 @@ export function createCore(options: CacheOptions, wiring: CoreWiring): { core: C
     bus: options.bus === false ? undefined : options.bus,
     busStarted: false,
     invalidations: 0,
+    writing: new Map(),
     maxStalenessMs: parseTtl(
       (options.l1 === false ? undefined : options.l1?.maxStaleness) ?? CACHE_DEFAULTS['l1.maxStaleness'],
       'l1.maxStaleness',
@@ -174,6 +186,7 @@ export function createCore(options: CacheOptions, wiring: CoreWiring): { core: C
       ...(options.compression?.level === undefined ? {} : { level: options.compression.level }),
       ...(options.serializer ? { serializer: options.serializer } : {}),
     }),
+    deferL1Decode: options.serializer === undefined,
     emitter: new CacheEmitter(),
     callbacks: [],
     flights: new SingleFlight(),

@@ -46,8 +46,13 @@ export interface L1Options {
 
 /** One L1 entry. */
 export interface L1Entry {
-  /** The decoded (and, with `'freeze'`, frozen) value. */
+  /** The decoded (and, with `'freeze'`, frozen) value; see {@link L1Entry.decode}. */
   value: unknown;
+  /**
+   * Decodes the value, when it is not decoded yet: a `set` defers decoding its copy to the first
+   * read ({@link L1Tier.valueOf}), so writes that are never read here do not pay for it.
+   */
+  decode?: (() => unknown) | undefined;
   /** Epoch ms when the entry was written. */
   createdAt: number;
   /** Epoch ms until which the entry is fresh. */
@@ -101,6 +106,19 @@ export class L1Tier {
     if (this.#protection === 'copy' && value !== null && typeof value === 'object')
       return structuredClone(value);
     return value;
+  }
+
+  /**
+   * What a caller receives for `entry`: its value (decoded and prepared on the first read of an
+   * entry written with a deferred decode), according to the protection mode.
+   */
+  valueOf(entry: L1Entry): unknown {
+    const decode = entry.decode;
+    if (decode !== undefined) {
+      entry.value = this.prepare(decode());
+      entry.decode = undefined;
+    }
+    return this.read(entry.value);
   }
 
   /** Prepares a freshly decoded value for storage (freezes it in `'freeze'` mode). */

@@ -6,7 +6,7 @@
  * @module
  */
 import type { CacheBackend } from '../backends/types.js';
-import { entryFailure } from '../compression/codec.js';
+import { entryFailure } from '../compression/envelope.js';
 import type { EntryCodec } from '../compression/types.js';
 import { l1Until } from './coherence.js';
 import { backendFailed, failureScope, io, keyFailed } from './failover.js';

@@ -159,7 +159,7 @@ export async function produceAndStore<T>(
     if (o.grace !== undefined) setOptions.grace = o.grace;
     if (o.l1 !== undefined) setOptions.l1 = o.l1;
     if (o.tags !== undefined) setOptions.tags = o.tags;
-    return (await setFull(s, full, value, setOptions, 'getOrSet', budget)).stored;
+    return (await setFull(s, full, value, setOptions, 'getOrSet', budget, true)).stored;
   };
   // While the backend fails, a waiter could not read what the lock holder stores: skip the lock.
   if (!o.lock || !core.lock || lockUnusable(core.backend?.health, core.degraded))

@@ -32,7 +32,7 @@ export function fastGet(s: Scope, full: string): unknown {
     return NOT_FAST;
   core.counters.l1Hits++;
   core.counters.hits++;
-  return l1.read(entry.value);
+  return l1.valueOf(entry);
 }
 
 /**
@@ -139,7 +139,7 @@ export function fromL1(
         emitFor(s, 'hit', 'get', full, 'l1', { bytes: entry.size, durationMs: now() - startedAt });
       }
       return {
-        value: l1.read(entry.value),
+        value: l1.valueOf(entry),
         tier: 'l1',
         bytes: entry.size,
         createdAt: entry.createdAt,
@@ -152,7 +152,7 @@ export function fromL1(
       l1.delete(full);
     } else if (allowStale) {
       return {
-        value: l1.read(entry.value),
+        value: l1.valueOf(entry),
         tier: 'l1',
         bytes: entry.size,
         createdAt: entry.createdAt,

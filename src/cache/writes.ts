@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { EntryCodec, EntryMeta } from '../compression/types.js';
+import type { EncodedEntry, EntryMeta } from '../compression/types.js';
 import { toError, ValidationError } from '../errors.js';
 import type { KeyBuilder } from '../keys/key-builder.js';
 import type { Budget } from './budget.js';
@@ -22,7 +22,10 @@ import { validateTags } from './tags.js';
 import { parseTtl, type Ttl } from './ttl.js';
 import type { SetOptions, SetResult } from './types.js';
 
-/** Encodes and writes; returns what was stored and the value as held in L1 (decoded copy). */
+/**
+ * Encodes and writes; returns what was stored and, with `wantStored`, the value as held in L1
+ * (the decoded copy; else `stored` is `undefined` unless callbacks needed it).
+ */
 export async function setFull(
   s: Scope,
   full: string,
@@ -30,6 +33,7 @@ export async function setFull(
   options: SetOptions,
   op: CacheOp = 'set',
   budget?: Budget,
+  wantStored = false,
 ): Promise<{ stored: unknown; result: SetResult }> {
   const core = s.core;
   const startedAt = now();
@@ -48,10 +52,17 @@ export async function setFull(
   const t = core.now();
   const meta: EntryMeta = { createdAt: t, freshUntil: t + ttlMs, staleUntil: t + ttlMs + graceMs };
   if (tags) meta.tags = tags;
-  let encoded: ReturnType<EntryCodec['encode']>;
+  let encoded: EncodedEntry;
+  // Large payloads are compressed on a worker thread, so concurrent writes do not queue behind
+  // each other's compression on the event loop; but then a later write of the same key may be
+  // encoded first. The latest call wins: a write that a later set, delete or clear of its key
+  // superseded while it was being encoded writes nothing (see supersede()).
+  const turn = {};
+  core.writing.set(full, turn);
   try {
-    encoded = core.codec.encode(value, meta, full);
+    encoded = await core.codec.encodeAsync(value, meta, full);
   } catch (error) {
+    if (core.writing.get(full) === turn) core.writing.delete(full);
     throw new ValidationError(
       'Value cannot be serialized',
       [{ path: 'value', message: toError(error).message }],
@@ -59,24 +70,37 @@ export async function setFull(
     );
   }
   const size = encoded.bytes.byteLength;
+  const serialized = encoded.serialized;
+  const current = core.writing.get(full) === turn;
+  if (current) core.writing.delete(full);
+  // The decoded copy (what L1 holds and what a getOrSet caller receives) is made only when
+  // something needs it now; a plain `set` into L1 defers it to the first read of the entry.
+  const needStored = wantStored || core.callbacks.length > 0;
   let stored: unknown;
-  if (core.l1 && options.l1 !== false) {
-    stored = core.l1.prepare(core.codec.deserialize(encoded.serialized));
+  if (!current) {
+    if (needStored) stored = core.codec.deserialize(serialized);
+  } else if (core.l1 && options.l1 !== false) {
     const entry: L1Entry = {
-      value: stored,
+      value: undefined,
       createdAt: t,
       freshUntil: meta.freshUntil,
       staleUntil: meta.staleUntil,
-      size: l1Size(full, encoded.serialized.byteLength),
+      size: l1Size(full, serialized.byteLength),
     };
+    if (needStored || !core.deferL1Decode) {
+      stored = core.l1.prepare(core.codec.deserialize(serialized));
+      entry.value = stored;
+    } else {
+      entry.decode = () => core.codec.deserialize(serialized);
+    }
     if (tags) entry.tags = tags;
     core.l1.capEntry(entry, l1Until(core, t));
     core.l1.set(full, entry, t);
   } else {
     core.l1?.delete(full);
-    stored = core.codec.deserialize(encoded.serialized);
+    if (needStored || !core.deferL1Decode) stored = core.codec.deserialize(serialized);
   }
-  if (core.backend) {
+  if (core.backend && current) {
     const writing = io(
       s,
       'set',
@@ -87,7 +111,7 @@ export async function setFull(
     // Past the budget the write finishes in the background (#io reports its failure).
     await (budget ? budget.bound(writing) : writing);
   }
-  announce(s.core, { type: 'delete', keys: [full] });
+  if (current) announce(s.core, { type: 'delete', keys: [full] });
   core.counters.sets++;
   if (core.emitter.listening('set')) {
     emitFor(s, 'set', op, full, core.backend ? 'l2' : 'l1', { bytes: size, durationMs: now() - startedAt });
@@ -107,15 +131,21 @@ export async function setFull(
     result: {
       key: full,
       bytes: size,
-      serializedBytes: encoded.serialized.byteLength,
+      serializedBytes: serialized.byteLength,
       compressed: encoded.compressed,
     },
   };
 }
 
+/** Makes the writes of `full` still being encoded write nothing (a later operation wins). */
+function supersede(core: Core, full: string): void {
+  if (core.writing.size > 0) core.writing.delete(full);
+}
+
 export async function deleteFull(s: Scope, full: string): Promise<boolean> {
   const core = s.core;
   const startedAt = now();
+  supersede(core, full);
   let existed = core.l1?.delete(full) ?? false;
   if (core.backend) {
     existed =
@@ -147,6 +177,7 @@ export async function clearScope(s: Scope, kb: KeyBuilder): Promise<void> {
   const core = s.core;
   const prefix = kb.prefixFor();
   const start = now();
+  for (const key of [...core.writing.keys()]) if (key.startsWith(prefix)) core.writing.delete(key);
   core.l1?.clear(prefix);
   if (core.backend) {
     await io(

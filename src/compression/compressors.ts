@@ -8,7 +8,8 @@
  * @module
  */
 
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { deflateRaw, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { SerializationError } from '../errors.js';
 import { lz4 } from './lz4.js';
 import type { CompressionCodec } from './types.js';
@@ -36,6 +37,11 @@ export interface Compressor {
   readonly name: CompressionCodec;
   /** Compresses `input`. May return a Buffer. */
   compress(input: Uint8Array): Uint8Array;
+  /**
+   * Compresses `input` off the event loop (a libuv worker thread), to the same bytes as
+   * {@link Compressor.compress}; absent when there is nothing to offload.
+   */
+  compressAsync?(input: Uint8Array): Promise<Uint8Array>;
   /**
    * Decompresses `input`, whose uncompressed length is known to be `rawLength`.
    *
@@ -96,6 +102,7 @@ export const lz4Compressor: Compressor = Object.freeze({
   id: CodecIds.lz4,
   name: 'lz4',
   compress: (input: Uint8Array): Uint8Array => lz4().compressSync(asBuffer(input)),
+  compressAsync: (input: Uint8Array): Promise<Uint8Array> => lz4().compress(asBuffer(input)),
   decompress(input: Uint8Array, rawLength: number): Uint8Array {
     checkDeclaredLength(rawLength, 'lz4');
     if (input.length < 4) throw decompressError('LZ4 payload is shorter than its size prefix', 'lz4');
@@ -117,6 +124,8 @@ export const lz4Compressor: Compressor = Object.freeze({
   },
 });
 
+const deflateRawAsync = promisify(deflateRaw);
+
 /**
  * Raw deflate (node:zlib, no zlib/gzip wrapper) at the given level (1-9). Decompression is
  * bounded by `maxOutputLength`, so a bomb stops at the declared raw length.
@@ -126,6 +135,7 @@ export function createDeflateCompressor(level: number = DEFAULT_DEFLATE_LEVEL): 
     id: CodecIds.deflate,
     name: 'deflate',
     compress: (input: Uint8Array): Uint8Array => deflateRawSync(input, { level }),
+    compressAsync: (input: Uint8Array): Promise<Uint8Array> => deflateRawAsync(input, { level }),
     decompress(input: Uint8Array, rawLength: number): Uint8Array {
       checkDeclaredLength(rawLength, 'deflate');
       let output: Uint8Array;

@@ -4,15 +4,14 @@
  * @module
  */
 
+export { createEntryCodec, DEFAULT_COMPRESSION_THRESHOLD } from './codec.js';
 export {
-  createEntryCodec,
-  DEFAULT_COMPRESSION_THRESHOLD,
   type DecodeFailureReason,
   ENVELOPE_FORMAT_VERSION,
   ENVELOPE_HEADER_BYTES,
   ENVELOPE_LAYOUT,
   ENVELOPE_V1_HEADER_BYTES,
-} from './codec.js';
+} from './envelope.js';
 export { jsonSerializer } from './serializer.js';
 export type {
   CodecOptions,

@@ -15,6 +15,8 @@ import { ConfigurationError } from '../errors.js';
 export interface Lz4 {
   /** LZ4 block with a 4-byte little-endian uncompressed-size prefix. */
   compressSync(input: Buffer): Buffer;
+  /** {@link Lz4.compressSync} on a libuv worker thread (the event loop goes on meanwhile). */
+  compress(input: Buffer): Promise<Buffer>;
   /** The inverse of {@link Lz4.compressSync}. */
   uncompressSync(input: Buffer | Uint8Array): Buffer;
 }
@@ -33,7 +35,7 @@ function nodeRequire(id: string): unknown {
  * Requires lz4-napi with `load` (Node's `require` by default) and checks its two functions.
  *
  * @throws {ConfigurationError} when the addon cannot be loaded (not installed, or no prebuilt
- *   binary for this platform) or lacks `compressSync` / `uncompressSync`.
+ *   binary for this platform) or lacks `compressSync` / `compress` / `uncompressSync`.
  */
 export function loadLz4(load: (id: string) => unknown = nodeRequire): Lz4 {
   let module: unknown;
@@ -46,8 +48,12 @@ export function loadLz4(load: (id: string) => unknown = nodeRequire): Lz4 {
     );
   }
   const api = module as Partial<Lz4> | undefined;
-  if (typeof api?.compressSync !== 'function' || typeof api.uncompressSync !== 'function') {
-    throw new ConfigurationError(`${PACKAGE} does not export compressSync and uncompressSync`, {
+  if (
+    typeof api?.compressSync !== 'function' ||
+    typeof api.compress !== 'function' ||
+    typeof api.uncompressSync !== 'function'
+  ) {
+    throw new ConfigurationError(`${PACKAGE} does not export compressSync, compress and uncompressSync`, {
       context: { codec: 'lz4', package: PACKAGE },
     });
   }

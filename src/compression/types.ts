@@ -84,6 +84,12 @@ export interface EntryCodec {
    */
   encode(value: unknown, meta: EntryMeta, key: string): EncodedEntry;
   /**
+   * {@link EntryCodec.encode}, to the same bytes, with the compression of large payloads
+   * (from 8 KiB serialized) done on a libuv worker thread instead of the event loop. Rejects
+   * where `encode` throws.
+   */
+  encodeAsync(value: unknown, meta: EntryMeta, key: string): Promise<EncodedEntry>;
+  /**
    * Decodes an envelope read from under the full key `key`.
    *
    * @throws {SerializationError} for truncated, extended, foreign or corrupted bytes, or bytes

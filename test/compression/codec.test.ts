@@ -587,3 +587,43 @@ describe('tags section', () => {
     expect(codec.readMeta(broken, KEY)).toBeUndefined();
   });
 });
+
+describe('encodeAsync (large payloads compressed on a worker thread)', () => {
+  const meta: EntryMeta = { createdAt: 1, freshUntil: 2, staleUntil: 3, tags: ['t'] };
+  const prose = (n: number) => ({ text: 'the cache answers the same question twice '.repeat(n) });
+
+  it.each(['lz4', 'deflate', 'none'] as const)(
+    '%s: gives exactly the bytes of encode, below and above ASYNC_COMPRESSION_BYTES',
+    async (codec) => {
+      const c = createEntryCodec({ codec });
+      for (const value of [{ a: 1 }, prose(30), prose(400), { t: 'é'.repeat(20_000) }]) {
+        const sync = c.encode(value, meta, KEY);
+        const off = await c.encodeAsync(value, meta, KEY);
+        expect(Buffer.from(off.bytes).equals(Buffer.from(sync.bytes))).toBe(true);
+        expect(off.compressed).toBe(sync.compressed);
+        expect(c.decode(off.bytes, KEY).value).toEqual(value);
+      }
+      expect(c.encode(prose(400), meta, KEY).compressed).toBe(codec !== 'none');
+    },
+  );
+
+  it('rejects (never throws) where encode throws, with the same error class', async () => {
+    const c = createEntryCodec();
+    let pending: Promise<unknown> | undefined;
+    expect(() => {
+      pending = c.encodeAsync({ n: 1n }, meta, KEY);
+    }).not.toThrow();
+    await expect(pending).rejects.toBeInstanceOf(SerializationError);
+    await expect(c.encodeAsync({ a: 1 }, { ...meta, createdAt: Number.NaN }, KEY)).rejects.toBeInstanceOf(
+      ValidationError,
+    );
+  });
+
+  it('a custom serializer goes through the same path', async () => {
+    const c = createEntryCodec({ serializer: jsonSerializer, threshold: 0 });
+    const value = prose(400);
+    expect(Buffer.from((await c.encodeAsync(value, meta, KEY)).bytes)).toEqual(
+      Buffer.from(c.encode(value, meta, KEY).bytes),
+    );
+  });
+});

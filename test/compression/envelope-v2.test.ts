@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { entryFailure } from '../../src/compression/codec.js';
+import { entryFailure } from '../../src/compression/envelope.js';
 import {
   type CompressionCodec,
   createEntryCodec,

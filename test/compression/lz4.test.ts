@@ -32,9 +32,9 @@ describe('lz4-napi loader', () => {
     expect(error.cause).toBe(missing);
   });
 
-  it('rejects a module without the two functions', () => {
+  it('rejects a module without the three functions', () => {
     expect(() => loadLz4(() => ({ compressSync: () => Buffer.alloc(0) }))).toThrow(
-      /does not export compressSync and uncompressSync/,
+      /does not export compressSync, compress and uncompressSync/,
     );
     expect(() => loadLz4(() => undefined)).toThrow(ConfigurationError);
   });
@@ -42,6 +42,7 @@ describe('lz4-napi loader', () => {
   it('hands back the loaded functions unchanged', () => {
     const fake = {
       compressSync: (b: Buffer) => b,
+      compress: async (b: Buffer) => b,
       uncompressSync: (b: Buffer | Uint8Array) => Buffer.from(b),
     };
     expect(loadLz4(() => fake)).toBe(fake);
