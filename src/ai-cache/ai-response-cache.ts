@@ -27,7 +27,7 @@ import { KeyBuilder } from '../keys/key-builder.js';
 import type { DistributedLock } from '../locks/types.js';
 import { answerTtlMs, operationIssues, prepareRequest } from './requests.js';
 import { createShared, type Shared } from './setup.js';
-import { type AIResponseCacheStats, AnswerStats } from './stats.js';
+import { type AIResponseCacheStats, AnswerStats, MAX_OPERATIONS } from './stats.js';
 import {
   type AIResponseCacheOptions,
   type CacheResponseArgs,
@@ -362,6 +362,8 @@ export class AIResponseCache {
         // Keys carry the prompt text below textHashThreshold: events and errors show a hash instead.
         describeKey: (full) => `${label}:#${shared.hasher ? shared.hasher.hash(full) : '?'}`,
       });
+      // Named by callers: past MAX_OPERATIONS views start over (a view is cheap to make again).
+      if (this.#operations.size >= MAX_OPERATIONS) this.#operations.clear();
       this.#operations.set(operation, cache);
     }
     return cache;

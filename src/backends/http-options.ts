@@ -71,6 +71,14 @@ export interface HttpBackendOptions {
    */
   keysPageSize?: number;
   /**
+   * How many of the keys it yielded last one `keys()` iteration remembers, to skip a key that
+   * the server reports on two pages (a listing that moves while it is paged through may).
+   * Memory stays within this many keys however large the keyspace; a key reported again after
+   * more than this many other keys is yielded again.
+   * @default 100_000
+   */
+  keysDedupWindow?: number;
+  /**
    * Extra request headers (e.g. a tenant header). `Authorization` is set from `token`.
    * @default {}
    */
@@ -133,6 +141,7 @@ export function validateHttpBackendOptions(options: HttpBackendOptions): URL | u
   positive('retryDelayMs', true);
   positive('maxRetryDelayMs', true);
   positive('keysPageSize', false);
+  positive('keysDedupWindow', false);
   if (options.readErrors !== undefined && options.readErrors !== 'miss' && options.readErrors !== 'throw') {
     issues.push({ path: 'readErrors', message: "expected 'miss' or 'throw'" });
   }

@@ -14,6 +14,7 @@ import {
   type KeysPage,
   TTL_HEADER,
 } from './http-protocol.js';
+import { DEFAULT_KEYS_DEDUP_WINDOW, RecentKeys } from './recent-keys.js';
 import type { BackendEntry, CacheBackend } from './types.js';
 
 type Reason = 'timeout' | 'network' | 'unauthorized' | 'status' | 'protocol' | 'closed';
@@ -75,6 +76,7 @@ export class HttpBackend implements CacheBackend {
   readonly #readErrors: 'miss' | 'throw';
   readonly #onError: ((error: InfrastructureError) => void) | undefined;
   readonly #pageSize: number;
+  readonly #dedupWindow: number;
   readonly #fetch: typeof fetch;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #random: () => number;
@@ -96,6 +98,7 @@ export class HttpBackend implements CacheBackend {
     this.#readErrors = options.readErrors ?? 'miss';
     this.#onError = options.onError;
     this.#pageSize = options.keysPageSize ?? 500;
+    this.#dedupWindow = options.keysDedupWindow ?? DEFAULT_KEYS_DEDUP_WINDOW;
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.#sleep = options.sleep ?? defaultSleep;
     this.#random = options.random ?? Math.random;
@@ -161,10 +164,13 @@ export class HttpBackend implements CacheBackend {
    * {@inheritDoc CacheBackend.keys}
    *
    * Pages through `GET /v1/keys` (`keysPageSize` keys per request) until the server answers a
-   * `null` cursor; a key reported twice is yielded once. A failure rejects the iteration.
+   * `null` cursor. A failure rejects the iteration. A key reported twice is skipped when it is
+   * among the last {@link HttpBackendOptions.keysDedupWindow} keys yielded (100,000 by default):
+   * memory stays bounded, and a key may be yielded more than once when the keyspace under
+   * `prefix` is larger than that window.
    */
   async *keys(prefix?: string): AsyncIterable<string> {
-    const seen = new Set<string>();
+    const recent = new RecentKeys(this.#dedupWindow);
     let cursor: string | null = '';
     while (cursor !== null) {
       const query = new URLSearchParams({ prefix: prefix ?? '', cursor, limit: String(this.#pageSize) });
@@ -184,8 +190,7 @@ export class HttpBackend implements CacheBackend {
         },
       );
       for (const key of page.keys) {
-        if (seen.has(key)) continue;
-        seen.add(key);
+        if (!recent.add(key)) continue;
         yield key;
       }
       cursor = page.cursor;

@@ -6,6 +6,7 @@
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { ValidationError, type ValidationIssue } from '../errors.js';
 import { type BreakerOptions, checkBreakerOptions } from '../redis/breaker.js';
+import { checkDedupWindow } from './recent-keys.js';
 
 /**
  * Options of {@link RedisBackend}. Give a `client`, a `cluster`, or a `url` and/or `redis`
@@ -73,6 +74,14 @@ export interface RedisBackendOptions {
    * @default 500
    */
   scanCount?: number;
+  /**
+   * How many of the keys it yielded last one `keys()` iteration remembers, to skip a key that
+   * `SCAN` reports twice (it may, while Redis resizes its tables). Memory stays within this many
+   * keys however large the keyspace; a key reported again after more than this many other keys
+   * is yielded again.
+   * @default 100_000
+   */
+  keysDedupWindow?: number;
   /**
    * Circuit breaker tuning (probe interval and backoff, threshold of missed deadlines).
    * @default {} (probe after 200 ms, doubling up to 2 s; 3 consecutive missed deadlines)
@@ -194,6 +203,7 @@ export function validateOptions(options: RedisBackendOptions): void {
   checkPositive(issues, 'commandTimeoutMs', options.commandTimeoutMs, false);
   checkPositive(issues, 'connectTimeoutMs', options.connectTimeoutMs, false);
   checkPositive(issues, 'scanCount', options.scanCount, true);
+  checkDedupWindow(issues, 'keysDedupWindow', options.keysDedupWindow);
   checkBreakerOptions(issues, 'breaker', options.breaker);
   if (options.onError !== undefined && typeof options.onError !== 'function') {
     issues.push({ path: 'onError', message: 'expected a function' });

@@ -9,6 +9,7 @@ import { CacheError, InfrastructureError, ValidationError, type ValidationIssue 
 import { RedisConnection, type RedisRunOptions } from '../redis/connection.js';
 import { isCluster } from '../redis/target.js';
 import { checkEntry } from './entries.js';
+import { DEFAULT_KEYS_DEDUP_WINDOW, RecentKeys } from './recent-keys.js';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_SCAN_COUNT,
@@ -59,6 +60,7 @@ export class RedisBackend implements CacheBackend {
   readonly #keyPrefix: string;
   readonly #connectTimeoutMs: number;
   readonly #scanCount: number;
+  readonly #dedupWindow: number;
   readonly #onError: ((err: Error) => void) | undefined;
   readonly #unlistenErrors: () => void;
   readonly #run: RedisRunOptions;
@@ -95,6 +97,7 @@ export class RedisBackend implements CacheBackend {
     this.#keyPrefix = options.keyPrefix ?? '';
     this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.#scanCount = options.scanCount ?? DEFAULT_SCAN_COUNT;
+    this.#dedupWindow = options.keysDedupWindow ?? DEFAULT_KEYS_DEDUP_WINDOW;
     this.#onError = options.onError;
     const common = {
       ...(options.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: options.commandTimeoutMs }),
@@ -263,15 +266,16 @@ export class RedisBackend implements CacheBackend {
   /**
    * {@inheritDoc CacheBackend.keys}
    *
-   * Yields keys without the backend's `keyPrefix`, each once (SCAN may report a key twice;
-   * the keys already yielded are remembered for the duration of the iteration).
+   * Yields keys without the backend's `keyPrefix`. SCAN may report a key twice: the iteration
+   * remembers the last {@link RedisBackendOptions.keysDedupWindow} keys it yielded (100,000 by
+   * default) and skips those, so its memory stays bounded. It may therefore yield a key more
+   * than once when the keyspace under `prefix` is larger than that window.
    */
   async *keys(prefix = ''): AsyncIterable<string> {
-    const seen = new Set<string>();
+    const recent = new RecentKeys(this.#dedupWindow);
     for await (const batch of this.#scan('keys', prefix)) {
       for (const fullKey of batch) {
-        if (seen.has(fullKey)) continue;
-        seen.add(fullKey);
+        if (!recent.add(fullKey)) continue;
         yield fullKey.slice(this.#keyPrefix.length);
       }
     }

@@ -8,11 +8,12 @@
  */
 import { inspect } from 'node:util';
 import type { Cluster, Redis } from 'ioredis';
-import { CircuitOpenError, InfrastructureError } from '../errors.js';
+import { InfrastructureError } from '../errors.js';
 import { CircuitBreaker } from './breaker.js';
 import { closeOwned, hardClose } from './close.js';
+import { CommandSender, closedError } from './commands.js';
 import { Deadlines } from './deadlines.js';
-import { scopeOf, toInfrastructureError } from './failures.js';
+import { scopeOf } from './failures.js';
 import {
   createClient,
   DEFAULT_COMMAND_TIMEOUT_MS,
@@ -59,6 +60,7 @@ export class RedisConnection {
   readonly owns: boolean;
 
   readonly #deadlines = new Deadlines();
+  readonly #commands: CommandSender;
   readonly #subscriber: SharedSubscriber;
   readonly #errorListeners = new Set<(error: Error) => void>();
   readonly #readyWaiters = new Set<{ resolve: () => void; reject: (error: Error) => void }>();
@@ -96,6 +98,15 @@ export class RedisConnection {
       this.owns = true;
     }
     this.target = describeTarget(this.client);
+    this.#commands = new CommandSender({
+      client: this.client,
+      target: this.target,
+      health: this.health,
+      deadlines: this.#deadlines,
+      commandTimeoutMs: this.commandTimeoutMs,
+      closed: () => this.#closed,
+      waitReady: (timeoutMs) => this.waitReady(timeoutMs),
+    });
     this.#subscriber = new SharedSubscriber({
       create: () => this.client.duplicate(),
       owned: true,
@@ -160,11 +171,11 @@ export class RedisConnection {
    * `timeoutMs` or at the first connection error.
    */
   waitReady(timeoutMs: number): Promise<void> {
-    if (this.#closed) return Promise.reject(this.#closedError('connect'));
+    if (this.#closed) return Promise.reject(closedError(this.target, 'connect'));
     const client = this.client;
     if (client.status === 'ready') return Promise.resolve();
     // A client ended by its user does not come back by itself: fail at once.
-    if (client.status === 'end') return Promise.reject(this.#closedError('connect'));
+    if (client.status === 'end') return Promise.reject(closedError(this.target, 'connect'));
     if (client.status === 'wait') client.connect().catch(noop);
     let waiter: { resolve: () => void; reject: (error: Error) => void } | undefined;
     const promise = new Promise<void>((resolve, reject) => {
@@ -197,24 +208,7 @@ export class RedisConnection {
     command: (client: Redis | Cluster) => Promise<T>,
     options?: RedisRunOptions,
   ): Promise<T> {
-    const refused = this.#refuse(op, options);
-    if (refused) return Promise.reject(refused);
-    const timeoutMs = options?.timeoutMs ?? this.commandTimeoutMs;
-    if (this.client.status !== 'ready') {
-      // Before the first ready (a lazy or connecting client): wait for it within the deadline.
-      const started = performance.now();
-      return this.waitReady(timeoutMs).then(
-        () => {
-          const again = this.#refuse(op, options);
-          if (again) throw again;
-          return this.#send(op, command, Math.max(1, timeoutMs - (performance.now() - started)), options);
-        },
-        (error: unknown) => {
-          throw this.#failed(op, error, options);
-        },
-      );
-    }
-    return this.#send(op, command, timeoutMs, options);
+    return this.#commands.run(op, command, options);
   }
 
   /** Adds `listener` to `channel` on the shared subscriber connection. */
@@ -276,7 +270,7 @@ export class RedisConnection {
     this.#closed = true;
     this.health.stop();
     await this.#subscriber.close();
-    const error = this.#closedError('close');
+    const error = closedError(this.target, 'close');
     for (const waiter of [...this.#readyWaiters]) waiter.reject(error);
     this.#readyWaiters.clear();
     const client = this.client;
@@ -295,78 +289,6 @@ export class RedisConnection {
     }
     await closeOwned(client, this.health.state === 'closed');
     this.#deadlines.rejectAll(error);
-  }
-
-  #refuse(op: string, options: RedisRunOptions | undefined): Error | undefined {
-    if (this.#closed) return this.#closedError(op, options);
-    if (this.health.state === 'closed') return undefined;
-    const reason = this.health.reason;
-    return new CircuitOpenError(
-      `${options?.what ?? 'Redis'} ${op}${options?.subject ? ` (${options.subject})` : ''} not sent: the circuit breaker of ${this.target} is ${this.health.state}${
-        reason ? ` (${reason.message})` : ''
-      }`,
-      {
-        ...(reason ? { cause: reason } : {}),
-        context: { op, target: this.target, reason: 'circuit-open', ...options?.context },
-      },
-    );
-  }
-
-  #send<T>(
-    op: string,
-    command: (client: Redis | Cluster) => Promise<T>,
-    timeoutMs: number,
-    options: RedisRunOptions | undefined,
-  ): Promise<T> {
-    let pending: Promise<T>;
-    try {
-      pending = command(this.client);
-    } catch (error) {
-      return Promise.reject(this.#failed(op, error, options));
-    }
-    return this.#deadlines
-      .bound(pending, timeoutMs, () => this.#timeoutError(op, timeoutMs, options))
-      .then(
-        (value) => {
-          this.health.succeed();
-          return value;
-        },
-        (error: unknown) => {
-          throw this.#failed(op, error, options);
-        },
-      );
-  }
-
-  /** Wraps a failure and feeds the breaker with it when it concerns the connection. */
-  #failed(op: string, error: unknown, options: RedisRunOptions | undefined): Error {
-    const wrapped = toInfrastructureError(error, {
-      what: options?.what ?? 'Redis',
-      op,
-      target: this.target,
-      ...(options?.subject ? { subject: options.subject } : {}),
-      ...(options?.context ? { context: options.context } : {}),
-    }) as Error;
-    if (this.#closed || error instanceof CircuitOpenError) return wrapped;
-    if (scopeOf(wrapped) === 'connection') {
-      this.health.fail(wrapped, this.client.status === 'ready');
-    } else {
-      // An error reply: the server is alive.
-      this.health.succeed();
-    }
-    return wrapped;
-  }
-
-  #timeoutError(op: string, timeoutMs: number, options: RedisRunOptions | undefined): InfrastructureError {
-    return new InfrastructureError(
-      `${options?.what ?? 'Redis'} ${op}${options?.subject ? ` (${options.subject})` : ''} on ${this.target} timed out after ${timeoutMs} ms`,
-      { context: { op, target: this.target, reason: 'timeout', timeoutMs, ...options?.context } },
-    );
-  }
-
-  #closedError(op: string, options?: RedisRunOptions): InfrastructureError {
-    return new InfrastructureError(`The Redis connection to ${this.target} is closed`, {
-      context: { op, target: this.target, reason: 'closed', ...options?.context },
-    });
   }
 
   /** Half-open probe: a PING within the command deadline, when the client is ready. */

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AIResponseCache } from '../../src/ai-cache/ai-response-cache.js';
 import { AnswerStats, MAX_OPERATIONS, OTHER_OPERATIONS } from '../../src/ai-cache/stats.js';
+import { Cache } from '../../src/cache/cache.js';
 import type { CacheStats } from '../../src/cache/types.js';
 
 const cacheStats = { errors: 2, degraded: false, breaker: undefined } as unknown as CacheStats;
@@ -63,6 +64,25 @@ describe('AnswerStats', () => {
     expect(operations[OTHER_OPERATIONS]?.misses).toBe(50);
     expect(operations['op-0']?.misses).toBe(2);
     expect(misses).toBe(MAX_OPERATIONS + 51);
+  });
+
+  it('bounds the per-operation cache views of AIResponseCache too: past the limit they start over, answers stay', async () => {
+    const ai = new AIResponseCache();
+    const made = vi.spyOn(Cache.prototype, 'namespace');
+    const viewsOf = (operation: string) => made.mock.calls.filter(([name]) => name === operation).length;
+    try {
+      await ai.cacheResponse({ text: 'q', operation: 'op-0', response: 'a0' });
+      expect(await ai.getResponse({ text: 'q', operation: 'op-0' })).toBe('a0');
+      expect(viewsOf('op-0')).toBe(1); // made once, then remembered
+      for (let i = 1; i <= MAX_OPERATIONS; i++) await ai.getResponse({ text: 'q', operation: `op-${i}` });
+      // More than MAX_OPERATIONS names: the view of op-0 was forgotten and is made again.
+      expect(await ai.getResponse({ text: 'q', operation: 'op-0' })).toBe('a0');
+      expect(viewsOf('op-0')).toBe(2);
+      expect(viewsOf(`op-${MAX_OPERATIONS}`)).toBe(1);
+    } finally {
+      made.mockRestore();
+      await ai.close();
+    }
   });
 
   it('is what AIResponseCache.stats() reports, per namespace view', async () => {
