@@ -41,6 +41,14 @@ const coreAsPackage: NonNullable<Options['esbuildPlugins']>[number] = {
         ? { path: 'ai-response-cache', external: true }
         : undefined,
     );
+    // `ai-response-cache/config` (src/config/public.ts) sits in the config layer and imports its
+    // neighbours, which the main entry exports under the same names: in the build they are the
+    // package itself, so the subpath's schemas are the ones the core builds (one zod schema set).
+    build.onResolve({ filter: /^\.\/(schema|validate)\.js$/ }, (args) =>
+      args.importer.endsWith('/src/config/public.ts')
+        ? { path: 'ai-response-cache', external: true }
+        : undefined,
+    );
   },
 };
 
@@ -60,6 +68,7 @@ export default defineConfig([
       otel: 'src/integrations/otel/index.ts',
       http: 'src/integrations/http/index.ts',
       bench: 'src/benchmark/index.ts',
+      config: 'src/config/public.ts',
     },
     format: ['esm', 'cjs'],
     esbuildPlugins: [coreAsPackage],

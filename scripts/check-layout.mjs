@@ -26,9 +26,7 @@ export const FILE_LIMITS = { 'src/cache/cache.ts': 330 };
  * have: they may not grow, and an entry whose file is back within MAX_LINES is a finding (delete
  * it). The list only shrinks.
  */
-export const PENDING_SPLITS = {
-  'src/config/schema.ts': 583,
-};
+export const PENDING_SPLITS = {};
 /** Exports no test names yet (scripts/untested-exports.json; the list only shrinks). */
 export const KNOWN_UNTESTED = new Set(
   JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'untested-exports.json'), 'utf8'))

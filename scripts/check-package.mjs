@@ -74,6 +74,7 @@ const SUBPATHS = [
   { path: 'anthropic', names: ['withCache'] },
   { path: 'ai-sdk', names: ['cacheMiddleware', 'cachedTool', 'cacheTool'] },
   { path: 'http', names: ['cacheResponses', 'fastifyCache'] },
+  { path: 'config', names: ['configSchemas', 'parseConfig', 'checkConfig'] },
   {
     path: 'bench',
     names: ['CachePerformanceBenchmark', 'BenchmarkSuite', 'PerformanceRegressionDetector', 'measure'],

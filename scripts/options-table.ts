@@ -6,7 +6,7 @@
  *   npx tsx scripts/options-table.ts
  */
 import { z } from 'zod';
-import { AICacheConfigSchema } from '../src/config/schema.js';
+import { AICacheConfigSchema } from '../src/config/public.js';
 
 interface JsonSchemaNode {
   properties?: Record<string, JsonSchemaNode>;

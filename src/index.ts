@@ -126,6 +126,7 @@ export type {
   CompressionConfig,
   CompressionOptions,
   ConfigCheckResult,
+  ConfigSchemas,
   EnvironmentName,
   EnvironmentReading,
   EnvironmentVariable,
@@ -140,31 +141,25 @@ export type {
   SecurityOptions,
   SizeTier,
 } from './config/index.js';
+// The zod schema values are in `ai-response-cache/config` (src/config/public.ts): importing this
+// entry does not load zod; configSchemas() and everything that parses a configuration load it.
 export {
-  AICacheConfigSchema,
   CacheConfigBuilder,
-  CacheConfigSchema,
-  CompressionCodecSchema,
   checkConfig,
   configFromEnvironment,
+  configSchemas,
   DEFAULT_OPERATION_TTLS,
   ENVIRONMENT_PRESETS,
   ENVIRONMENT_VARIABLES,
   EnvironmentPresets,
-  HashAlgorithmSchema,
-  L1ProtectionSchema,
   LOCAL_REDIS_URL,
   parseConfig,
   protectSecrets,
   REDACTED,
-  RedisConfigSchema,
-  RedisTlsSchema,
   readEnvironment,
   redactConfig,
   redactUrl,
-  SizeTiersSchema,
   sizeTierOf,
-  TtlSchema,
 } from './config/index.js';
 export type {
   CacheErrorOptions,

@@ -6,7 +6,7 @@ import { CACHE_DEFAULTS } from '../src/cache/defaults.js';
 import { CACHE_OPTION_KEYS, L1_OPTION_KEYS } from '../src/cache/options-check.js';
 import { DEFAULT_COMPRESSION_THRESHOLD } from '../src/compression/codec.js';
 import { ENVIRONMENT_VARIABLES } from '../src/config/env.js';
-import { AICacheConfigSchema } from '../src/config/schema.js';
+import { AICacheConfigSchema } from '../src/config/public.js';
 import { parseConfig } from '../src/config/validate.js';
 import { WarningCodes } from '../src/warnings.js';
 

@@ -10,7 +10,7 @@
 import { MemoryBackend } from '../backends/memory.js';
 import { type Cache, createCache } from '../cache/cache.js';
 import { CacheConfigBuilder } from '../config/builder.js';
-import { type CacheConfigInput, CacheConfigSchema } from '../config/schema.js';
+import { type CacheConfigInput, configSchemas } from '../config/schema.js';
 import { parseConfig } from '../config/validate.js';
 import { AIResponseCache, type AIResponseCacheOptions } from './ai-response-cache.js';
 import { l1OptionsFromConfig, redisBackendFromConfig } from './from-config.js';
@@ -38,7 +38,7 @@ export class CacheFactory {
   async forWebApp(options: WebAppCacheOptions = {}): Promise<Cache> {
     const { redisUrl, ...rest } = options;
     const config = parseConfig(
-      CacheConfigSchema,
+      configSchemas().CacheConfigSchema,
       {
         ttl: '30m',
         l1: { maxEntries: 200, maxBytes: 32 * MIB },

@@ -12,7 +12,7 @@ import type { CacheBackend } from '../backends/types.js';
 import { defaultBus } from '../bus/default.js';
 import { type Cache, createCache } from '../cache/cache.js';
 import { parseTtl } from '../cache/ttl.js';
-import { type AICacheConfig, AICacheConfigSchema } from '../config/schema.js';
+import { type AICacheConfig, configSchemas } from '../config/schema.js';
 import { parseConfig } from '../config/validate.js';
 import type { Hasher } from '../keys/hash.js';
 import { KeyBuilder } from '../keys/key-builder.js';
@@ -49,7 +49,7 @@ function ownsGiven(owns: AIResponseCacheOptions['owns'], component: 'backend' | 
  */
 export function createShared(options: AIResponseCacheOptions): Shared {
   const { redisClient, backend, ttlResolver, prices, now, lock, bus, owns, budget, ...data } = options;
-  const config = parseConfig(AICacheConfigSchema, data, {
+  const config = parseConfig(configSchemas().AICacheConfigSchema, data, {
     source: 'AIResponseCache options',
     knownKeys: ['redisClient', 'backend', 'ttlResolver', 'prices', 'now', 'lock', 'bus', 'owns', 'budget'],
   });

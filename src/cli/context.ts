@@ -11,7 +11,7 @@ import type { RedisBackend } from '../backends/redis.js';
 import { configFromEnvironment } from '../config/env.js';
 import { mergeConfig } from '../config/merge.js';
 import { LOCAL_REDIS_URL } from '../config/presets.js';
-import { type AICacheConfig, AICacheConfigSchema } from '../config/schema.js';
+import { type AICacheConfig, configSchemas } from '../config/schema.js';
 import { parseConfig } from '../config/validate.js';
 import type { CliOptions } from './args.js';
 import { CommandError, ConnectError } from './errors.js';
@@ -58,6 +58,7 @@ export function loadConfig(options: CliOptions, env: Record<string, string | und
   if (options.redis !== undefined) flags.redis = { url: options.redis };
   if (options.prefix !== undefined) flags.prefix = options.prefix;
   const merged = mergeConfig(file, configFromEnvironment(env), flags);
+  const { AICacheConfigSchema } = configSchemas();
   const config = parseConfig(AICacheConfigSchema, merged, { source: 'ai-response-cache configuration' });
   return config.redis
     ? config

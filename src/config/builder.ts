@@ -12,8 +12,8 @@ import { protectSecrets, redactConfig } from './redact.js';
 import {
   type AICacheConfig,
   type AICacheConfigInput,
-  AICacheConfigSchema,
   type CompressionCodec,
+  configSchemas,
   type HashAlgorithm,
 } from './schema.js';
 import {
@@ -263,7 +263,7 @@ export class CacheConfigBuilder {
   /** The resolved configuration when valid, else the raw merged input; secrets redacted. */
   toJSON(): ConfigRecord {
     const raw = this.#raw();
-    const parsed = AICacheConfigSchema.safeParse(raw);
+    const parsed = configSchemas().AICacheConfigSchema.safeParse(raw);
     return redactConfig(parsed.success ? (parsed.data as ConfigRecord) : raw);
   }
 
@@ -287,6 +287,7 @@ export class CacheConfigBuilder {
 
   #check(): { result: ConfigCheckResult; config?: AICacheConfig } {
     const raw = this.#raw();
+    const { AICacheConfigSchema } = configSchemas();
     const parsed = AICacheConfigSchema.safeParse(raw);
     const errors: ValidationIssue[] = parsed.success
       ? []

@@ -8,12 +8,7 @@ import { tryParseTtl } from '../cache/ttl.js';
 import { ValidationError, type ValidationIssue } from '../errors.js';
 import { type ConfigRecord, isPlainObject, mergeConfig } from './merge.js';
 import { type EnvironmentName, EnvironmentPresets } from './presets.js';
-import {
-  type AICacheConfigInput,
-  CompressionCodecSchema,
-  HashAlgorithmSchema,
-  isRedisUrl,
-} from './schema.js';
+import { type AICacheConfigInput, COMPRESSION_CODECS, HASH_ALGORITHMS, isRedisUrl } from './schema.js';
 
 /** How the value of an environment variable is read. */
 export type EnvironmentVariableKind =
@@ -155,7 +150,7 @@ export const ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = Object.free
     name: 'AI_CACHE_COMPRESSION_CODEC',
     path: 'compression.codec',
     kind: 'enum',
-    values: CompressionCodecSchema.options,
+    values: COMPRESSION_CODECS,
     description: 'Compression codec of stored responses.',
     example: 'deflate',
   },
@@ -184,7 +179,7 @@ export const ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = Object.free
     name: 'AI_CACHE_HASH_ALGORITHM',
     path: 'hashAlgorithm',
     kind: 'enum',
-    values: HashAlgorithmSchema.options,
+    values: HASH_ALGORITHMS,
     description: 'Hash used in keys.',
     example: 'sha256',
   },

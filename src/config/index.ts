@@ -1,7 +1,8 @@
 /**
  * Configuration of the cache: zod schemas (the single source of truth for options, defaults
- * and docs), validation with complete error lists, presets, environment variables and a
- * fluent builder.
+ * and docs; built on first use by `configSchemas()`, as values in `ai-response-cache/config`),
+ * validation with complete error lists, presets, environment variables and a fluent builder.
+ * Importing this module does not load zod.
  *
  * @module
  */
@@ -27,24 +28,17 @@ export { protectSecrets, REDACTED, redactConfig, redactUrl } from './redact.js';
 export {
   type AICacheConfig,
   type AICacheConfigInput,
-  AICacheConfigSchema,
   type CacheConfig,
   type CacheConfigInput,
-  CacheConfigSchema,
-  CompressionCodecSchema,
   type CompressionConfig,
+  type ConfigSchemas,
+  configSchemas,
   DEFAULT_OPERATION_TTLS,
-  HashAlgorithmSchema,
   type L1Config,
-  L1ProtectionSchema,
   type RedisConfig,
   type RedisConfigInput,
-  RedisConfigSchema,
   type RedisTlsConfig,
-  RedisTlsSchema,
   type SizeTier,
-  SizeTiersSchema,
   sizeTierOf,
-  TtlSchema,
 } from './schema.js';
 export { type ConfigCheckResult, checkConfig, type ParseConfigOptions, parseConfig } from './validate.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { answerTtlMs, operationIssues, prepareRequest } from '../../src/ai-cache/requests.js';
 import { createShared } from '../../src/ai-cache/setup.js';
-import { AICacheConfigSchema } from '../../src/config/schema.js';
+import { AICacheConfigSchema } from '../../src/config/public.js';
 import { ValidationError } from '../../src/errors.js';
 import { getHasher } from '../../src/keys/hash.js';
 

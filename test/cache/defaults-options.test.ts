@@ -6,9 +6,9 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { parsePerCall } from '../../src/ai-cache/call/settings.js';
+import { CacheConfigSchema } from '../../src/config/public.js';
 import {
   AIResponseCache,
-  CacheConfigSchema,
   createCache,
   MemoryBackend,
   parseConfig,

@@ -8,13 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { MAX_TTL_MS } from '../../src/cache/ttl.js';
-import {
-  AICacheConfigSchema,
-  CacheConfigBuilder,
-  CacheConfigSchema,
-  createCache,
-  parseConfig,
-} from '../../src/index.js';
+import { AICacheConfigSchema, CacheConfigSchema } from '../../src/config/public.js';
+import { CacheConfigBuilder, createCache, parseConfig } from '../../src/index.js';
 
 interface Node {
   type?: string | string[];

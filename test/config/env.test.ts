@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
-  AICacheConfigSchema,
   configFromEnvironment,
   ENVIRONMENT_VARIABLES,
   EnvironmentPresets,
   parseConfig,
 } from '../../src/config/index.js';
 import { getPath } from '../../src/config/merge.js';
+import { AICacheConfigSchema } from '../../src/config/public.js';
 import { ValidationError } from '../../src/errors.js';
 
 /** What each variable's example value must produce at its path. */

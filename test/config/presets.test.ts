@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  AICacheConfigSchema,
-  CacheConfigSchema,
-  type EnvironmentName,
-  EnvironmentPresets,
-  parseConfig,
-} from '../../src/config/index.js';
+import { type EnvironmentName, EnvironmentPresets, parseConfig } from '../../src/config/index.js';
+import { AICacheConfigSchema, CacheConfigSchema } from '../../src/config/public.js';
 
 const names = Object.keys(EnvironmentPresets) as EnvironmentName[];
 

@@ -4,7 +4,7 @@
  */
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AICacheConfigSchema, CacheConfigSchema } from '../../src/config/schema.js';
+import { AICacheConfigSchema, CacheConfigSchema } from '../../src/config/public.js';
 import {
   AIResponseCache,
   CacheConfigBuilder,

@@ -3,7 +3,7 @@
  * before anything is written, with a message that says what was given.
  */
 import { describe, expect, it } from 'vitest';
-import { TtlSchema } from '../../src/config/schema.js';
+import { TtlSchema } from '../../src/config/public.js';
 import {
   AIResponseCache,
   createCache,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AICacheConfigSchema, CacheConfigSchema, checkConfig, parseConfig } from '../../src/config/index.js';
+import { checkConfig, parseConfig } from '../../src/config/index.js';
+import { AICacheConfigSchema, CacheConfigSchema } from '../../src/config/public.js';
 import { knownKeysAt, levenshtein, suggestKey } from '../../src/config/validate.js';
 import { ValidationError } from '../../src/errors.js';
 

@@ -6,8 +6,8 @@
  * `fallbackWarning: false`.
  */
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
+import { AICacheConfigSchema } from '../../src/config/public.js';
 import {
-  AICacheConfigSchema,
   AIResponseCache,
   CacheConfigBuilder,
   CacheFactory,

@@ -1,7 +1,7 @@
 /**
  * Importing the main entry loads none of the heavy dependencies: ioredis (a RedisBackend or a
- * RedisConnection loads it), lz4-napi (the first entry compressed with lz4), zod (configuration
- * parsing), xxhash-wasm (a cache's first operation). Each case imports src/index.ts in a fresh
+ * RedisConnection loads it), lz4-napi (the first entry compressed with lz4), zod (the first
+ * configuration parsed or validated), xxhash-wasm (a cache's first operation). Each case imports src/index.ts in a fresh
  * `node` process (through tsx) with a preload that records every module resolved
  * (fixtures/record-loads.mjs); one test per dependency, so a regression names its package.
  */
@@ -66,16 +66,34 @@ describe('import of the main entry in a fresh process', () => {
     expect(loaded.has('lru-cache')).toBe(true);
   });
 
-  // zod still loads at import: the configuration schemas are built when their module loads
-  // (issue 12, item 2, open). Listed here so the run shows it, until it holds.
-  it.todo('does not load zod');
-
-  it.each(['ioredis', 'lz4-napi', 'xxhash-wasm'])('does not load %s', (name) => {
+  it.each(['ioredis', 'lz4-napi', 'xxhash-wasm', 'zod'])('does not load %s', (name) => {
     expect([...loaded]).not.toContain(name);
   });
 });
 
 describe('the lazily loaded dependencies, on first use', () => {
+  it('zod loads when a configuration is first parsed, not for a memory cache that parses none', () => {
+    const memory = packagesLoadedBy(`
+      const { createCache, MemoryBackend } = await import(entry);
+      const cache = createCache({ backend: new MemoryBackend() });
+      await cache.set('k', 1);
+      if ((await cache.get('k')) !== 1) process.exit(4);
+      await cache.close();`);
+    expect(memory.has('zod')).toBe(false);
+
+    const ai = packagesLoadedBy(`
+      const { AIResponseCache } = await import(entry);
+      const ai = new AIResponseCache({ defaultTtl: '1m' });
+      if (ai.config.defaultTtl !== '1m') process.exit(4);
+      await ai.close();`);
+    expect(ai.has('zod')).toBe(true);
+
+    const validated = packagesLoadedBy(`
+      const { CacheConfigBuilder } = await import(entry);
+      if (!new CacheConfigBuilder().validate().isValid) process.exit(4);`);
+    expect(validated.has('zod')).toBe(true);
+  }, 120_000);
+
   it('a cache over a MemoryBackend loads xxhash-wasm on its first operation, lz4-napi on the first entry above the threshold', () => {
     const small = packagesLoadedBy(`
       const { createCache, MemoryBackend } = await import(entry);
