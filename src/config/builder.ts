@@ -7,11 +7,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { ValidationError, type ValidationIssue } from '../errors.js';
 import { readEnvironment } from './env.js';
 import { type ConfigRecord, getPath, isPlainObject, mergeConfig } from './merge.js';
+import type { AICacheOptions } from './options.js';
 import { type EnvironmentName, EnvironmentPresets } from './presets.js';
 import { protectSecrets, redactConfig } from './redact.js';
 import {
   type AICacheConfig,
-  type AICacheConfigInput,
   AICacheConfigSchema,
   type CompressionCodec,
   type HashAlgorithm,
@@ -85,8 +85,13 @@ export interface AIFeatureOptions {
   defaultTtl?: number | string;
   /** Longest accepted text, in characters. @default 100000 */
   maxTextLength?: number;
-  /** Size tier boundaries, in characters. @default { small: 1000, medium: 10000 } */
-  sizeTiers?: { small?: number; medium?: number };
+  /** Size tier boundaries, in characters (merged with those already set). @default { small: 1000, medium: 10000 } */
+  sizeTiers?: {
+    /** Texts shorter than this are `'small'`. @default 1000 (or `medium - 1` when smaller) */
+    small?: number;
+    /** Texts shorter than this (and not small) are `'medium'`, longer ones `'large'`. @default 10000 (or `small + 1` when larger) */
+    medium?: number;
+  };
   /** Keep responses of large texts in L1. @default false */
   promoteLargeToL1?: boolean;
 }
@@ -129,7 +134,7 @@ export class CacheConfigBuilder {
    * the preset.
    */
   forEnvironment(environment: EnvironmentName): this {
-    const preset = EnvironmentPresets[environment] as (() => AICacheConfigInput) | undefined;
+    const preset = EnvironmentPresets[environment] as (() => AICacheOptions) | undefined;
     if (preset === undefined) {
       throw new ValidationError('Unknown environment preset', [
         {
@@ -187,7 +192,7 @@ export class CacheConfigBuilder {
   }
 
   /** Merges any partial configuration (deeply) over the current state. */
-  with(partial: AICacheConfigInput): this {
+  with(partial: AICacheOptions): this {
     return this.#apply(partial);
   }
 

@@ -22,14 +22,26 @@ export {
   type EnvironmentVariableKind,
   readEnvironment,
 } from './env.js';
+export type {
+  AICacheConfigInput,
+  AICacheOptions,
+  AICompressionConfigOptions,
+  AIL1ConfigOptions,
+  CacheConfigInput,
+  CacheConfigOptions,
+  CompressionConfigOptions,
+  L1ConfigOptions,
+  RedisConfigInput,
+  RedisConfigOptions,
+  RedisTlsOptions,
+  SizeTiersOptions,
+} from './options.js';
 export { type EnvironmentName, EnvironmentPresets, LOCAL_REDIS_URL } from './presets.js';
 export { protectSecrets, REDACTED, redactConfig, redactUrl } from './redact.js';
 export {
   type AICacheConfig,
-  type AICacheConfigInput,
   AICacheConfigSchema,
   type CacheConfig,
-  type CacheConfigInput,
   CacheConfigSchema,
   CompressionCodecSchema,
   type CompressionConfig,
@@ -38,7 +50,6 @@ export {
   type L1Config,
   L1ProtectionSchema,
   type RedisConfig,
-  type RedisConfigInput,
   RedisConfigSchema,
   type RedisTlsConfig,
   RedisTlsSchema,
