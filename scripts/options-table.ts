@@ -15,26 +15,41 @@ interface JsonSchemaNode {
   description?: string;
 }
 
+/** One option of a configuration schema, as users write it. */
+export interface SchemaOption {
+  /** Dotted path (`l1.maxEntries`). */
+  path: string;
+  /** The schema's default (JSON), `undefined` when it has none. */
+  default: unknown;
+  /** The schema's description. */
+  description: string;
+}
+
 function objectOf(node: JsonSchemaNode): JsonSchemaNode | undefined {
   return node.properties ? node : node.anyOf?.find((n) => n.properties);
 }
 
-/** Markdown rows `| option | default | description |` for every option, nested ones dotted. */
-export function optionRows(): string[] {
-  const schema = z.toJSONSchema(AICacheConfigSchema, {
-    io: 'input',
-    unrepresentable: 'any',
-  }) as JsonSchemaNode;
-  const rows: string[] = [];
+/** Every option of `schema` (input side), nested ones dotted, in schema order (`operationTtls` is one option). */
+export function schemaOptions(schema: z.ZodType = AICacheConfigSchema): SchemaOption[] {
+  const root = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchemaNode;
+  const options: SchemaOption[] = [];
   const walk = (node: JsonSchemaNode, path: string) => {
     for (const [name, child] of Object.entries(objectOf(node)?.properties ?? {})) {
       const option = path ? `${path}.${name}` : name;
-      const def = child.default === undefined ? '—' : `\`${JSON.stringify(child.default)}\``;
-      rows.push(`| \`${option}\` | ${def} | ${(child.description ?? '').replace(/\|/g, '\\|')} |`);
+      options.push({ path: option, default: child.default, description: child.description ?? '' });
       if (name !== 'operationTtls' && objectOf(child)) walk(child, option);
     }
   };
-  walk(schema, '');
+  walk(root, '');
+  return options;
+}
+
+/** Markdown rows `| option | default | description |` for every option, nested ones dotted. */
+export function optionRows(): string[] {
+  const rows = schemaOptions().map((option) => {
+    const def = option.default === undefined ? '—' : `\`${JSON.stringify(option.default)}\``;
+    return `| \`${option.path}\` | ${def} | ${option.description.replace(/\|/g, '\\|')} |`;
+  });
   return ['| option | default | description |', '|---|---|---|', ...rows];
 }
 

@@ -10,14 +10,15 @@
 import { MemoryBackend } from '../backends/memory.js';
 import { type Cache, createCache } from '../cache/cache.js';
 import { CacheConfigBuilder } from '../config/builder.js';
-import { type CacheConfigInput, configSchemas } from '../config/schema.js';
+import type { CacheConfigOptions } from '../config/options.js';
+import { configSchemas } from '../config/schema.js';
 import { parseConfig } from '../config/validate.js';
 import { AIResponseCache, type AIResponseCacheOptions } from './ai-response-cache.js';
 import { l1OptionsFromConfig, redisBackendFromConfig } from './from-config.js';
 
 /** Options of {@link CacheFactory.forWebApp}: the generic configuration, with a `redisUrl` shorthand. */
-export interface WebAppCacheOptions extends CacheConfigInput {
-  /** Shorthand for `redis: { url }`. */
+export interface WebAppCacheOptions extends CacheConfigOptions {
+  /** Shorthand for `redis: { url }` (it wins over a `redis.url` also given). @defaultValue none */
   redisUrl?: string;
 }
 

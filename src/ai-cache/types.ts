@@ -9,7 +9,8 @@ import type { CacheBackend } from '../backends/types.js';
 import type { InvalidationBus } from '../bus/index.js';
 import type { Ttl } from '../cache/ttl.js';
 import type { Ownership } from '../cache/types.js';
-import type { AICacheConfigInput, SizeTier } from '../config/schema.js';
+import type { AICacheOptions } from '../config/options.js';
+import type { SizeTier } from '../config/schema.js';
 import type { DistributedLock } from '../locks/types.js';
 
 export interface ResponseUsage {
@@ -82,8 +83,11 @@ export interface ResponseHit<T = unknown> {
   storedAt: number;
 }
 
-/** Options of {@link AIResponseCache}: the validated configuration plus things that are not data. */
-export interface AIResponseCacheOptions extends AICacheConfigInput {
+/**
+ * Options of {@link AIResponseCache}: the configuration (every option of {@link AICacheOptions},
+ * validated by `AICacheConfigSchema`) plus things that are not data.
+ */
+export interface AIResponseCacheOptions extends AICacheOptions {
   /** An existing ioredis client (standalone or Cluster) to use instead of `redisUrl` / `redis`. */
   redisClient?: Redis | Cluster;
   /** Any backend to use as L2 instead of Redis (e.g. a `DiskBackend`). */

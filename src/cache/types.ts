@@ -26,8 +26,18 @@ export interface CacheOptions {
   l1?: L1Options | false;
   /** The L2 tier (Redis, disk, memory bytes). Without one the cache is L1-only. @default none */
   backend?: CacheBackend;
-  /** Compression of stored entries. @default { codec: 'lz4', threshold: 1024 } */
-  compression?: { codec?: CompressionCodec; threshold?: number; level?: number };
+  /** Compression of stored entries. @default { codec: 'lz4', threshold: 1024, level: 6 } */
+  compression?: {
+    /**
+     * Codec of payloads at or above `threshold`: `'lz4'` (fast), `'deflate'` (smaller) or `'none'`
+     * (without a backend nothing is encoded). @default 'lz4'
+     */
+    codec?: CompressionCodec;
+    /** Serialized payloads smaller than this many bytes are stored uncompressed. @default 1024 */
+    threshold?: number;
+    /** Compression level, 1 (fastest) to 9 (smallest); used by deflate. @default 6 */
+    level?: number;
+  };
   /** Serializer of values. @default JSON */
   serializer?: Serializer;
   /** Hash used for keys too long to store verbatim. @default 'xxh64' */
@@ -94,13 +104,13 @@ export interface CacheOptions {
 
 /** Per component, whether {@link Cache.close} closes it (see {@link CacheOptions.owns}). */
 export interface Ownership {
-  /** @default true */
+  /** Close the `backend` handed to the cache. @default true */
   backend?: boolean;
-  /** @default true */
+  /** Close the `fallback` backend handed to the cache. @default true */
   fallback?: boolean;
-  /** @default true */
+  /** Close the `lock` handed to the cache. @default true */
   lock?: boolean;
-  /** @default true */
+  /** Close the `bus` handed to the cache (a bus the cache created itself is always closed). @default true */
   bus?: boolean;
 }
 

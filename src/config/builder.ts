@@ -7,15 +7,10 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { ValidationError, type ValidationIssue } from '../errors.js';
 import { readEnvironment } from './env.js';
 import { type ConfigRecord, getPath, isPlainObject, mergeConfig } from './merge.js';
+import type { AICacheOptions } from './options.js';
 import { type EnvironmentName, EnvironmentPresets } from './presets.js';
 import { protectSecrets, redactConfig } from './redact.js';
-import {
-  type AICacheConfig,
-  type AICacheConfigInput,
-  type CompressionCodec,
-  configSchemas,
-  type HashAlgorithm,
-} from './schema.js';
+import { type AICacheConfig, type CompressionCodec, configSchemas, type HashAlgorithm } from './schema.js';
 import {
   type ConfigCheckResult,
   configWarnings,
@@ -26,24 +21,27 @@ import {
 
 /** Options of {@link CacheConfigBuilder.withRedis}. */
 export interface RedisOptions {
-  /** Password (kept out of the URL). */
+  /** Password (`redis.password`, kept out of the URL). @default none (or the URL's) */
   password?: string;
-  /** `true` to enable TLS (keeps TLS options set by `withSecurity`), `false` to disable it. */
+  /**
+   * `true` to enable TLS (`redis.tls`; keeps TLS options set by `withSecurity`), `false` to
+   * disable it. @default off, unless the URL is `rediss://`
+   */
   tls?: boolean;
-  /** Database index. */
+  /** Database index (`redis.db`). @default 0 (or the URL's `/db`) */
   db?: number;
 }
 
 /** Options of {@link CacheConfigBuilder.withSecurity}. */
 export interface SecurityOptions {
-  /** PEM client certificate; must exist when validating. */
+  /** PEM client certificate (`redis.tls.certPath`, mutual TLS); must exist when validating. @default none */
   tlsCertPath?: string;
-  /** PEM client private key; must exist when validating. */
+  /** PEM client private key (`redis.tls.keyPath`, mutual TLS); must exist when validating. @default none */
   tlsKeyPath?: string;
-  /** PEM CA bundle to trust; must exist when validating. */
+  /** PEM CA bundle to trust (`redis.tls.caPath`); must exist when validating. @default the system CAs */
   tlsCaPath?: string;
   /**
-   * Verify the server certificate.
+   * Verify the server certificate (`redis.tls.rejectUnauthorized`).
    * @default true
    */
   rejectUnauthorized?: boolean;
@@ -51,23 +49,23 @@ export interface SecurityOptions {
 
 /** Options of {@link CacheConfigBuilder.withCompression}. */
 export interface CompressionOptions {
-  /** Codec. @default 'lz4' */
+  /** Codec of stored answers (`compression.codec`): `'lz4'`, `'deflate'` or `'none'`. @default 'lz4' */
   codec?: CompressionCodec;
-  /** Bytes from which responses are compressed (sets `compressionThreshold` too). @default 1000 */
+  /** Bytes from which answers are compressed (`compression.threshold` and `compressionThreshold`). @default 1000 */
   threshold?: number;
-  /** Level 1-9. @default 6 */
+  /** Compression level 1 (fastest) to 9 (smallest), used by deflate (`compression.level`). @default 6 */
   level?: number;
 }
 
 /** Options of {@link CacheConfigBuilder.withMemoryCache}. */
 export interface MemoryCacheOptions {
-  /** Maximum number of entries. @default 100 */
+  /** Maximum number of entries (`l1.maxEntries`). @default 100 */
   maxEntries?: number;
-  /** Maximum total bytes. @default 16 MiB */
+  /** Maximum total bytes: serialized answer + key + per-entry overhead (`l1.maxBytes`). @default 16 MiB */
   maxBytes?: number;
-  /** Larger entries skip L1. @default 1 MiB */
+  /** Larger entries skip L1 (`l1.maxEntryBytes`). @default 1 MiB, or `maxBytes` when that is smaller */
   maxEntryBytes?: number;
-  /** Protection of values against caller mutation. @default 'freeze' */
+  /** Protection of values against caller mutation (`l1.protection`): `'freeze'`, `'copy'` or `'none'`. @default 'freeze' */
   protection?: 'freeze' | 'copy' | 'none';
 }
 
@@ -79,14 +77,22 @@ export interface AIFeatureOptions {
   hashAlgorithm?: HashAlgorithm;
   /** Always hash texts in keys. @default false */
   hashAllText?: boolean;
-  /** TTL per operation (merged with the ones already set). */
+  /**
+   * TTL per operation (merged with the ones already set).
+   * @default { summarize: '2h', sentiment: '1h', key_points: '90m', questions: '80m', qa: '1h' }
+   */
   operationTtls?: Record<string, number | string>;
   /** TTL of operations without a specific TTL. @default '1h' */
   defaultTtl?: number | string;
   /** Longest accepted text, in characters. @default 100000 */
   maxTextLength?: number;
-  /** Size tier boundaries, in characters. @default { small: 1000, medium: 10000 } */
-  sizeTiers?: { small?: number; medium?: number };
+  /** Size tier boundaries, in characters (merged with those already set). @default { small: 1000, medium: 10000 } */
+  sizeTiers?: {
+    /** Texts shorter than this are `'small'`. @default 1000 (or `medium - 1` when smaller) */
+    small?: number;
+    /** Texts shorter than this (and not small) are `'medium'`, longer ones `'large'`. @default 10000 (or `small + 1` when larger) */
+    medium?: number;
+  };
   /** Keep responses of large texts in L1. @default false */
   promoteLargeToL1?: boolean;
 }
@@ -124,12 +130,13 @@ export class CacheConfigBuilder {
   #overlay: ConfigRecord = {};
 
   /**
-   * Starts from a preset of {@link EnvironmentPresets}. The preset is the base layer: options
-   * set by other calls (before or after this one) apply on top of it; a second call replaces
-   * the preset.
+   * Starts from a preset of {@link EnvironmentPresets} (`development`, `testing`, `production`,
+   * `aiDevelopment`, `aiProduction`). The preset is the base layer: options set by other calls
+   * (before or after this one) apply on top of it; a second call replaces the preset. Without
+   * it the base is empty: every option not set has the schema's default (see `AICacheOptions`).
    */
   forEnvironment(environment: EnvironmentName): this {
-    const preset = EnvironmentPresets[environment] as (() => AICacheConfigInput) | undefined;
+    const preset = EnvironmentPresets[environment] as (() => AICacheOptions) | undefined;
     if (preset === undefined) {
       throw new ValidationError('Unknown environment preset', [
         {
@@ -143,8 +150,10 @@ export class CacheConfigBuilder {
   }
 
   /**
-   * Sets the Redis URL and, optionally, password, TLS and database. `tls: true` keeps TLS
-   * options already set by {@link withSecurity}.
+   * Sets `redis.url` and, optionally, `redis.password`, `redis.tls` and `redis.db`.
+   * `tls: true` keeps TLS options already set by {@link withSecurity}. Without a Redis URL
+   * the cache keeps answers in memory only; Redis defaults: `commandTimeoutMs` 1000,
+   * `connectTimeoutMs` 5000, database 0, TLS only for `rediss://`.
    */
   withRedis(url: string, options: RedisOptions = {}): this {
     const currentTls = getPath(this.#raw(), 'redis.tls');
@@ -152,7 +161,11 @@ export class CacheConfigBuilder {
     return this.#apply({ redis: defined({ url, password: options.password, db: options.db, tls }) });
   }
 
-  /** Enables TLS to Redis with certificate files (which must exist when validating). */
+  /**
+   * Enables TLS to Redis (`redis.tls`) with certificate files, which must exist when validating:
+   * `caPath` (default: the system CAs), `certPath` / `keyPath` (mutual TLS; default none) and
+   * `rejectUnauthorized` (default true).
+   */
   withSecurity(options: SecurityOptions): this {
     const tls = defined({
       caPath: options.tlsCaPath,
@@ -166,7 +179,10 @@ export class CacheConfigBuilder {
     return this.#apply({ redis: { tls } });
   }
 
-  /** Sets compression options; `threshold` sets `compressionThreshold` too. */
+  /**
+   * Sets `compression.codec` (default `'lz4'`), `compression.threshold` (default 1000 bytes; it
+   * sets `compressionThreshold` too) and `compression.level` (default 6, deflate only).
+   */
   withCompression(options: CompressionOptions): this {
     return this.#apply({
       compression: defined({ codec: options.codec, threshold: options.threshold, level: options.level }),
@@ -174,20 +190,33 @@ export class CacheConfigBuilder {
     });
   }
 
-  /** Configures the in-process L1 tier, or disables it with `false`. */
+  /**
+   * Configures the in-process L1 tier (`l1`): `maxEntries` (default 100), `maxBytes` (default
+   * 16 MiB), `maxEntryBytes` (default 1 MiB, or `maxBytes` when smaller), `protection` (default
+   * `'freeze'`); `false` disables it (`l1: false`; the default is enabled).
+   */
   withMemoryCache(options: MemoryCacheOptions | false): this {
     if (options === false) return this.#apply({ l1: false });
     if (getPath(this.#raw(), 'l1') === false) this.#apply({ l1: {} });
     return this.#apply({ l1: defined({ ...options }) });
   }
 
-  /** Sets the AI options (`operationTtls` and `sizeTiers` are merged with those already set). */
+  /**
+   * Sets the AI options: `textHashThreshold` (default 1000), `hashAlgorithm` (default
+   * `'xxh64'`), `hashAllText` (default false), `operationTtls` (default
+   * `DEFAULT_OPERATION_TTLS`), `defaultTtl` (default `'1h'`), `maxTextLength` (default 100000),
+   * `sizeTiers` (default `{ small: 1000, medium: 10000 }`), `promoteLargeToL1` (default false).
+   * `operationTtls` and `sizeTiers` are merged with those already set.
+   */
   withAIFeatures(options: AIFeatureOptions): this {
     return this.#apply(defined({ ...options }));
   }
 
-  /** Merges any partial configuration (deeply) over the current state. */
-  with(partial: AICacheConfigInput): this {
+  /**
+   * Merges any partial configuration (deeply) over the current state: every option of
+   * {@link AICacheOptions}, each documented with its default.
+   */
+  with(partial: AICacheOptions): this {
     return this.#apply(partial);
   }
 

@@ -23,20 +23,31 @@ export {
   type EnvironmentVariableKind,
   readEnvironment,
 } from './env.js';
+export type {
+  AICacheConfigInput,
+  AICacheOptions,
+  AICompressionConfigOptions,
+  AIL1ConfigOptions,
+  CacheConfigInput,
+  CacheConfigOptions,
+  CompressionConfigOptions,
+  L1ConfigOptions,
+  RedisConfigInput,
+  RedisConfigOptions,
+  RedisTlsOptions,
+  SizeTiersOptions,
+} from './options.js';
 export { type EnvironmentName, EnvironmentPresets, LOCAL_REDIS_URL } from './presets.js';
 export { protectSecrets, REDACTED, redactConfig, redactUrl } from './redact.js';
 export {
   type AICacheConfig,
-  type AICacheConfigInput,
   type CacheConfig,
-  type CacheConfigInput,
   type CompressionConfig,
   type ConfigSchemas,
   configSchemas,
   DEFAULT_OPERATION_TTLS,
   type L1Config,
   type RedisConfig,
-  type RedisConfigInput,
   type RedisTlsConfig,
   type SizeTier,
   sizeTierOf,

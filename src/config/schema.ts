@@ -4,8 +4,8 @@
  * or validated ({@link configSchemas}), not when the package is imported; the schema values are
  * exported eagerly by the `ai-response-cache/config` subpath (public.ts).
  *
- * TypeScript types are inferred from the schemas: `*Input` types describe what users write
- * (defaults are optional), the plain types describe the resolved configuration.
+ * The resolved configuration types are inferred from the schemas; what users write (`*Input`)
+ * is the documented interfaces of options.ts, kept equal to the schemas' input types by a test.
  *
  * @module
  */
@@ -16,7 +16,6 @@ import { buildSharedSchemas, type Zod } from './shared-schema.js';
 
 export {
   type AICacheConfig,
-  type AICacheConfigInput,
   type AICacheConfigSchemaType,
   DEFAULT_OPERATION_TTLS,
   type SizeTier,
@@ -24,11 +23,13 @@ export {
 } from './ai-schema.js';
 export type {
   CacheConfig,
-  CacheConfigInput,
   CacheConfigSchemaType,
   CompressionConfig,
   L1Config,
 } from './cache-schema.js';
+// What users write: the documented interfaces (options.ts), proven equal to the schemas' input
+// types by test/config/options.test.ts.
+export type { AICacheConfigInput, CacheConfigInput, RedisConfigInput } from './options.js';
 export {
   COMPRESSION_CODECS,
   type CompressionCodec,
@@ -37,7 +38,6 @@ export {
   isRedisUrl,
   L1_PROTECTIONS,
   type RedisConfig,
-  type RedisConfigInput,
   type RedisTlsConfig,
 } from './shared-schema.js';
 

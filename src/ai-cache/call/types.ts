@@ -68,7 +68,13 @@ export interface LockSettings {
  *   N identical requests goes upstream and fills one slot; later ones rotate over the slots).
  * @default 'first'
  */
-export type SamplingPolicy = 'first' | 'bypass' | { bucket: number };
+export type SamplingPolicy =
+  | 'first'
+  | 'bypass'
+  | {
+      /** How many answers to keep per request (and serve in turn), at least 1. */
+      bucket: number;
+    };
 
 /**
  * What an integration tells the call path about one provider. Every member but `name` and
@@ -126,26 +132,33 @@ export interface CallPathOptions<Request> {
    * `undefined` falls back to the codec's). @default the codec's `operation()`, else its name
    */
   operation?: string | ((request: Request) => string | undefined);
-  /** TTL of stored answers; overrides the cache's operation TTLs (a per-call `ttl` overrides it). */
+  /**
+   * TTL of stored answers; overrides the cache's operation TTLs (a per-call `ttl` overrides it).
+   * @default the cache's `operationTtls[operation]`, else its `defaultTtl`
+   */
   ttl?: TtlSetting;
-  /** Cross-process lock settings, or `false` to never use the cache's lock. */
+  /**
+   * Cross-process lock settings, or `false` to never use the cache's lock (which exists with
+   * Redis). @default { ttl: '30s', wait: '10s', onTimeout: 'proceed' }
+   */
   lock?: LockSettings | false;
   /** Cache streaming calls. @default true */
   streams?: boolean;
-  /** Return `false` to leave a request uncached (status `'bypass'`). */
+  /** Return `false` to leave a request uncached (status `'bypass'`). @default always cache */
   shouldCache?: (request: Request) => boolean;
-  /** Replaces the codec's `storable()`. */
+  /** Replaces the codec's `storable()`. @default the codec's `storable()` */
   isCacheable?: (answer: unknown, request: Request) => boolean;
   /** See {@link SamplingPolicy}. @default 'first' */
   sampling?: SamplingPolicy;
   /**
    * Extra key material shared by every call (e.g. the client's base URL, so that two providers
    * serving the same model name never share an answer). Hashed with the request's.
+   * @default none
    */
   scope?: unknown;
   /**
    * Receives failures of the cache path that were absorbed (lock errors, failed writes, throwing
-   * callbacks); they are also `error` events of the cache.
+   * callbacks); they are also `error` events of the cache. @default none
    */
   onError?: (error: Error) => void;
   /**
@@ -153,7 +166,12 @@ export interface CallPathOptions<Request> {
    * chunks in all, the rest is read in the background to be stored.
    * @default { timeoutMs: 10000, maxChunks: 10000 }
    */
-  drain?: { timeoutMs?: number; maxChunks?: number };
+  drain?: {
+    /** Longest background read of the rest of the stream, in milliseconds. @default 10000 */
+    timeoutMs?: number;
+    /** Most chunks the whole stream may have for the rest to be read. @default 10000 */
+    maxChunks?: number;
+  };
 }
 
 /** A validated, keyed request, from {@link CallPath.prepare}; hand it to `resolve`. */

@@ -82,7 +82,13 @@ export type MiddlewareVersion = 'v2' | 'v3' | 'v4';
  *   a `generateText` answer has none), each capped at `maxDelayMs`.
  * @default 'none'
  */
-export type ReplayPacing = 'none' | 'recorded' | { maxDelayMs: number };
+export type ReplayPacing =
+  | 'none'
+  | 'recorded'
+  | {
+      /** The recorded delays, each capped at this many milliseconds. */
+      maxDelayMs: number;
+    };
 
 /** Options of {@link cacheMiddleware}. */
 export interface CacheMiddlewareOptions<V extends MiddlewareVersion = MiddlewareVersion> {
@@ -99,7 +105,10 @@ export interface CacheMiddlewareOptions<V extends MiddlewareVersion = Middleware
   operation?: string;
   /** TTL of stored answers (a per-call `ttl` overrides it). @default the cache's TTL for the operation */
   ttl?: TtlSetting;
-  /** Cross-process lock settings, or `false` to never use the cache's lock. @default the call path's */
+  /**
+   * Cross-process lock settings, or `false` to never use the cache's lock (which exists with
+   * Redis). @default { ttl: '30s', wait: '10s', onTimeout: 'proceed' }
+   */
   lock?: LockSettings | false;
   /** Cache `streamText` / `streamObject` calls. @default true */
   streams?: boolean;
@@ -112,9 +121,9 @@ export interface CacheMiddlewareOptions<V extends MiddlewareVersion = Middleware
    * provider that reports the same provider id for different servers). @default none
    */
   scope?: unknown;
-  /** Return `false` to leave a call uncached (status `'bypass'`). */
+  /** Return `false` to leave a call uncached (status `'bypass'`). @default always cache */
   shouldCache?: (params: CallOptionsLike, model: LanguageModelLike) => boolean;
-  /** Receives absorbed failures of the cache path (they are also `error` events of the cache). */
+  /** Receives absorbed failures of the cache path (they are also `error` events of the cache). @default none */
   onError?: (error: Error) => void;
 }
 

@@ -18,7 +18,13 @@ import type { CallPathOptions, PerCallCacheOptions } from '../../index.js';
 import type { AnthropicRequest } from './keys.js';
 
 /** Options of `withCache`: the call path's options, plus the codec's. */
-export interface WithCacheOptions extends Omit<CallPathOptions<AnthropicRequest>, 'scope'> {
+export interface WithCacheOptions extends Omit<CallPathOptions<AnthropicRequest>, 'scope' | 'operation'> {
+  /**
+   * Operation name of a request (no `:`): selects the TTL (`operationTtls`) and the statistics
+   * slice. A string, or a function of the request (returning `undefined` falls back to the
+   * default). @default 'messages'
+   */
+  operation?: string | ((request: AnthropicRequest) => string | undefined);
   /**
    * Stop reasons whose answers are stored.
    * @default ['end_turn', 'tool_use', 'stop_sequence'] (so `max_tokens`-truncated, `pause_turn`

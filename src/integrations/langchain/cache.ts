@@ -57,13 +57,13 @@ export const CONTENT_KEY_OPTION = 'aiCacheContentKey';
 export interface LangChainCacheOptions {
   /** Operation name of the entries (selects `operationTtls` and the stats slice; no `:`). @default 'langchain' */
   operation?: string;
-  /** Isolates entries (e.g. per tenant): a namespace view of the cache (`ai.namespace(name)`). */
+  /** Isolates entries (e.g. per tenant): a namespace view of the cache (`ai.namespace(name)`). @default none (the cache itself) */
   namespace?: string;
   /** TTL of stored generations (overrides the cache's operation TTLs). @default the cache's */
   ttl?: TtlSetting;
   /**
    * Extra key material from the prompt and the llm string (a prompt version, a tenant): hashed
-   * with them. Must be JSON data; throwing skips the cache for that call.
+   * with them. Must be JSON data; throwing skips the cache for that call. @default none
    */
   keyExtra?: (prompt: string, llmString: string) => unknown;
   /**
@@ -73,7 +73,7 @@ export interface LangChainCacheOptions {
    * @default 'bypass'
    */
   unkeyedContent?: 'bypass' | 'cache';
-  /** Receives absorbed failures (a lookup or an update that failed is a miss / a skipped write). */
+  /** Receives absorbed failures (a lookup or an update that failed is a miss / a skipped write). @default none */
   onError?: (error: Error) => void;
 }
 

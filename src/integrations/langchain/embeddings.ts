@@ -42,13 +42,13 @@ export interface CachedEmbeddingsOptions {
    * @default `${className}:${model}` (plus `dimensions` when set) of the wrapped embeddings
    */
   modelId?: string;
-  /** Isolates entries (e.g. per tenant): a namespace view of the cache (`ai.namespace(name)`). */
+  /** Isolates entries (e.g. per tenant): a namespace view of the cache (`ai.namespace(name)`). @default none (the cache itself) */
   namespace?: string;
   /** Operation name of the entries (selects `operationTtls` and the stats slice; no `:`). @default 'embeddings' */
   operation?: string;
   /** TTL of stored vectors (overrides the cache's operation TTLs). @default the cache's */
   ttl?: TtlSetting;
-  /** Receives absorbed cache failures (they are also `error` events of the cache). */
+  /** Receives absorbed cache failures (they are also `error` events of the cache). @default none */
   onError?: (error: Error) => void;
 }
 

@@ -51,9 +51,15 @@ export interface WithCacheOptions {
    * No `:` allowed. @default `'chat'`, `'embeddings'` or `'responses'` by endpoint
    */
   operation?: string | ((context: RequestContext) => string | undefined);
-  /** TTL of stored answers; overrides the cache's operation TTLs (a per-call `ttl` overrides it). */
+  /**
+   * TTL of stored answers; overrides the cache's operation TTLs (a per-call `ttl` overrides it).
+   * @default the cache's `operationTtls[operation]`, else its `defaultTtl`
+   */
   ttl?: TtlSetting;
-  /** Distributed lock settings, or `false` to never use the cache's lock. */
+  /**
+   * Distributed lock settings, or `false` to never use the cache's lock (which exists with
+   * Redis). @default { ttl: '30s', wait: '10s', onTimeout: 'proceed' }
+   */
   lock?: LockSettings | false;
   /** Cache streaming calls (`stream: true`). @default true */
   streams?: boolean;
@@ -74,7 +80,12 @@ export interface WithCacheOptions {
    * background and stored: how long and how many chunks at most.
    * @default { timeoutMs: 10000, maxChunks: 10000 }
    */
-  drain?: { timeoutMs?: number; maxChunks?: number };
+  drain?: {
+    /** Longest background read of the rest of the stream, in milliseconds. @default 10000 */
+    timeoutMs?: number;
+    /** Most chunks the whole stream may have for the rest to be read. @default 10000 */
+    maxChunks?: number;
+  };
   /** Return `false` to leave a request uncached (status `'bypass'`). @default always cache */
   shouldCache?: (context: RequestContext) => boolean;
   /**
@@ -85,7 +96,7 @@ export interface WithCacheOptions {
   /**
    * Replaces the built-in "is this answer worth storing" check. Receives the complete answer
    * (for streams: the answer assembled from the chunks; for embeddings: the response of the
-   * upstream call).
+   * upstream call). @default the built-in check (complete, non-empty, a stored finish reason)
    */
   isCacheable?: (result: unknown, context: RequestContext) => boolean;
   /**
@@ -93,7 +104,7 @@ export interface WithCacheOptions {
    * throwing callbacks). They are also `error` events of the `AIResponseCache` (`ai.on('error')`),
    * like its own backend failures; those events are rate-limited per kind, this hook is not (it
    * gets every absorbed failure of the wrapper: keep it cheap, or listen to the events instead).
-   * Failures inside the cache itself (a backend down) reach only the events.
+   * Failures inside the cache itself (a backend down) reach only the events. @default none
    */
   onError?: (error: Error) => void;
 }
