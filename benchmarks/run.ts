@@ -23,6 +23,7 @@ import {
   type Target,
   toJson,
 } from './report.js';
+import { coherenceScenario } from './scenarios/coherence.js';
 import { compressionScenario } from './scenarios/compression.js';
 import { importScenario } from './scenarios/import.js';
 import { l1Scenario } from './scenarios/l1.js';
@@ -43,6 +44,7 @@ const SCENARIOS = {
   memory: memoryScenario,
   outage: outageScenario,
   import: importScenario,
+  coherence: coherenceScenario,
 } as const satisfies Record<string, (ctx: BenchContext) => Promise<ScenarioOutput>>;
 
 type ScenarioId = keyof typeof SCENARIOS;
