@@ -70,42 +70,45 @@ export async function setFull(
     );
   }
   const size = encoded.bytes.byteLength;
-  const serialized = encoded.serialized;
   const current = core.writing.get(full) === turn;
   if (current) core.writing.delete(full);
   // The decoded copy (what L1 holds and what a getOrSet caller receives) is made only when
   // something needs it now; a plain `set` into L1 defers it to the first read of the entry.
+  // A compressed entry decodes from its envelope (its serialized bytes may never have been
+  // made: see EntryCodec.encodeAsync), a raw one from its payload.
+  const bytes = encoded.bytes;
+  const decodeCopy = copyDecoder(core, encoded, full);
   const needStored = wantStored || core.callbacks.length > 0;
   let stored: unknown;
   if (!current) {
-    if (needStored) stored = core.codec.deserialize(serialized);
+    if (needStored) stored = decodeCopy();
   } else if (core.l1 && options.l1 !== false) {
     const entry: L1Entry = {
       value: undefined,
       createdAt: t,
       freshUntil: meta.freshUntil,
       staleUntil: meta.staleUntil,
-      size: l1Size(full, serialized.byteLength),
+      size: l1Size(full, encoded.rawBytes),
     };
     if (needStored || !core.deferL1Decode) {
-      stored = core.l1.prepare(core.codec.deserialize(serialized));
+      stored = core.l1.prepare(decodeCopy());
       entry.value = stored;
     } else {
-      entry.decode = () => core.codec.deserialize(serialized);
+      entry.decode = decodeCopy;
     }
     if (tags) entry.tags = tags;
     core.l1.capEntry(entry, l1Until(core, t));
     core.l1.set(full, entry, t);
   } else {
     core.l1?.delete(full);
-    if (needStored || !core.deferL1Decode) stored = core.codec.deserialize(serialized);
+    if (needStored || !core.deferL1Decode) stored = decodeCopy();
   }
   if (core.backend && current) {
     const writing = io(
       s,
       'set',
       full,
-      (b) => b.set(full, encoded.bytes, meta.staleUntil - t),
+      (b) => b.set(full, bytes, meta.staleUntil - t),
       () => undefined,
     );
     // Past the budget the write finishes in the background (#io reports its failure).
@@ -131,10 +134,25 @@ export async function setFull(
     result: {
       key: full,
       bytes: size,
-      serializedBytes: serialized.byteLength,
+      serializedBytes: encoded.rawBytes,
       compressed: encoded.compressed,
     },
   };
+}
+
+/**
+ * How to decode the copy of a written entry. Its own function so that the closure holds only
+ * what it needs (a closure keeps its whole scope: one made inside setFull would keep the
+ * entry's JSON text alive in L1 through `encoded`).
+ */
+function copyDecoder(core: Core, encoded: EncodedEntry, full: string): () => unknown {
+  const codec = core.codec;
+  if (encoded.compressed) {
+    const bytes = encoded.bytes;
+    return () => codec.decode(bytes, full).value;
+  }
+  const serialized = encoded.serialized;
+  return () => codec.deserialize(serialized);
 }
 
 /** Makes the writes of `full` still being encoded write nothing (a later operation wins). */

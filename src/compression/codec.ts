@@ -12,14 +12,7 @@
 
 import { ConfigurationError, SerializationError, ValidationError, type ValidationIssue } from '../errors.js';
 import { loadByteHasher } from '../keys/hash.js';
-import {
-  CodecIds,
-  type Compressor,
-  compressorFor,
-  compressorForId,
-  DEFAULT_DEFLATE_LEVEL,
-  MAX_RAW_LENGTH,
-} from './compressors.js';
+import { CodecIds, compressorFor, compressorForId, DEFAULT_DEFLATE_LEVEL } from './compressors.js';
 import {
   decodeTags,
   ENVELOPE_HEADER_BYTES,
@@ -31,6 +24,14 @@ import {
   verify,
   writeHeader,
 } from './envelope.js';
+import {
+  ASYNC_COMPRESSION_BYTES,
+  checkLength,
+  compresses,
+  envelope,
+  envelopeOffLoop,
+  textOffLoop,
+} from './framing.js';
 import { jsonSerializer, toJsonText, utf8Encoder } from './serializer.js';
 import type {
   CodecOptions,
@@ -45,7 +46,6 @@ import type {
 /** Default compression threshold in serialized bytes. */
 export const DEFAULT_COMPRESSION_THRESHOLD = 1024;
 
-const MAX_UINT32 = 0xffffffff;
 const CODECS: readonly CompressionCodec[] = ['lz4', 'deflate', 'none'];
 
 function validateOptions(options: unknown): ValidationIssue[] {
@@ -109,104 +109,6 @@ function checkMeta(meta: EntryMeta): void {
       issues.push({ path: field, message: 'must be a number (epoch ms), not NaN' });
   }
   throw new ValidationError('Invalid entry metadata', issues);
-}
-
-/**
- * Serialized payloads from this many bytes on are compressed off the event loop by
- * {@link EntryCodec.encodeAsync} (a libuv worker thread): at 50 KB, lz4 took a third of the
- * write path's CPU on the event loop (npm run bench, scenario 3); below, handing the work to a
- * thread costs about what it saves.
- */
-export const ASYNC_COMPRESSION_BYTES = 8 * 1024;
-
-/** Throws unless `rawLength` fits the header's uint32 length fields. */
-function checkLength(rawLength: number): void {
-  if (rawLength > MAX_UINT32) {
-    throw new SerializationError(`Serialized value is too large (${rawLength} bytes)`, {
-      context: { reason: 'too-large', length: rawLength },
-    });
-  }
-}
-
-/**
- * Whether a payload of `rawLength` bytes is compressed. Payloads above MAX_RAW_LENGTH are stored
- * raw: decode rejects larger declared raw lengths of compressed payloads as decompression bombs.
- */
-function compresses(compressor: Compressor, rawLength: number, threshold: number): boolean {
-  return compressor.id !== CodecIds.none && rawLength >= threshold && rawLength <= MAX_RAW_LENGTH;
-}
-
-function compressFailed(compressor: Compressor, error: unknown): SerializationError {
-  return new SerializationError(`Compression with ${compressor.name} failed`, {
-    context: { reason: 'compress', codec: compressor.name },
-    cause: error,
-  });
-}
-
-/**
- * The envelope of `serialized`: compressed with `compressor` when `compressed` (its output) is
- * shorter, else raw.
- */
-function frame(
-  serialized: Uint8Array,
-  compressed: Uint8Array | undefined,
-  compressor: Compressor,
-  meta: EntryMeta,
-  key: string,
-  tags: Uint8Array | undefined,
-): EncodedEntry {
-  const rawLength = serialized.length;
-  const start = ENVELOPE_HEADER_BYTES + (tags?.length ?? 0);
-  if (compressed !== undefined && compressed.length < rawLength) {
-    const out = new Uint8Array(start + compressed.length);
-    writeHeader(out, compressor.id, meta, true, compressed.length, rawLength, tags);
-    out.set(compressed, start);
-    seal(out, key);
-    return { bytes: out, serialized, compressed: true };
-  }
-  const out = new Uint8Array(start + rawLength);
-  writeHeader(out, CodecIds.none, meta, false, rawLength, rawLength, tags);
-  out.set(serialized, start);
-  seal(out, key);
-  return { bytes: out, serialized, compressed: false };
-}
-
-/** Builds an envelope around an already serialized payload, compressing on the event loop. */
-function envelope(
-  serialized: Uint8Array,
-  meta: EntryMeta,
-  key: string,
-  compressor: Compressor,
-  threshold: number,
-  tags: Uint8Array | undefined,
-): EncodedEntry {
-  checkLength(serialized.length);
-  let compressed: Uint8Array | undefined;
-  if (compresses(compressor, serialized.length, threshold)) {
-    try {
-      compressed = compressor.compress(serialized);
-    } catch (error) {
-      throw compressFailed(compressor, error);
-    }
-  }
-  return frame(serialized, compressed, compressor, meta, key, tags);
-}
-
-/** {@link envelope}, compressing on a worker thread. */
-async function envelopeOffLoop(
-  serialized: Uint8Array,
-  meta: EntryMeta,
-  key: string,
-  compressor: Compressor & { compressAsync: NonNullable<Compressor['compressAsync']> },
-  tags: Uint8Array | undefined,
-): Promise<EncodedEntry> {
-  let compressed: Uint8Array;
-  try {
-    compressed = await compressor.compressAsync(serialized);
-  } catch (error) {
-    throw compressFailed(compressor, error);
-  }
-  return frame(serialized, compressed, compressor, meta, key, tags);
 }
 
 /**
@@ -280,7 +182,7 @@ export function createEntryCodec(options?: CodecOptions): EntryCodec {
     if (utf8Encoder.encodeInto(text, payload).read !== text.length) return undefined;
     writeHeader(out, CodecIds.none, meta, false, text.length, text.length, tags);
     seal(out, key);
-    return { bytes: out, serialized: payload, compressed: false };
+    return { bytes: out, serialized: payload, rawBytes: text.length, compressed: false };
   }
 
   return {
@@ -310,25 +212,24 @@ export function createEntryCodec(options?: CodecOptions): EntryCodec {
           const text = toJsonText(value);
           const raw = rawAscii(text, meta, key, tags);
           if (raw) return Promise.resolve(raw);
+          // text.length is at most its UTF-8 length: both bounds hold for the bytes too.
+          const compressText = compressor.compressTextAsync;
+          if (compressText && text.length >= ASYNC_COMPRESSION_BYTES && text.length >= threshold)
+            return textOffLoop(text, meta, key, compressor, compressText, tags);
           serialized = utf8Encoder.encode(text);
         } else {
           serialized = serialize(value);
         }
         checkLength(serialized.length);
+        const compressAsync = compressor.compressAsync;
         if (
-          compressor.compressAsync === undefined ||
+          compressAsync === undefined ||
           serialized.length < ASYNC_COMPRESSION_BYTES ||
           !compresses(compressor, serialized.length, threshold)
         ) {
           return Promise.resolve(envelope(serialized, meta, key, compressor, threshold, tags));
         }
-        return envelopeOffLoop(
-          serialized,
-          meta,
-          key,
-          compressor as Parameters<typeof envelopeOffLoop>[3],
-          tags,
-        );
+        return envelopeOffLoop(serialized, meta, key, compressor, compressAsync, tags);
       } catch (error) {
         return Promise.reject(error);
       }

@@ -43,6 +43,12 @@ export interface Compressor {
    */
   compressAsync?(input: Uint8Array): Promise<Uint8Array>;
   /**
+   * Compresses the UTF-8 bytes of `text` off the event loop without encoding them on it first,
+   * to the bytes {@link Compressor.compress} gives for them; resolves with their length too.
+   * Absent when the algorithm cannot take text.
+   */
+  compressTextAsync?(text: string): Promise<{ compressed: Uint8Array; rawLength: number }>;
+  /**
    * Decompresses `input`, whose uncompressed length is known to be `rawLength`.
    *
    * @throws {SerializationError} (`context.reason: 'decompress'`) when `rawLength` exceeds
@@ -103,6 +109,11 @@ export const lz4Compressor: Compressor = Object.freeze({
   name: 'lz4',
   compress: (input: Uint8Array): Uint8Array => lz4().compressSync(asBuffer(input)),
   compressAsync: (input: Uint8Array): Promise<Uint8Array> => lz4().compress(asBuffer(input)),
+  // The block's 4-byte little-endian size prefix is the length of the UTF-8 bytes compressed.
+  compressTextAsync: (text: string): Promise<{ compressed: Uint8Array; rawLength: number }> =>
+    lz4()
+      .compress(text)
+      .then((compressed) => ({ compressed, rawLength: compressed.readUInt32LE(0) })),
   decompress(input: Uint8Array, rawLength: number): Uint8Array {
     checkDeclaredLength(rawLength, 'lz4');
     if (input.length < 4) throw decompressError('LZ4 payload is shorter than its size prefix', 'lz4');

@@ -15,8 +15,11 @@ import { ConfigurationError } from '../errors.js';
 export interface Lz4 {
   /** LZ4 block with a 4-byte little-endian uncompressed-size prefix. */
   compressSync(input: Buffer): Buffer;
-  /** {@link Lz4.compressSync} on a libuv worker thread (the event loop goes on meanwhile). */
-  compress(input: Buffer): Promise<Buffer>;
+  /**
+   * {@link Lz4.compressSync} on a libuv worker thread (the event loop goes on meanwhile); a
+   * string is compressed as its UTF-8 bytes (the size prefix is their length).
+   */
+  compress(input: Buffer | string): Promise<Buffer>;
   /** The inverse of {@link Lz4.compressSync}. */
   uncompressSync(input: Buffer | Uint8Array): Buffer;
 }

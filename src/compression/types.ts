@@ -47,8 +47,13 @@ export interface EntryMeta {
 export interface EncodedEntry {
   /** The complete envelope, ready for a backend. */
   bytes: Uint8Array;
-  /** The serialized (uncompressed) payload. */
-  serialized: Uint8Array;
+  /**
+   * The serialized (uncompressed) payload. Of a payload compressed straight from its JSON text
+   * (see {@link EntryCodec.encodeAsync}) it is encoded when first read.
+   */
+  readonly serialized: Uint8Array;
+  /** Length of the serialized payload in bytes. */
+  rawBytes: number;
   /** Whether the payload was compressed. */
   compressed: boolean;
 }
@@ -85,8 +90,9 @@ export interface EntryCodec {
   encode(value: unknown, meta: EntryMeta, key: string): EncodedEntry;
   /**
    * {@link EntryCodec.encode}, to the same bytes, with the compression of large payloads
-   * (from 8 KiB serialized) done on a libuv worker thread instead of the event loop. Rejects
-   * where `encode` throws.
+   * (from 8 KiB serialized) done on a libuv worker thread instead of the event loop (with lz4,
+   * straight from the JSON text: its UTF-8 bytes are made there too). Rejects where `encode`
+   * throws.
    */
   encodeAsync(value: unknown, meta: EntryMeta, key: string): Promise<EncodedEntry>;
   /**

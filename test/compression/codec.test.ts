@@ -601,6 +601,9 @@ describe('encodeAsync (large payloads compressed on a worker thread)', () => {
         const off = await c.encodeAsync(value, meta, KEY);
         expect(Buffer.from(off.bytes).equals(Buffer.from(sync.bytes))).toBe(true);
         expect(off.compressed).toBe(sync.compressed);
+        expect(off.rawBytes).toBe(sync.rawBytes);
+        expect(off.rawBytes).toBe(Buffer.byteLength(JSON.stringify(value)));
+        expect(Buffer.from(off.serialized).equals(Buffer.from(sync.serialized))).toBe(true);
         expect(c.decode(off.bytes, KEY).value).toEqual(value);
       }
       expect(c.encode(prose(400), meta, KEY).compressed).toBe(codec !== 'none');
