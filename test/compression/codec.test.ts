@@ -622,11 +622,17 @@ describe('encodeAsync (large payloads compressed on a worker thread)', () => {
     );
   });
 
-  it('a custom serializer goes through the same path', async () => {
-    const c = createEntryCodec({ serializer: jsonSerializer, threshold: 0 });
+  it('a custom serializer goes through the same path (its bytes compressed off the loop)', async () => {
+    const custom: Serializer = {
+      name: 'custom-json',
+      serialize: (v) => jsonSerializer.serialize(v),
+      deserialize: (b) => jsonSerializer.deserialize(b),
+    };
+    const c = createEntryCodec({ serializer: custom, threshold: 0 });
     const value = prose(400);
-    expect(Buffer.from((await c.encodeAsync(value, meta, KEY)).bytes)).toEqual(
-      Buffer.from(c.encode(value, meta, KEY).bytes),
-    );
+    const off = await c.encodeAsync(value, meta, KEY);
+    expect(off.compressed).toBe(true);
+    expect(Buffer.from(off.bytes)).toEqual(Buffer.from(c.encode(value, meta, KEY).bytes));
+    expect(c.decode(off.bytes, KEY).value).toEqual(value);
   });
 });
