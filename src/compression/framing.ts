@@ -119,6 +119,15 @@ export function envelope(
   return frame(serialized, compressed, compressor, meta, key, tags);
 }
 
+/** The result of `work`, a failure of it reported as the compressor's (see compressFailed). */
+async function compressing<T>(compressor: Compressor, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw compressFailed(compressor, error);
+  }
+}
+
 /** {@link envelope}, compressing on a worker thread. */
 export async function envelopeOffLoop(
   serialized: Uint8Array,
@@ -128,12 +137,7 @@ export async function envelopeOffLoop(
   compressAsync: (input: Uint8Array) => Promise<Uint8Array>,
   tags: Uint8Array | undefined,
 ): Promise<EncodedEntry> {
-  let compressed: Uint8Array;
-  try {
-    compressed = await compressAsync(serialized);
-  } catch (error) {
-    throw compressFailed(compressor, error);
-  }
+  const compressed = await compressing(compressor, () => compressAsync(serialized));
   return frame(serialized, compressed, compressor, meta, key, tags);
 }
 
@@ -150,13 +154,7 @@ export async function textOffLoop(
   compressText: NonNullable<Compressor['compressTextAsync']>,
   tags: Uint8Array | undefined,
 ): Promise<EncodedEntry> {
-  let packed: { compressed: Uint8Array; rawLength: number };
-  try {
-    packed = await compressText(text);
-  } catch (error) {
-    throw compressFailed(compressor, error);
-  }
-  const { compressed, rawLength } = packed;
+  const { compressed, rawLength } = await compressing(compressor, () => compressText(text));
   checkLength(rawLength);
   if (compressed.length >= rawLength || rawLength > MAX_RAW_LENGTH) {
     return rawFrame(utf8Encoder.encode(text), meta, key, tags);

@@ -10,27 +10,10 @@ import { HttpBackend } from '../../src/backends/http.js';
 import { MemoryBackend } from '../../src/backends/memory.js';
 import { ValidationError } from '../../src/errors.js';
 import { createHttpBackendServer, type HttpBackendServer } from '../../src/testing/index.js';
+import { collect, smallestRepeatGap } from './fixtures/keys.js';
 
 const TOKEN = 'test-token-0123456789';
 const KEYS = 40;
-
-async function collect(iterable: AsyncIterable<string>): Promise<string[]> {
-  const out: string[] = [];
-  for await (const key of iterable) out.push(key);
-  return out;
-}
-
-/** The smallest number of yields between two yields of one key (Infinity when none repeats). */
-function smallestRepeatGap(yields: string[]): number {
-  const last = new Map<string, number>();
-  let gap = Number.POSITIVE_INFINITY;
-  yields.forEach((key, i) => {
-    const before = last.get(key);
-    if (before !== undefined) gap = Math.min(gap, i - before);
-    last.set(key, i);
-  });
-  return gap;
-}
 
 /** A `fetch` whose `GET /v1/keys` pages also repeat every key the server listed before. */
 function echoingFetch(): { fetch: typeof fetch; pages: () => number } {

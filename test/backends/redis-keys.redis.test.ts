@@ -12,26 +12,9 @@ import { RedisBackend } from '../../src/backends/redis.js';
 import { ValidationError } from '../../src/errors.js';
 import { describeOwnRedisServer } from '../helpers/redis.js';
 import { type RedisServerHandle, startRedisServer } from '../helpers/redis-server.js';
+import { collect, smallestRepeatGap } from './fixtures/keys.js';
 
 const KEYS = 40;
-
-async function collect(iterable: AsyncIterable<string>): Promise<string[]> {
-  const out: string[] = [];
-  for await (const key of iterable) out.push(key);
-  return out;
-}
-
-/** The smallest number of yields between two yields of one key (Infinity when none repeats). */
-function smallestRepeatGap(yields: string[]): number {
-  const last = new Map<string, number>();
-  let gap = Number.POSITIVE_INFINITY;
-  yields.forEach((key, i) => {
-    const before = last.get(key);
-    if (before !== undefined) gap = Math.min(gap, i - before);
-    last.set(key, i);
-  });
-  return gap;
-}
 
 /** Wraps `client.scan`: each non-empty reply also carries every key the real SCAN returned before it. */
 function echoingScan(client: Redis): { calls: () => number } {
