@@ -10,7 +10,9 @@ import { BentoCache, bentostore } from 'bentocache';
 import { memoryDriver } from 'bentocache/drivers/memory';
 import { redisBusDriver, redisDriver } from 'bentocache/drivers/redis';
 import { compressSync } from 'lz4-napi';
+import { RedisBackend } from '../../src/backends/redis.js';
 import { formatDuration, formatRate, formatRatio } from '../../src/benchmark/format.js';
+import { type Cache, createCache } from '../../src/cache/cache.js';
 import {
   type BenchContext,
   byName,
@@ -29,6 +31,7 @@ const LIMIT_PLAIN = 'limit: JSON.stringify + lz4 + SET PX';
 const LIMIT_PIPELINED = 'limit, auto-pipelining client';
 const OURS_L1_BUS = 'ours cache.set (L1 on, default bus)';
 const BENTO_L1_BUS = 'bentocache set (memory L1 + Redis L2 + Redis bus)';
+const OURS_UNCOMPRESSED = "ours cache.set (L1 on, default bus, compression 'none')";
 
 /** bentocache as a fleet runs it: memory L1, Redis L2, Redis bus. */
 function bentoWithBus(url: string, prefix: string): BentoCache<{ r: ReturnType<typeof bentostore> }> {
@@ -50,6 +53,7 @@ async function runSize(
   ctx: BenchContext,
   s: RedisSystems,
   bento: ReturnType<typeof bentoWithBus>,
+  uncompressed: Cache,
   size: number,
 ): Promise<{ sections: Section[]; targets: Target[] }> {
   const values = Array.from({ length: KEYS }, (_, i) => chatCompletion(size, 2000 + i));
@@ -78,6 +82,12 @@ async function runSize(
       set: (i) => s.oursL1.set(key(i), value(i)),
     },
     { name: 'ours cache.set (L1 off)', kind: 'ours', set: (i) => s.ours.set(key(i), value(i)) },
+    {
+      name: OURS_UNCOMPRESSED,
+      kind: 'info',
+      note: 'like bentocache: nothing compressed',
+      set: (i) => uncompressed.set(key(i), value(i)),
+    },
     {
       name: 'bentocache set (Redis L2 only)',
       kind: 'competitor',
@@ -144,15 +154,20 @@ async function runSize(
 export async function writeScenario(ctx: BenchContext): Promise<ScenarioOutput> {
   const systems = await connectSystems(ctx.redisUrl, 'bw');
   const bento = bentoWithBus(ctx.redisUrl, 'bw-bento-bus');
+  const uncompressed = createCache({
+    prefix: 'bw-ours-raw',
+    backend: new RedisBackend({ url: ctx.redisUrl }),
+    compression: { codec: 'none' },
+  });
   const out: ScenarioOutput = { sections: [], targets: [] };
   try {
     for (const size of [2048, 51_200]) {
-      const { sections, targets } = await runSize(ctx, systems, bento, size);
+      const { sections, targets } = await runSize(ctx, systems, bento, uncompressed, size);
       out.sections.push(...sections);
       out.targets.push(...targets);
     }
   } finally {
-    await Promise.allSettled([systems.close(), bento.disconnectAll()]);
+    await Promise.allSettled([systems.close(), bento.disconnectAll(), uncompressed.close()]);
   }
   return out;
 }
