@@ -22,7 +22,7 @@ import {
   type RedisRunOptions,
 } from './options.js';
 import { type ChannelListener, SharedSubscriber, type Subscription } from './subscriber.js';
-import { describeTarget, noop, sanitize } from './target.js';
+import { describeTarget, isCluster, noop, sanitize } from './target.js';
 
 export type { RedisConnectionOptions, RedisRunOptions } from './options.js';
 
@@ -108,7 +108,7 @@ export class RedisConnection {
       waitReady: (timeoutMs) => this.waitReady(timeoutMs),
     });
     this.#subscriber = new SharedSubscriber({
-      create: () => this.client.duplicate(),
+      create: () => subscriberConnection(this.client),
       owned: true,
       deadlines: this.#deadlines,
       commandTimeoutMs: this.commandTimeoutMs,
@@ -338,4 +338,14 @@ export class RedisConnection {
       }
     }
   };
+}
+
+/**
+ * The connection of the shared subscriber: a duplicate of `client`. On standalone Redis it does
+ * not re-subscribe by itself after a reconnect (`autoResubscribe: false`): ioredis sends that
+ * SUBSCRIBE with no handler, so a connection closing before its reply was an unhandled rejection;
+ * the subscriber re-subscribes its channels on `ready` itself, with a deadline.
+ */
+function subscriberConnection(client: Redis | Cluster): Redis | Cluster {
+  return isCluster(client) ? client.duplicate() : (client as Redis).duplicate({ autoResubscribe: false });
 }
