@@ -24,7 +24,7 @@ import { produceOnce } from '../../locks/stampede.js';
 import type { PreparedRequest, ResponseMeta } from '../ai-response-cache.js';
 import { copyJson } from './copy.js';
 import { resolveEach } from './each.js';
-import { Entries } from './entries.js';
+import { Entries, NO_ANSWER } from './entries.js';
 import { type Keyed, Keying } from './keying.js';
 import { Recording, replayOf } from './recording.js';
 import { resolveSettings, type Settings } from './settings.js';
@@ -42,16 +42,53 @@ import type {
   ProviderCodec,
 } from './types.js';
 
-/** What `prepare` keeps beside the public fields. */
-interface Internal {
-  entry: PreparedRequest | undefined;
+/**
+ * A prepared call: the public fields, and (private) the path that made it and the cache request
+ * it keys, so that `resolve` needs no lookup to find them.
+ */
+class Prepared<Req> implements PreparedCall<Req> {
+  readonly request: Req;
+  readonly perCall: PerCallCacheOptions;
+  readonly bypass: string | undefined;
+  readonly key: string | undefined;
+  readonly operation: string;
+  readonly #owner: object;
+  readonly #entry: PreparedRequest | undefined;
+
+  constructor(
+    owner: object,
+    request: Req,
+    keyed: Keyed,
+    bypass: string | undefined,
+    entry?: PreparedRequest,
+  ) {
+    this.request = request;
+    this.perCall = keyed.options;
+    this.bypass = bypass;
+    this.key = entry && `${keyed.operation}\u0000${entry.parts.join('\u0000')}`;
+    this.operation = keyed.operation;
+    this.#owner = owner;
+    this.#entry = entry;
+  }
+
+  /** The cache request of `prepared` (`undefined` when it bypasses). @throws {TypeError} unless `owner` prepared it. */
+  static entryOf<Req>(prepared: PreparedCall<Req>, owner: object): PreparedRequest | undefined {
+    if (
+      typeof prepared !== 'object' ||
+      prepared === null ||
+      !(#owner in prepared) ||
+      prepared.#owner !== owner
+    ) {
+      throw new TypeError('resolve(): not a call prepared by this call path');
+    }
+    return prepared.#entry;
+  }
 }
 
 /** See the module documentation. */
 class Path<Req, A, C> implements CallPath<Req, A, C> {
   readonly codec: ProviderCodec<Req, A, C>;
   readonly #settings: Settings<Req>;
-  readonly #internal = new WeakMap<PreparedCall<Req>, Internal>();
   /** Shared calls in flight, by key (stream and JSON callers alike). */
   readonly #flights = new Map<string, Promise<Source<A, C>>>();
   /** Streams being received, by key, joinable until they are stored. */
@@ -129,32 +166,22 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
 
   /** A call that bypasses the cache. */
   #unkeyed(request: Req, keyed: Keyed, bypass: string): PreparedCall<Req> {
-    const prepared = { request, perCall: keyed.options, bypass, key: undefined, operation: keyed.operation };
-    this.#internal.set(prepared, { entry: undefined });
-    return prepared;
+    return new Prepared(this, request, keyed, bypass);
   }
 
   #keyed(request: Req, keyed: Keyed, entry: PreparedRequest): PreparedCall<Req> {
-    const prepared: PreparedCall<Req> = {
-      request,
-      perCall: keyed.options,
-      bypass: undefined,
-      key: `${keyed.operation}\u0000${entry.parts.join('\u0000')}`,
-      operation: keyed.operation,
-    };
-    this.#internal.set(prepared, { entry });
-    return prepared;
+    return new Prepared(this, request, keyed, undefined, entry);
   }
 
   peek(prepared: PreparedCall<Req>): CallResult<A, C> | undefined {
-    const entry = this.entryOf(prepared);
+    const entry = Prepared.entryOf(prepared, this);
     const { noCache, forceRefresh } = prepared.perCall;
     if (!entry || noCache || forceRefresh) return undefined;
     const hit = this.entries.peek(entry);
     if (!hit) return undefined;
-    const served = this.entries.serve(hit.entry, prepared.request, false, true);
-    if (!served) return undefined;
-    return hit.meta ? { ...served, status: 'hit', meta: hit.meta } : { ...served, status: 'hit' };
+    const answer = this.entries.answerOf(hit.entry, prepared.request, true);
+    if (answer === NO_ANSWER) return undefined;
+    return hit.meta ? { answer, status: 'hit', meta: hit.meta } : { answer, status: 'hit' };
   }
 
   async keyFor(prepared: PreparedCall<Req>): Promise<string | undefined> {
@@ -164,9 +191,7 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
 
   /** The `AIResponseCache` request of a prepared call. */
   entryOf(prepared: PreparedCall<Req>): PreparedRequest | undefined {
-    const internal = this.#internal.get(prepared);
-    if (!internal) throw new TypeError('resolve(): not a call prepared by this call path');
-    return internal.entry;
+    return Prepared.entryOf(prepared, this);
   }
 
   async resolve(
@@ -286,7 +311,7 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
     const started = performance.now();
     const request = call.prepared.request;
     if ((stream && producer.stream) || !producer.json) {
-      const { value, extra } = await (producer.stream ?? missingMode(stream))();
+      const { value, extra } = await (producer.stream ? producer.stream() : missingMode(stream));
       const recording = new Recording<A, C>(
         value,
         {
@@ -323,8 +348,15 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
       // The leader's lookup counted its savings; a follower avoided an upstream call too.
       if (!leader) ai.recordSavings(source.meta, performance.now() - started);
       const status: CacheStatus = leader || source.origin === 'hit' ? source.origin : 'coalesced';
-      const served = this.entries.serve(source.entry, request, stream, !(leader && source.fresh));
-      if (served) return { ...served, status, ...(source.meta ? { meta: source.meta } : {}) };
+      const copy = !(leader && source.fresh);
+      const { meta } = source;
+      if (!stream) {
+        const answer = this.entries.answerOf(source.entry, request, copy);
+        if (answer !== NO_ANSWER) return meta ? { answer, status, meta } : { answer, status };
+      } else {
+        const served = this.entries.serve(source.entry, request, true, copy);
+        if (served) return meta ? { ...served, status, meta } : { ...served, status };
+      }
       // The entry cannot be served in this mode (a codec without assemble/replay): a miss.
       return this.#result(call, await this.#produceAlone(call, stream), true, stream, started);
     }
