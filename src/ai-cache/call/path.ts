@@ -26,6 +26,7 @@ import { copyJson } from './copy.js';
 import { resolveEach } from './each.js';
 import { Entries, NO_ANSWER } from './entries.js';
 import { type Keyed, Keying } from './keying.js';
+import { Prepared } from './prepared.js';
 import { Recording, replayOf } from './recording.js';
 import { resolveSettings, type Settings } from './settings.js';
 import { asError, bypassed, type Call, type LiveSource, missingMode, type Source } from './sources.js';
@@ -41,49 +42,6 @@ import type {
   Producer,
   ProviderCodec,
 } from './types.js';
-
-/**
- * A prepared call: the public fields, and (private) the path that made it and the cache request
- * it keys, so that `resolve` needs no lookup to find them.
- */
-class Prepared<Req> implements PreparedCall<Req> {
-  readonly request: Req;
-  readonly perCall: PerCallCacheOptions;
-  readonly bypass: string | undefined;
-  readonly key: string | undefined;
-  readonly operation: string;
-  readonly #owner: object;
-  readonly #entry: PreparedRequest | undefined;
-
-  constructor(
-    owner: object,
-    request: Req,
-    keyed: Keyed,
-    bypass: string | undefined,
-    entry?: PreparedRequest,
-  ) {
-    this.request = request;
-    this.perCall = keyed.options;
-    this.bypass = bypass;
-    this.key = entry && `${keyed.operation}\u0000${entry.parts.join('\u0000')}`;
-    this.operation = keyed.operation;
-    this.#owner = owner;
-    this.#entry = entry;
-  }
-
-  /** The cache request of `prepared` (`undefined` when it bypasses). @throws {TypeError} unless `owner` prepared it. */
-  static entryOf<Req>(prepared: PreparedCall<Req>, owner: object): PreparedRequest | undefined {
-    if (
-      typeof prepared !== 'object' ||
-      prepared === null ||
-      !(#owner in prepared) ||
-      prepared.#owner !== owner
-    ) {
-      throw new TypeError('resolve(): not a call prepared by this call path');
-    }
-    return prepared.#entry;
-  }
-}
 
 /** See the module documentation. */
 class Path<Req, A, C> implements CallPath<Req, A, C> {
