@@ -43,6 +43,9 @@ import type {
   ProviderCodec,
 } from './types.js';
 
+/** The budgets' clock (one function for every call). */
+const clock = (): number => performance.now();
+
 /** See the module documentation. */
 class Path<Req, A, C> implements CallPath<Req, A, C> {
   readonly codec: ProviderCodec<Req, A, C>;
@@ -163,7 +166,7 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
     if (!entry || prepared.key === undefined || (stream && !this.#settings.streams)) {
       return bypassed(producer, stream);
     }
-    const budget = new Budget(this.#settings.ai.cache.budgetMs);
+    const budget = new Budget(this.#settings.ai.cache.budgetMs, clock);
     const { noCache, noStore, forceRefresh } = prepared.perCall;
     const call: Call<Req, A, C> = { prepared, entry, key: prepared.key, producer };
     if (noCache || noStore || forceRefresh || options.signal) {
@@ -185,7 +188,11 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
   }
 
   /** Joins a stream being received or a flight in progress for the call's key, if any. */
-  #join(call: Call<Req, A, C>, stream: boolean, started: number): Promise<CallResult<A, C>> | undefined {
+  #join(
+    call: Call<Req, A, C>,
+    stream: boolean,
+    started: number,
+  ): CallResult<A, C> | Promise<CallResult<A, C>> | undefined {
     const live = this.#live.get(call.key);
     if (live) return this.#result(call, live, false, stream, started);
     const running = this.#flights.get(call.key);
@@ -292,14 +299,17 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
     return { kind: 'answer', answer: value, meta, extra };
   }
 
-  /** Turns a source into this caller's result (`leader`: the caller that produced or read it). */
-  async #result(
+  /**
+   * Turns a source into this caller's result (`leader`: the caller that produced or read it);
+   * synchronously but for a stream read to its end and the rare fallback upstream.
+   */
+  #result(
     call: Call<Req, A, C>,
     source: Source<A, C>,
     leader: boolean,
     stream: boolean,
     started: number,
-  ): Promise<CallResult<A, C>> {
+  ): CallResult<A, C> | Promise<CallResult<A, C>> {
     const { ai } = this.#settings;
     const request = call.prepared.request;
     if (source.kind === 'entry') {
@@ -316,7 +326,7 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
         if (served) return meta ? { ...served, status, meta } : { ...served, status };
       }
       // The entry cannot be served in this mode (a codec without assemble/replay): a miss.
-      return this.#result(call, await this.#produceAlone(call, stream), true, stream, started);
+      return this.#instead(call, stream, started);
     }
     const status: CacheStatus = leader ? 'miss' : 'coalesced';
     const extra = leader ? { extra: source.extra } : {};
@@ -330,7 +340,7 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
           ...extra,
         };
       const chunks = this.codec.replay?.(source.answer, request);
-      if (!chunks) return this.#result(call, await this.#produceAlone(call, stream), true, stream, started);
+      if (!chunks) return this.#instead(call, stream, started);
       return { status, ...replayOf(chunks), meta: source.meta, ...extra };
     }
     const { recording } = source;
@@ -338,11 +348,26 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
       void recording.meta.then((meta) => meta && ai.recordSavings(meta, performance.now() - started));
     }
     if (stream) return { status, stream: recording.reader(), fork: () => recording.reader(), ...extra };
+    return this.#assembled(call, recording, status, extra, started);
+  }
+
+  /** A JSON caller's answer assembled from a stream once it has been read to its end. */
+  async #assembled(
+    call: Call<Req, A, C>,
+    recording: Recording<A, C>,
+    status: CacheStatus,
+    extra: { extra?: unknown },
+    started: number,
+  ): Promise<CallResult<A, C>> {
     const { chunks, clean } = await recording.readAll();
-    const answer = clean ? this.codec.assemble?.(chunks, request) : undefined;
-    if (answer === undefined)
-      return this.#result(call, await this.#produceAlone(call, stream), true, stream, started);
+    const answer = clean ? this.codec.assemble?.(chunks, call.prepared.request) : undefined;
+    if (answer === undefined) return this.#instead(call, false, started);
     return { status, answer: copyJson(answer), ...extra };
+  }
+
+  /** The result of a caller whose source cannot serve its mode: its own upstream call. */
+  async #instead(call: Call<Req, A, C>, stream: boolean, started: number): Promise<CallResult<A, C>> {
+    return this.#result(call, await this.#produceAlone(call, stream), true, stream, started);
   }
 
   /** A caller whose shared source cannot serve its mode goes upstream on its own (not stored). */
