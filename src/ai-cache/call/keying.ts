@@ -8,6 +8,7 @@
 import { getHasherSync, type Hasher } from '../../keys/hash.js';
 import { stableStringify } from '../../keys/stable-stringify.js';
 import type { ResponseRequest } from '../ai-response-cache.js';
+import { constantRequestOptions } from '../requests.js';
 import { parsePerCall, type Settings } from './settings.js';
 import type { PerCallCacheOptions, ProviderCodec } from './types.js';
 
@@ -48,7 +49,7 @@ export class Keying<Req> {
     this.#settings = settings;
     this.#head = `${codec.name}\u0000${scope}\u0000`;
     this.#report = report;
-    this.#options = Object.freeze({ provider: codec.name });
+    this.#options = constantRequestOptions({ provider: codec.name });
   }
 
   /**
