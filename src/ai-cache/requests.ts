@@ -13,6 +13,24 @@ import { stableStringify } from '../keys/stable-stringify.js';
 import type { Shared } from './setup.js';
 import type { PreparedRequest, ResponseRequest, TtlContext, TtlSetting } from './types.js';
 
+/** Options objects that never change (see {@link constantRequestOptions}). */
+const constantOptions = new WeakSet<object>();
+/** The key part of each constant options object, with the hasher that made it. */
+const optionParts = new WeakMap<object, { hasher: Hasher; part: string }>();
+
+/**
+ * Freezes `options` (primitive values only, so frozen means unchanging) and marks it constant:
+ * requests that share it (an integration gives one to all its calls) have its key part hashed
+ * once instead of serialized and hashed on every call.
+ */
+export function constantRequestOptions<T extends Record<string, string | number | boolean>>(
+  options: T,
+): Readonly<T> {
+  const frozen = Object.freeze(options);
+  constantOptions.add(frozen);
+  return frozen;
+}
+
 /** The problems of an operation name (none: `[]`). */
 export function operationIssues(operation: unknown): ValidationIssue[] {
   if (typeof operation !== 'string' || operation.trim() === '') {
@@ -53,8 +71,12 @@ export function prepareRequest(
   if (question !== undefined && typeof question !== 'string') {
     issues.push({ path: 'question', message: 'must be a string when given' });
   }
+  // A constant options object (an integration's, shared by its calls) is hashed once.
+  const constant = options !== undefined && constantOptions.has(options) ? options : undefined;
+  const known = constant ? optionParts.get(constant) : undefined;
+  const reuse = known !== undefined && known.hasher === hasher;
   let optionsJson = '{}';
-  if (options !== undefined) {
+  if (!reuse && options !== undefined) {
     if (typeof options !== 'object' || options === null || Array.isArray(options)) {
       issues.push({ path: 'options', message: 'must be a plain object when given' });
     } else {
@@ -69,7 +91,9 @@ export function prepareRequest(
   if (issues.length) throw new ValidationError(`Invalid ${call}() call`, issues);
   const textPart =
     config.hashAllText || text.length >= config.textHashThreshold ? `h=${hasher.hash(text)}` : `t=${text}`;
-  const parts = [textPart, `o=${hasher.hash(optionsJson)}`];
+  const optionsPart = reuse ? known.part : `o=${hasher.hash(optionsJson)}`;
+  if (constant && !reuse) optionParts.set(constant, { hasher, part: optionsPart });
+  const parts = [textPart, optionsPart];
   if (question !== undefined) parts.push(`q=${hasher.hash(question)}`);
   return { request, parts, tier: sizeTierOf(text.length, config.sizeTiers) };
 }

@@ -100,6 +100,26 @@ describe('withCache(openai) on the call path', () => {
     expect(keyFor).not.toHaveBeenCalled();
   });
 
+  it('serializes the request body of a hit once per call (the key is computed once)', async () => {
+    const openai = withCache(clientOf(other), { cache: cache() });
+    let serialized = 0;
+    // A part of the body that counts how often it is serialized (JSON honours toJSON).
+    const counted = {
+      toJSON: () => {
+        serialized++;
+        return 'count my serializations';
+      },
+    };
+    const params = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: counted as never }] };
+    await openai.chat.completions.create(params);
+    const afterMiss = serialized;
+    for (let i = 1; i <= 3; i++) {
+      const hit = await openai.chat.completions.create(params);
+      expect(cacheStatus(hit)).toBe('hit');
+      expect(serialized - afterMiss).toBe(i);
+    }
+  });
+
   it('n: 1 is keyed as absent; a store:false Responses answer is never served to a caller that stores', async () => {
     other.resetCalls();
     const openai = withCache(clientOf(other), { cache: cache() });

@@ -11,14 +11,22 @@
 export function copyJson<T>(value: T): T {
   if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) {
-    const out = new Array(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = copyJson(value[i]);
+    const length = value.length;
+    const out = new Array(length);
+    for (let i = 0; i < length; i++) {
+      const item: unknown = value[i];
+      // Primitives are copied in place (no call per string or number).
+      out[i] = typeof item === 'object' && item !== null ? copyJson(item) : item;
+    }
     return out as T;
   }
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return structuredCopy(value);
   const out: Record<string, unknown> = {};
-  for (const key in value) out[key] = copyJson((value as Record<string, unknown>)[key]);
+  for (const key in value) {
+    const item: unknown = (value as Record<string, unknown>)[key];
+    out[key] = typeof item === 'object' && item !== null ? copyJson(item) : item;
+  }
   return out as T;
 }
 

@@ -14,6 +14,9 @@ import type { Settings } from './settings.js';
 import { type Call, type EntrySource, isEntry, type StoredEntry } from './sources.js';
 import type { CallResult, PerCallCacheOptions, ProviderCodec } from './types.js';
 
+/** What {@link Entries.answerOf} returns for an entry it cannot turn into an answer. */
+export const NO_ANSWER: unique symbol = Symbol('no answer');
+
 /** See the module documentation. */
 export class Entries<Req, A, C> {
   readonly #codec: ProviderCodec<Req, A, C>;
@@ -117,6 +120,15 @@ export class Entries<Req, A, C> {
       this.#report(error);
     }
   }
+  /**
+   * An entry's answer for a JSON caller (its own copy when `copy`), or {@link NO_ANSWER} when
+   * the codec cannot assemble a stream entry.
+   */
+  answerOf(entry: StoredEntry<A, C>, request: Req, copy: boolean): A | typeof NO_ANSWER {
+    if (entry.f === 'json') return copy ? copyJson(entry.v) : entry.v;
+    const answer = this.#codec.assemble?.(entry.v, request);
+    return answer === undefined ? NO_ANSWER : copyJson(answer);
+  }
   /** An entry served in the caller's mode, or `undefined` when the codec cannot convert it. */
   serve(
     entry: StoredEntry<A, C>,
@@ -125,9 +137,8 @@ export class Entries<Req, A, C> {
     copy: boolean,
   ): Pick<CallResult<A, C>, 'answer' | 'stream' | 'fork'> | undefined {
     if (!stream) {
-      if (entry.f === 'json') return { answer: copy ? copyJson(entry.v) : entry.v };
-      const answer = this.#codec.assemble?.(entry.v, request);
-      return answer === undefined ? undefined : { answer: copyJson(answer) };
+      const answer = this.answerOf(entry, request, copy);
+      return answer === NO_ANSWER ? undefined : { answer };
     }
     if (entry.f === 'stream') {
       const chunks = this.#codec.restream ? this.#codec.restream(entry.v, request) : entry.v;

@@ -8,6 +8,7 @@
 import { getHasherSync, type Hasher } from '../../keys/hash.js';
 import { stableStringify } from '../../keys/stable-stringify.js';
 import type { ResponseRequest } from '../ai-response-cache.js';
+import { constantRequestOptions } from '../requests.js';
 import { parsePerCall, type Settings } from './settings.js';
 import type { PerCallCacheOptions, ProviderCodec } from './types.js';
 
@@ -35,6 +36,8 @@ export class Keying<Req> {
   readonly #head: string;
   readonly #report: (error: unknown) => void;
   readonly #rotations = new Map<string, number>();
+  /** The entry options of a call without a namespace (one frozen object for every call). */
+  readonly #options: Readonly<{ provider: string }>;
 
   constructor(
     codec: ProviderCodec<Req, unknown, unknown>,
@@ -46,6 +49,7 @@ export class Keying<Req> {
     this.#settings = settings;
     this.#head = `${codec.name}\u0000${scope}\u0000`;
     this.#report = report;
+    this.#options = constantRequestOptions({ provider: codec.name });
   }
 
   /**
@@ -87,7 +91,7 @@ export class Keying<Req> {
         // The provider is visible to ttlResolver and instrumentation (the options are hashed into the key).
         options:
           options.namespace === undefined
-            ? { provider: this.#codec.name }
+            ? this.#options
             : { provider: this.#codec.name, namespace: options.namespace },
       },
     };

@@ -24,8 +24,9 @@ import { produceOnce } from '../../locks/stampede.js';
 import type { PreparedRequest, ResponseMeta } from '../ai-response-cache.js';
 import { copyJson } from './copy.js';
 import { resolveEach } from './each.js';
-import { Entries } from './entries.js';
+import { Entries, NO_ANSWER } from './entries.js';
 import { type Keyed, Keying } from './keying.js';
+import { Prepared } from './prepared.js';
 import { Recording, replayOf } from './recording.js';
 import { resolveSettings, type Settings } from './settings.js';
 import { asError, bypassed, type Call, type LiveSource, missingMode, type Source } from './sources.js';
@@ -42,16 +43,13 @@ import type {
   ProviderCodec,
 } from './types.js';
 
-/** What `prepare` keeps beside the public fields. */
-interface Internal {
-  entry: PreparedRequest | undefined;
-}
+/** The budgets' clock (one function for every call). */
+const clock = (): number => performance.now();
 
 /** See the module documentation. */
 class Path<Req, A, C> implements CallPath<Req, A, C> {
   readonly codec: ProviderCodec<Req, A, C>;
   readonly #settings: Settings<Req>;
-  readonly #internal = new WeakMap<PreparedCall<Req>, Internal>();
   /** Shared calls in flight, by key (stream and JSON callers alike). */
   readonly #flights = new Map<string, Promise<Source<A, C>>>();
   /** Streams being received, by key, joinable until they are stored. */
@@ -129,32 +127,22 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
 
   /** A call that bypasses the cache. */
   #unkeyed(request: Req, keyed: Keyed, bypass: string): PreparedCall<Req> {
-    const prepared = { request, perCall: keyed.options, bypass, key: undefined, operation: keyed.operation };
-    this.#internal.set(prepared, { entry: undefined });
-    return prepared;
+    return new Prepared(this, request, keyed, bypass);
   }
 
   #keyed(request: Req, keyed: Keyed, entry: PreparedRequest): PreparedCall<Req> {
-    const prepared: PreparedCall<Req> = {
-      request,
-      perCall: keyed.options,
-      bypass: undefined,
-      key: `${keyed.operation}\u0000${entry.parts.join('\u0000')}`,
-      operation: keyed.operation,
-    };
-    this.#internal.set(prepared, { entry });
-    return prepared;
+    return new Prepared(this, request, keyed, undefined, entry);
   }
 
   peek(prepared: PreparedCall<Req>): CallResult<A, C> | undefined {
-    const entry = this.entryOf(prepared);
+    const entry = Prepared.entryOf(prepared, this);
     const { noCache, forceRefresh } = prepared.perCall;
     if (!entry || noCache || forceRefresh) return undefined;
     const hit = this.entries.peek(entry);
     if (!hit) return undefined;
-    const served = this.entries.serve(hit.entry, prepared.request, false, true);
-    if (!served) return undefined;
-    return hit.meta ? { ...served, status: 'hit', meta: hit.meta } : { ...served, status: 'hit' };
+    const answer = this.entries.answerOf(hit.entry, prepared.request, true);
+    if (answer === NO_ANSWER) return undefined;
+    return hit.meta ? { answer, status: 'hit', meta: hit.meta } : { answer, status: 'hit' };
   }
 
   async keyFor(prepared: PreparedCall<Req>): Promise<string | undefined> {
@@ -164,9 +152,7 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
 
   /** The `AIResponseCache` request of a prepared call. */
   entryOf(prepared: PreparedCall<Req>): PreparedRequest | undefined {
-    const internal = this.#internal.get(prepared);
-    if (!internal) throw new TypeError('resolve(): not a call prepared by this call path');
-    return internal.entry;
+    return Prepared.entryOf(prepared, this);
   }
 
   async resolve(
@@ -180,7 +166,7 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
     if (!entry || prepared.key === undefined || (stream && !this.#settings.streams)) {
       return bypassed(producer, stream);
     }
-    const budget = new Budget(this.#settings.ai.cache.budgetMs);
+    const budget = new Budget(this.#settings.ai.cache.budgetMs, clock);
     const { noCache, noStore, forceRefresh } = prepared.perCall;
     const call: Call<Req, A, C> = { prepared, entry, key: prepared.key, producer };
     if (noCache || noStore || forceRefresh || options.signal) {
@@ -202,7 +188,11 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
   }
 
   /** Joins a stream being received or a flight in progress for the call's key, if any. */
-  #join(call: Call<Req, A, C>, stream: boolean, started: number): Promise<CallResult<A, C>> | undefined {
+  #join(
+    call: Call<Req, A, C>,
+    stream: boolean,
+    started: number,
+  ): CallResult<A, C> | Promise<CallResult<A, C>> | undefined {
     const live = this.#live.get(call.key);
     if (live) return this.#result(call, live, false, stream, started);
     const running = this.#flights.get(call.key);
@@ -286,7 +276,7 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
     const started = performance.now();
     const request = call.prepared.request;
     if ((stream && producer.stream) || !producer.json) {
-      const { value, extra } = await (producer.stream ?? missingMode(stream))();
+      const { value, extra } = await (producer.stream ? producer.stream() : missingMode(stream));
       const recording = new Recording<A, C>(
         value,
         {
@@ -309,24 +299,34 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
     return { kind: 'answer', answer: value, meta, extra };
   }
 
-  /** Turns a source into this caller's result (`leader`: the caller that produced or read it). */
-  async #result(
+  /**
+   * Turns a source into this caller's result (`leader`: the caller that produced or read it);
+   * synchronously but for a stream read to its end and the rare fallback upstream.
+   */
+  #result(
     call: Call<Req, A, C>,
     source: Source<A, C>,
     leader: boolean,
     stream: boolean,
     started: number,
-  ): Promise<CallResult<A, C>> {
+  ): CallResult<A, C> | Promise<CallResult<A, C>> {
     const { ai } = this.#settings;
     const request = call.prepared.request;
     if (source.kind === 'entry') {
       // The leader's lookup counted its savings; a follower avoided an upstream call too.
       if (!leader) ai.recordSavings(source.meta, performance.now() - started);
       const status: CacheStatus = leader || source.origin === 'hit' ? source.origin : 'coalesced';
-      const served = this.entries.serve(source.entry, request, stream, !(leader && source.fresh));
-      if (served) return { ...served, status, ...(source.meta ? { meta: source.meta } : {}) };
+      const copy = !(leader && source.fresh);
+      const { meta } = source;
+      if (!stream) {
+        const answer = this.entries.answerOf(source.entry, request, copy);
+        if (answer !== NO_ANSWER) return meta ? { answer, status, meta } : { answer, status };
+      } else {
+        const served = this.entries.serve(source.entry, request, true, copy);
+        if (served) return meta ? { ...served, status, meta } : { ...served, status };
+      }
       // The entry cannot be served in this mode (a codec without assemble/replay): a miss.
-      return this.#result(call, await this.#produceAlone(call, stream), true, stream, started);
+      return this.#instead(call, stream, started);
     }
     const status: CacheStatus = leader ? 'miss' : 'coalesced';
     const extra = leader ? { extra: source.extra } : {};
@@ -340,7 +340,7 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
           ...extra,
         };
       const chunks = this.codec.replay?.(source.answer, request);
-      if (!chunks) return this.#result(call, await this.#produceAlone(call, stream), true, stream, started);
+      if (!chunks) return this.#instead(call, stream, started);
       return { status, ...replayOf(chunks), meta: source.meta, ...extra };
     }
     const { recording } = source;
@@ -348,11 +348,26 @@ class Path<Req, A, C> implements CallPath<Req, A, C> {
       void recording.meta.then((meta) => meta && ai.recordSavings(meta, performance.now() - started));
     }
     if (stream) return { status, stream: recording.reader(), fork: () => recording.reader(), ...extra };
+    return this.#assembled(call, recording, status, extra, started);
+  }
+
+  /** A JSON caller's answer assembled from a stream once it has been read to its end. */
+  async #assembled(
+    call: Call<Req, A, C>,
+    recording: Recording<A, C>,
+    status: CacheStatus,
+    extra: { extra?: unknown },
+    started: number,
+  ): Promise<CallResult<A, C>> {
     const { chunks, clean } = await recording.readAll();
-    const answer = clean ? this.codec.assemble?.(chunks, request) : undefined;
-    if (answer === undefined)
-      return this.#result(call, await this.#produceAlone(call, stream), true, stream, started);
+    const answer = clean ? this.codec.assemble?.(chunks, call.prepared.request) : undefined;
+    if (answer === undefined) return this.#instead(call, false, started);
     return { status, answer: copyJson(answer), ...extra };
+  }
+
+  /** The result of a caller whose source cannot serve its mode: its own upstream call. */
+  async #instead(call: Call<Req, A, C>, stream: boolean, started: number): Promise<CallResult<A, C>> {
+    return this.#result(call, await this.#produceAlone(call, stream), true, stream, started);
   }
 
   /** A caller whose shared source cannot serve its mode goes upstream on its own (not stored). */

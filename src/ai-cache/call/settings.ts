@@ -163,9 +163,12 @@ export const PER_CALL_OPTION_KEYS = keyList<PerCallCacheOptions>({
   sampling: true,
 });
 
+/** The per-call options of a call that gives none (shared, frozen). */
+const NO_PER_CALL: PerCallCacheOptions = Object.freeze({});
+
 /** Validates per-call options. @throws {ValidationError} listing every problem. */
 export function parsePerCall(value: unknown): PerCallCacheOptions {
-  if (value === undefined) return {};
+  if (value === undefined) return NO_PER_CALL;
   if (!isRecord(value))
     throw new ValidationError('Invalid cache option', [{ path: 'cache', message: 'expected an object' }]);
   const issues: ValidationIssue[] = [];

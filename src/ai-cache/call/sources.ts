@@ -78,7 +78,6 @@ export async function bypassed<A, C>(producer: Producer<A, C>, stream: boolean):
     const { value, extra } = await producer.stream();
     return { status: 'bypass', stream: passThrough(value), extra };
   }
-  const run = producer.json ?? missingMode(stream);
-  const { value, extra } = await run();
+  const { value, extra } = await (producer.json ? producer.json() : missingMode(stream));
   return { status: 'bypass', answer: value, extra };
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { CallPath, CallResult, CallStream, PreparedCall } from '../../index.js';
+import type { CallPath, CallResult, CallStream, PreparedCall, Producer } from '../../index.js';
 import type { OpenAIRequest } from './codec.js';
 import { isRecord, type Json } from './convert.js';
 import { embeddingsOutcome, stringInputs } from './embeddings.js';
@@ -46,6 +46,8 @@ export async function fetchJson(
   };
 }
 
+const NO_OPTIONS = Object.freeze({ perCall: undefined, rest: undefined });
+
 /** Splits request options into the cache option and what the client receives. */
 function splitOptions(options: unknown): { perCall: unknown; rest: unknown } {
   if (!isRecord(options) || !('cache' in options)) return { perCall: undefined, rest: options };
@@ -63,13 +65,13 @@ async function clientStream(wrapped: Wrapped, stream: CallStream<Json>): Promise
   return new Class(() => stream[Symbol.asyncIterator](), stream.controller, wrapped.client as never);
 }
 
-/** The outcome of a resolved call, as the SDK would have returned it. */
-async function outcomeOf(
+/** The outcome of a resolved call, as the SDK would have returned it (a stream's once it is made). */
+function outcomeOf(
   wrapped: Wrapped,
   endpoint: Endpoint,
   result: CallResult<Json, Json>,
   stream: boolean,
-): Promise<Outcome> {
+): Outcome | Promise<Outcome> {
   const { status } = result;
   const upstream = result.extra instanceof Response ? result.extra : undefined;
   const requestId = requestIdOf(upstream);
@@ -82,9 +84,21 @@ async function outcomeOf(
       response: upstream ? () => Promise.resolve(upstream) : jsonResponse(data, status),
     };
   }
-  const fork = result.fork ?? (() => result.stream as CallStream<Json>);
+  return streamOutcome(wrapped, endpoint, result, result.stream, upstream, requestId);
+}
+
+async function streamOutcome(
+  wrapped: Wrapped,
+  endpoint: Endpoint,
+  result: CallResult<Json, Json>,
+  stream: CallStream<Json>,
+  upstream: Response | undefined,
+  requestId: string | null,
+): Promise<Outcome> {
+  const { status } = result;
+  const fork = result.fork ?? (() => stream);
   return {
-    data: await clientStream(wrapped, result.stream),
+    data: await clientStream(wrapped, stream),
     status,
     requestId,
     response: () =>
@@ -92,22 +106,36 @@ async function outcomeOf(
   };
 }
 
-/** The producer of one call: JSON through `fetchJson`, streams with their `Response`. */
-function producerOf(wrapped: Wrapped, params: Json, rest: unknown, invoke: Invoke) {
-  return {
-    json: async () => {
-      const { data, response } = await fetchJson(invoke(params, rest), 'miss');
-      return { value: data as Json, extra: response };
-    },
-    stream: async () => {
-      const pending = invoke(params, rest);
-      const upstream = pending.withResponse
-        ? await pending.withResponse()
-        : { data: await pending, response: undefined };
-      wrapped.streamClass ??= classOf(upstream.data);
-      return { value: upstream.data as AsyncIterable<Json>, extra: upstream.response };
-    },
-  };
+/**
+ * The producer of one call: JSON through `fetchJson`, streams with their `Response` (its modes
+ * are methods: nothing is made per call until the path calls upstream).
+ */
+class Upstream implements Producer<Json, Json> {
+  readonly #wrapped: Wrapped;
+  readonly #params: Json;
+  readonly #rest: unknown;
+  readonly #invoke: Invoke;
+
+  constructor(wrapped: Wrapped, params: Json, rest: unknown, invoke: Invoke) {
+    this.#wrapped = wrapped;
+    this.#params = params;
+    this.#rest = rest;
+    this.#invoke = invoke;
+  }
+
+  async json(): Promise<{ value: Json; extra: unknown }> {
+    const { data, response } = await fetchJson(this.#invoke(this.#params, this.#rest), 'miss');
+    return { value: data as Json, extra: response };
+  }
+
+  async stream(): Promise<{ value: AsyncIterable<Json>; extra: unknown }> {
+    const pending = this.#invoke(this.#params, this.#rest);
+    const upstream = pending.withResponse
+      ? await pending.withResponse()
+      : { data: await pending, response: undefined };
+    this.#wrapped.streamClass ??= classOf(upstream.data);
+    return { value: upstream.data as AsyncIterable<Json>, extra: upstream.response };
+  }
 }
 
 async function execute(
@@ -124,10 +152,11 @@ async function execute(
   const prepared = keyed ?? (await wrapped.path.prepare(request, perCall as never));
   const stream = params.stream === true;
   const signal = isRecord(rest) && rest.signal instanceof AbortSignal ? rest.signal : undefined;
-  const result = await wrapped.path.resolve(prepared, producerOf(wrapped, params, rest, invoke), {
-    stream,
-    ...(signal ? { signal } : {}),
-  });
+  const result = await wrapped.path.resolve(
+    prepared,
+    new Upstream(wrapped, params, rest, invoke),
+    signal ? { stream, signal } : { stream },
+  );
   if (result.status === 'bypass') {
     const response = result.extra instanceof Response ? result.extra : undefined;
     // The client's own answer or stream, untouched.
@@ -150,9 +179,10 @@ export function intercept(
   params: unknown,
   options: unknown,
 ): PromiseLike<unknown> {
-  const { perCall, rest } = splitOptions(options);
+  // The common call has no request options: nothing to split.
+  const { perCall, rest } = options === undefined ? NO_OPTIONS : splitOptions(options);
   if (!isRecord(params)) return invoke(params, rest);
-  const request = { options: { ...(isRecord(rest) ? rest : {}), body: params } };
+  const request = { options: isRecord(rest) ? { ...rest, body: params } : { body: params } };
   const call: OpenAIRequest = { endpoint, params };
   let keyed: PreparedCall<OpenAIRequest> | undefined;
   if (endpoint !== 'embeddings' && params.stream !== true) {

@@ -43,13 +43,12 @@ export function openaiCodec(
 ): ProviderCodec<OpenAIRequest, Json, Json> {
   return {
     name: 'openai',
-    keyMaterial: ({ endpoint, params }) => ({
-      endpoint,
-      body: keyedBody(params),
+    keyMaterial: ({ endpoint, params }) =>
       // A response made with `store: false` has an id the server cannot resolve as a
       // `previous_response_id`: never served to a caller that stores.
-      ...(endpoint === 'responses' && params.store === false ? { unstored: true } : {}),
-    }),
+      endpoint === 'responses' && params.store === false
+        ? { endpoint, body: keyedBody(params), unstored: true }
+        : { endpoint, body: keyedBody(params) },
     operation: ({ endpoint }) => DEFAULT_OPERATIONS[endpoint],
     bypass: ({ endpoint, params }) => {
       // Background and conversation-bound responses depend on server-side state.

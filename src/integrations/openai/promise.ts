@@ -59,7 +59,10 @@ export function tagged(response: Response, status: CacheStatus): Response {
  * return), with `withResponse()` and `asResponse()`; see the module notes for which `Response`.
  */
 export class CachedAPIPromise<T> extends Promise<T> {
-  readonly #outcome: Promise<Outcome<T>>;
+  /** The outcome when it was not known at once. */
+  readonly #pending: Promise<Outcome<T>> | undefined;
+  /** The outcome when it was known at once. */
+  readonly #known: Outcome<T> | undefined;
   #data: Promise<T> | undefined;
 
   /** The request as the SDK's parse helpers see it (openai 7 reads `options.body`). */
@@ -67,17 +70,17 @@ export class CachedAPIPromise<T> extends Promise<T> {
 
   /** `outcome`: pending, or already known (a hit served without an asynchronous step). */
   constructor(outcome: Promise<Outcome<T>> | Outcome<T>, request: { options: object } = { options: {} }) {
+    const known = outcome instanceof Promise ? undefined : outcome;
     super((resolve) => resolve(null as T));
     this.#request = request;
-    if (outcome instanceof Promise) {
-      this.#outcome = outcome.then((o) => {
+    if (known) {
+      markStatus(known.data, known.status);
+      this.#known = known;
+    } else {
+      this.#pending = (outcome as Promise<Outcome<T>>).then((o) => {
         markStatus(o.data, o.status);
         return o;
       });
-    } else {
-      markStatus(outcome.data, outcome.status);
-      this.#outcome = Promise.resolve(outcome);
-      this.#data = Promise.resolve(outcome.data);
     }
   }
 
@@ -86,8 +89,14 @@ export class CachedAPIPromise<T> extends Promise<T> {
     return Promise;
   }
 
+  get #outcome(): Promise<Outcome<T>> {
+    return this.#pending ?? Promise.resolve(this.#known as Outcome<T>);
+  }
+
   #parse(): Promise<T> {
-    this.#data ??= this.#outcome.then((o) => o.data);
+    this.#data ??= this.#known
+      ? Promise.resolve(this.#known.data)
+      : (this.#pending as Promise<Outcome<T>>).then((o) => o.data);
     return this.#data;
   }
 
