@@ -107,9 +107,10 @@ export class WriteBatcher {
         for (let i = 0; i < pending.length; i++) {
           const write = pending[i] as QueuedWrite;
           const [error, value] = results[i] ?? [new Error('no reply in the pipeline'), undefined];
-          // A refusal of one command (OOM, WRONGTYPE) is that caller's: send it alone again, so
-          // it fails (or succeeds) with the connection's error mapping, as an unbatched write.
-          if (error) this.#single(write.command).then(write.resolve, write.reject);
+          // A refusal of one command (OOM, WRONGTYPE) is that caller's alone; it goes through the
+          // sender (nothing is sent again) to get the error mapping of an unbatched write.
+          if (error)
+            this.#send(write.command.op, () => Promise.reject(error)).then(write.resolve, write.reject);
           else write.resolve(value);
         }
       },
