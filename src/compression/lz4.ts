@@ -8,8 +8,8 @@
  * @module
  */
 
-import { createRequire } from 'node:module';
 import { ConfigurationError } from '../errors.js';
+import { nodeRequire } from '../node-require.js';
 
 /** The two functions of lz4-napi the entry codec uses. */
 export interface Lz4 {
@@ -27,12 +27,6 @@ export interface Lz4 {
 const PACKAGE = 'lz4-napi';
 
 let loaded: Lz4 | undefined;
-
-/** Node's `require`, resolved from this module (see `loadBetterSqlite3` in backends/disk.ts). */
-function nodeRequire(id: string): unknown {
-  const url: string | undefined = import.meta.url;
-  return (url ? createRequire(url) : require)(id);
-}
 
 /**
  * Requires lz4-napi with `load` (Node's `require` by default) and checks its two functions.
